@@ -1,0 +1,68 @@
+"""dflow_like: OP-based scientific workflows, local by default, Argo and Slurm when asked.
+
+A dflow program runs after renaming its imports (``dflow`` → ``dflow_like``).
+"""
+
+from ._config import config, s3_config, set_config, set_s3_config
+from .artifacts import ArtifactRef
+from .expr import (
+    argo_concat,
+    argo_enumerate,
+    argo_len,
+    argo_range,
+    argo_sequence,
+    argo_sum,
+    if_expression,
+)
+from .graph import (
+    DAG,
+    DefinitionError,
+    InputArtifact,
+    InputParameter,
+    Inputs,
+    OPTemplate,
+    OutputArtifact,
+    OutputParameter,
+    Outputs,
+    PythonScriptOPTemplate,
+    ShellOPTemplate,
+    Step,
+    Steps,
+    Task,
+)
+from .records import StepRecord
+from .transfer import download_artifact, upload_artifact
+from .workflow import Workflow
+
+__all__ = [
+    "DAG",
+    "ArtifactRef",
+    "DefinitionError",
+    "InputArtifact",
+    "InputParameter",
+    "Inputs",
+    "OPTemplate",
+    "OutputArtifact",
+    "OutputParameter",
+    "Outputs",
+    "PythonScriptOPTemplate",
+    "ShellOPTemplate",
+    "Step",
+    "StepRecord",
+    "Steps",
+    "Task",
+    "Workflow",
+    "argo_concat",
+    "argo_enumerate",
+    "argo_len",
+    "argo_range",
+    "argo_sequence",
+    "argo_sum",
+    "config",
+    "download_artifact",
+    "if_expression",
+    "s3_config",
+    "set_config",
+    "set_s3_config",
+    "upload_artifact",
+]

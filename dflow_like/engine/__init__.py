@@ -1,0 +1,1 @@
+"""Engines decide when and where the step runner runs (local, Argo)."""

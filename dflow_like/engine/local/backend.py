@@ -1,0 +1,207 @@
+"""The user-side half of the local engine: start a run's engine process, read its state."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..._config import config, home_dir, s3_config
+from ...graph.template import OPTemplate
+from ...records import StepRecord
+from .payload import Payload, main_namespace, public_settings, write_payload
+from .state_store import StateStore
+from .workspace import Workspace
+
+__all__ = ["LocalBackend", "new_workflow_id"]
+
+FINAL = ("Succeeded", "Failed", "Error")
+
+
+def new_workflow_id(name: str) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return f"{name}-{''.join(secrets.choice(alphabet) for _ in range(5))}"
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def _match(values: Any, actual: str | None, name_rule: bool = False) -> bool:
+    if values is None:
+        return True
+    options = values if isinstance(values, list) else [values]
+    for option in options:
+        if actual == option or (name_rule and actual is not None and actual.startswith(f"{option}(")):
+            return True
+        if name_rule and actual is not None and _regex_match(option, actual):
+            return True
+    return False
+
+
+def _regex_match(pattern: str, text: str) -> bool:
+    if not any(ch in pattern for ch in "*+?[]^$|\\"):
+        return False
+    try:
+        return re.fullmatch(pattern, text) is not None
+    except re.error:
+        return False
+
+
+class LocalBackend:
+    """Starts engine processes and answers queries from their SQLite state."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home or home_dir()
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def workspace(self, wf_id: str) -> Workspace:
+        return Workspace(self.home, wf_id)
+
+    # --- running -------------------------------------------------------------------------
+    def submit(
+        self, name: str, entrypoint: OPTemplate, parameters: dict[str, str], parallelism: int | None,
+        reuse: list[StepRecord], wf_id: str | None = None,
+    ) -> str:  # fmt: skip
+        wf_id = wf_id or new_workflow_id(name)
+        ws = self.workspace(wf_id)
+        ws.root.mkdir(parents=True, exist_ok=False)
+        payload = Payload(
+            wf_id=wf_id, name=name, entrypoint=entrypoint, parameters=parameters, parallelism=parallelism,
+            reuse=list(reuse), namespace=main_namespace(), workers=int(config["workers"] or 0),
+            config=public_settings(config.snapshot()), s3_config=public_settings(s3_config.snapshot()),
+        )  # fmt: skip
+        write_payload(ws.root, payload)
+        store = StateStore(ws.db_path)
+        store.init_workflow(wf_id, name, time.time())
+        store.close()
+        self._start(ws, resume=False)
+        return wf_id
+
+    def _engine_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        package_parent = str(Path(__file__).resolve().parents[3])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+        for key in ("access_key", "secret_key"):
+            if s3_config[key]:
+                env[s3_config.env_name(key)] = str(s3_config[key])
+        return env
+
+    def _start(self, ws: Workspace, resume: bool) -> None:
+        args = [sys.executable, "-m", "dflow_like.engine.local", str(ws.root)] + (["--resume"] if resume else [])
+        with open(ws.engine_log, "ab") as log:
+            proc = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, env=self._engine_env(),
+            )  # fmt: skip
+        self._procs[ws.id] = proc
+        store = StateStore(ws.db_path)
+        store.update_workflow(engine_pid=proc.pid, phase="Pending" if not resume else "Running")
+        store.close()
+
+    def resume(self, wf_id: str) -> None:
+        ws = self._existing(wf_id)
+        row = self._row(wf_id)
+        if _alive(row.get("engine_pid")):
+            raise RuntimeError(f"workflow {wf_id!r} is still running (engine pid {row['engine_pid']})")
+        if row["phase"] == "Succeeded":
+            return
+        self._start(ws, resume=True)
+
+    def terminate(self, wf_id: str) -> None:
+        row = self._row(wf_id)
+        store = StateStore(self._existing(wf_id).db_path)
+        store.update_workflow(terminate=1)
+        store.close()
+        pid = row.get("engine_pid")
+        if _alive(pid):
+            os.kill(int(pid), signal.SIGTERM)
+
+    # --- reading -------------------------------------------------------------------------
+    def _existing(self, wf_id: str) -> Workspace:
+        ws = self.workspace(wf_id)
+        if not ws.exists():
+            raise KeyError(f"no local workflow {wf_id!r} under {self.home / 'workflows'}")
+        return ws
+
+    def _reader(self, wf_id: str) -> StateStore:
+        return StateStore(self._existing(wf_id).db_path, readonly=True)
+
+    def _row(self, wf_id: str) -> dict[str, Any]:
+        store = self._reader(wf_id)
+        try:
+            row = store.workflow_row()
+        finally:
+            store.close()
+        if row is None:
+            raise KeyError(f"workflow {wf_id!r} has no state yet")
+        return row
+
+    def _reap(self, wf_id: str) -> bool:
+        """Whether the engine process is still running (reaping it if we started it)."""
+        proc = self._procs.get(wf_id)
+        if proc is not None:
+            return proc.poll() is None
+        return _alive(self._row(wf_id).get("engine_pid"))
+
+    def status(self, wf_id: str) -> tuple[str, str]:
+        row = self._row(wf_id)
+        if row["phase"] in FINAL:
+            return row["phase"], row.get("message") or ""
+        if self._reap(wf_id):
+            return row["phase"], row.get("message") or ""
+        row = self._row(wf_id)  # it may have finished between the two reads
+        if row["phase"] in FINAL:
+            return row["phase"], row.get("message") or ""
+        return "Error", f"engine process {row.get('engine_pid')} is gone; Workflow(id={wf_id!r}).resume() finishes the run"
+
+    def wait(self, wf_id: str, timeout: float | None = None) -> str:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            phase, _ = self.status(wf_id)
+            if phase in FINAL:
+                return phase
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"workflow {wf_id!r} still {phase} after {timeout} s")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.25)
+
+    def steps(
+        self, wf_id: str, name: Any = None, key: Any = None, phase: Any = None, id: Any = None,
+        type: Any = None, parent_id: str | None = None,
+    ) -> list[StepRecord]:  # fmt: skip
+        store = self._reader(wf_id)
+        try:
+            records = store.nodes()
+        finally:
+            store.close()
+        return [
+            r for r in records
+            if _match(name, r.name, name_rule=True) and _match(key, r.key) and _match(phase, r.phase)
+            and _match(id, r.id) and _match(type, r.type) and (parent_id is None or r.parent_id == parent_id)
+        ]  # fmt: skip
+
+    def global_outputs(self, wf_id: str) -> Any:
+        return self._row(wf_id).get("outputs")
+
+    def list_ids(self) -> list[str]:
+        return Workspace.all_ids(self.home)

@@ -1,0 +1,404 @@
+"""Walk a workflow's templates and run its steps: the local engine's scheduler.
+
+Each ``Steps``/``DAG`` instance and each step is an asyncio coroutine; leaves wait
+for a worker slot (and any ``parallelism`` caps above them) and then run in a forked
+runner child. Node ids are derived from the node's path, so a resumed run finds the
+steps that already succeeded and adopts their outputs instead of running them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, to_template
+from ...graph.collect import TemplateTable
+from ...graph.dag import DAG, Task
+from ...graph.step import Step
+from ...graph.steps import Steps
+from ...graph.template import OPTemplate
+from ...python.opio import Artifact, field_kind
+from ...python.template import PythonOPTemplate
+from ...records import IORecord, ParameterRecord, StepRecord
+from ...values import encode_value, type_name_of
+from .fanout import fan_out_items, gather_outputs, is_fan_out, slice_artifact, slice_index, slice_parameter
+from .frame import NO_ITEM, Frame
+from .leaf import LeafRunner
+from .state_store import StateStore
+
+__all__ = ["Interpreter"]
+
+OK_PHASES = ("Succeeded", "Skipped")
+FAILED_PHASES = ("Failed", "Error")
+
+
+@contextlib.asynccontextmanager
+async def _slots(semaphores: tuple[asyncio.Semaphore, ...]) -> AsyncIterator[None]:
+    """Hold one slot of every cap, innermost first (one global order: no deadlock)."""
+    held: list[asyncio.Semaphore] = []
+    try:
+        for sem in reversed(semaphores):
+            await sem.acquire()
+            held.append(sem)
+        yield
+    finally:
+        for sem in held:
+            sem.release()
+
+
+def _continues(step: Step, rec: StepRecord) -> bool:
+    if rec.phase == "Failed":
+        return bool(step.continue_on_failed)
+    if rec.phase == "Error":
+        return bool(step.continue_on_error)
+    return True
+
+
+class Interpreter:
+    """Runs one workflow to completion (or resumes it) against a ``StateStore``."""
+
+    def __init__(
+        self,
+        wf_id: str,
+        table: TemplateTable,
+        store: StateStore,
+        leaf_runner: LeafRunner,
+        workers: int,
+        parameters: dict[str, str],
+        parallelism: int | None,
+        reuse: list[StepRecord],
+        previous: dict[str, StepRecord],
+    ) -> None:
+        self.wf_id = wf_id
+        self.table = table
+        self.store = store
+        self.leaves = leaf_runner
+        self.workflow_scope = {"name": wf_id, "uid": wf_id, "namespace": "local", "parameters": parameters}
+        caps = [asyncio.Semaphore(workers)]
+        if parallelism:
+            caps.append(asyncio.Semaphore(parallelism))
+        self.root_semaphores = tuple(caps)
+        self.reuse = {r.key: r for r in reuse if r.key}
+        self.previous = previous
+
+    # --- ids and records ---------------------------------------------------------------
+    def node_id(self, path: str) -> str:
+        return f"{self.wf_id}-{hashlib.sha1(path.encode()).hexdigest()[:10]}"
+
+    def _record(self, path: str, name: str, parent: StepRecord | None, template: OPTemplate, kind: str) -> StepRecord:
+        return StepRecord(
+            id=self.node_id(path), name=name, workflow_id=self.wf_id, parent_id=parent.id if parent else None,
+            template=self.table.name_of(template), type=kind,
+        )  # fmt: skip
+
+    def save(self, rec: StepRecord) -> None:
+        self.store.save_node(rec)
+
+    # --- the workflow ---------------------------------------------------------------------
+    async def run(self) -> StepRecord:
+        entry = self.table.entrypoint
+        root = self._record("", self.wf_id, None, entry, _node_type(entry))
+        params = {n: encode_value(p.value) for n, p in entry.inputs.parameters.items() if p.has_value}
+        params.update({k: v for k, v in self.workflow_scope["parameters"].items() if k in entry.inputs.parameters})
+        root.inputs = IORecord({n: ParameterRecord(n, v) for n, v in params.items()})
+        root.start_time = time.time()
+        root.phase = "Running"
+        self.save(root)
+        try:
+            await self._run_container(root, entry, params, {}, "", self.root_semaphores)
+        except asyncio.CancelledError:
+            root.phase, root.message = "Failed", "terminated"
+            root.end_time = time.time()
+            self.save(root)
+            raise
+        return root
+
+    async def _run_container(
+        self, rec: StepRecord, template: OPTemplate, params: dict[str, str], arts: dict[str, Any],
+        path: str, semaphores: tuple[asyncio.Semaphore, ...],
+    ) -> None:  # fmt: skip
+        if template.parallelism:
+            semaphores = (*semaphores, asyncio.Semaphore(template.parallelism))
+        kind = "tasks" if isinstance(template, DAG) else "steps"
+        frame = Frame(rec, path, params, arts, kind, self.workflow_scope, semaphores)
+        if isinstance(template, Steps):
+            failure = await self._run_stages(frame, template)
+        else:
+            assert isinstance(template, DAG)
+            failure = await self._run_dag(frame, template)
+        if failure:
+            rec.phase, rec.message = "Failed", failure
+        else:
+            rec.outputs = self._template_outputs(template, frame)
+            rec.phase = "Succeeded"
+        rec.end_time = time.time()
+        self.save(rec)
+
+    async def _run_stages(self, frame: Frame, template: Steps) -> str:
+        for stage in template.steps:
+            records = await asyncio.gather(*(self.run_step(frame, step) for step in stage))
+            for step, record in zip(stage, records):
+                frame.add_child(step.name, record)
+            failed = [s.name for s, r in zip(stage, records) if r.phase in FAILED_PHASES and not _continues(s, r)]
+            if failed:
+                return f"child step(s) {', '.join(repr(n) for n in failed)} failed"
+        return ""
+
+    async def _run_dag(self, frame: Frame, template: DAG) -> str:
+        pending: dict[str, Task] = {t.name: t for t in template.tasks}
+        running: dict[asyncio.Task[StepRecord], Task] = {}
+        failed: list[str] = []
+        while pending or running:
+            for name, task in list(pending.items()):
+                deps = [d for d in task.dependencies if d in {t.name for t in template.tasks}]
+                if not all(d in frame.children for d in deps):
+                    continue
+                del pending[name]
+                blocked = [d for d in deps if frame.children[d].phase not in OK_PHASES and not _continues(_task(template, d), frame.children[d])]
+                if blocked or failed:
+                    frame.add_child(name, self._omitted(frame, task))
+                    continue
+                running[asyncio.ensure_future(self.run_step(frame, task))] = task
+            if not running:
+                for name, task in pending.items():
+                    frame.add_child(name, self._omitted(frame, task))
+                break
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for fut in done:
+                task = running.pop(fut)
+                record = fut.result()
+                frame.add_child(task.name, record)
+                if record.phase in FAILED_PHASES and not _continues(task, record):
+                    failed.append(task.name)
+        return f"task(s) {', '.join(repr(n) for n in failed)} failed" if failed else ""
+
+    def _omitted(self, frame: Frame, task: Task) -> StepRecord:
+        rec = self._record(f"{frame.path}/{task.name}", task.name, frame.node, task.template, "Skipped")
+        rec.phase, rec.message = "Omitted", "a dependency failed"
+        self.save(rec)
+        return rec
+
+    # --- one step ---------------------------------------------------------------------------
+    async def run_step(self, frame: Frame, step: Step) -> StepRecord:
+        path = f"{frame.path}/{step.name}"
+        kind = "StepGroup" if is_fan_out(step) else _node_type(step.template)
+        rec = self._record(path, step.name, frame.node, step.template, kind)
+        try:
+            scope = frame.scope()
+            if step.when is not None and not evaluate_when(step.when, scope):
+                rec.phase, rec.type, rec.message = "Skipped", "Skipped", f"when {step.when!r} was false"
+                self.save(rec)
+                return rec
+            if kind == "StepGroup":
+                await self._run_fan_out(frame, step, rec, path)
+            else:
+                await self._run_one(frame, step, rec, path, NO_ITEM, None)
+        except asyncio.CancelledError:
+            rec.phase, rec.message, rec.end_time = "Failed", "terminated", time.time()
+            self.save(rec)
+            raise
+        except Exception as exc:  # a step's problem must not stop the engine
+            rec.phase, rec.message, rec.end_time = "Error", f"{type(exc).__name__}: {exc}", time.time()
+            self.save(rec)
+        return rec
+
+    def _resolve_inputs(self, frame: Frame, step: Step, scope: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+        owner = f"step {step.name!r}"
+        params: dict[str, str] = {}
+        for name, decl in step.template.inputs.parameters.items():
+            if name in step.parameters:
+                params[name] = render(step.parameters[name], scope)
+            elif decl.has_value:
+                params[name] = encode_value(decl.value)
+        arts: dict[str, Any] = {}
+        for name, arg in step.artifacts.items():
+            arts[name] = frame.artifact(arg, owner) if isinstance(arg, str) else arg
+        return params, arts
+
+    def _adopt(self, rec: StepRecord, source: StepRecord, message: str) -> None:
+        rec.outputs = source.outputs
+        rec.phase, rec.message = "Succeeded", message
+        rec.start_time = rec.start_time or source.start_time or time.time()
+        rec.end_time = source.end_time or time.time()
+        rec.workdir, rec.log_path, rec.attempts = source.workdir, source.log_path, source.attempts
+
+    def _reused(self, rec: StepRecord, step: Step) -> bool:
+        source = self.reuse.get(rec.key) if rec.key else None
+        if source is not None:
+            _check_reuse_fits(step, source)
+            self._adopt(rec, source, f"reused from {source.workflow_id}")
+            return True
+        prev = self.previous.get(rec.id)
+        if prev is not None and prev.phase == "Succeeded":
+            self._adopt(rec, prev, prev.message)
+            return True
+        return False
+
+    async def _run_one(
+        self, frame: Frame, step: Step, rec: StepRecord, path: str, item: Any,
+        sliced: tuple[dict[str, str], dict[str, Any]] | None,
+    ) -> None:  # fmt: skip
+        scope = frame.scope(item)
+        params, arts = sliced if sliced is not None else self._resolve_inputs(frame, step, scope)
+        rec.inputs = _inputs_record(step.template, params, arts)
+        rec.key = render(step.key, scope) if step.key else None
+        rec.start_time = time.time()
+        if self._reused(rec, step):
+            self.save(rec)
+            return
+        template = step.template
+        if isinstance(template, (Steps, DAG)):
+            rec.phase = "Running"
+            self.save(rec)
+            await self._run_container(rec, template, params, arts, path, frame.semaphores)
+            return
+        rec.phase = "Pending"
+        self.save(rec)
+        async with _slots(frame.semaphores):
+            await self.leaves.run(rec, step, template, params, arts)
+        self.save(rec)
+
+    async def _run_fan_out(self, frame: Frame, step: Step, rec: StepRecord, path: str) -> None:
+        scope = frame.scope()
+        params, arts = self._resolve_inputs(frame, step, scope)
+        rec.inputs = _inputs_record(step.template, params, arts)
+        rec.key = render(step.key, scope) if step.key and "item" not in step.key else None
+        rec.start_time = time.time()
+        if self._reused(rec, step):
+            self.save(rec)
+            return
+        items = fan_out_items(step, scope, params, arts)
+        rec.phase = "Running"
+        self.save(rec)
+        sub = Frame(rec, path, frame.parameters, frame.artifacts, frame.kind, frame.workflow, frame.semaphores, frame.children)
+        if step.parallelism:
+            sub.semaphores = (*frame.semaphores, asyncio.Semaphore(step.parallelism))
+        records = await asyncio.gather(*(self._run_item(frame, sub, step, rec, i, item) for i, item in enumerate(items)))
+        rec.outputs = gather_outputs(list(records))
+        ok = sum(1 for r in records if r.phase == "Succeeded")
+        rec.phase, rec.message = _group_phase(step, ok, len(records))
+        rec.end_time = time.time()
+        self.save(rec)
+
+    async def _run_item(self, frame: Frame, sub: Frame, step: Step, group: StepRecord, index: int, item: Any) -> StepRecord:
+        label = item if isinstance(item, str) else encode_value(item)
+        item_path = f"{sub.path}({index})"
+        rec = self._record(item_path, f"{step.name}({index}:{label})", group, step.template, _node_type(step.template))
+        try:
+            scope = frame.scope(item)
+            params, arts = self._resolve_inputs(frame, step, scope)
+            if step.slices is not None:
+                at = slice_index(step, index, scope)
+                for name in step.slices.input_parameter:
+                    params[name] = slice_parameter(step, name, params[name], at)
+                for name in step.slices.input_artifact:
+                    arts[name] = slice_artifact(step, name, arts.get(name), at)
+            await self._run_one(sub, step, rec, item_path, item, (params, arts))
+        except asyncio.CancelledError:
+            rec.phase, rec.message, rec.end_time = "Failed", "terminated", time.time()
+            self.save(rec)
+            raise
+        except Exception as exc:
+            rec.phase, rec.message, rec.end_time = "Error", f"{type(exc).__name__}: {exc}", time.time()
+            self.save(rec)
+        return rec
+
+    # --- outputs of Steps/DAG ----------------------------------------------------------------
+    def _template_outputs(self, template: OPTemplate, frame: Frame) -> IORecord:
+        scope = frame.scope()
+        out = IORecord()
+        owner = f"outputs of template {template.name!r}"
+        for name, par in template.outputs.parameters.items():
+            source = par.value_from_parameter if par.value_from_parameter is not None else par.value_from_expression
+            if source is not None:
+                text = to_template(source)
+                out.parameters[name] = ParameterRecord(name, render(text, scope), _source_type(text, frame))
+            elif "value" in par.__dict__:
+                out.parameters[name] = ParameterRecord(name, encode_value(par.value), type_name_of(par.type))
+            elif "default" in par.__dict__:
+                out.parameters[name] = ParameterRecord(name, encode_value(par.default), type_name_of(par.type))
+        for name, art in template.outputs.artifacts.items():
+            if art._from is not None:
+                ref = frame.artifact(to_template(art._from), owner)
+            elif isinstance(art.from_expression, IfExpression):
+                ref = self._conditional_artifact(art.from_expression, frame, owner)
+            else:
+                continue
+            if ref is not None:
+                out.artifacts[name] = ref
+        return out
+
+    def _conditional_artifact(self, expr: IfExpression, frame: Frame, owner: str) -> Any:
+        condition = expr._if if isinstance(expr._if, str) else getattr(expr._if, "expr", str(expr._if))
+        try:
+            chosen = expr._then if evaluate(condition, frame.scope()) else expr._else
+        except ExpressionError as exc:
+            raise ExpressionError(f"{owner}: {exc}") from None
+        return frame.artifact(to_template(chosen), owner)
+
+
+def _task(template: DAG, name: str) -> Task:
+    return next(t for t in template.tasks if t.name == name)
+
+
+def _node_type(template: OPTemplate) -> str:
+    if isinstance(template, Steps):
+        return "Steps"
+    if isinstance(template, DAG):
+        return "DAG"
+    return "Pod"
+
+
+def _group_phase(step: Step, ok: int, total: int) -> tuple[str, str]:
+    if ok == total:
+        return "Succeeded", ""
+    message = f"{total - ok} of {total} items failed"
+    if step.continue_on_num_success is not None and ok >= step.continue_on_num_success:
+        return "Succeeded", message + f" (continue_on_num_success={step.continue_on_num_success})"
+    if step.continue_on_success_ratio is not None and total and ok / total >= step.continue_on_success_ratio:
+        return "Succeeded", message + f" (continue_on_success_ratio={step.continue_on_success_ratio})"
+    return "Failed", message
+
+
+def _inputs_record(template: OPTemplate, params: dict[str, str], arts: dict[str, Any]) -> IORecord:
+    declared = template.inputs.parameters
+    return IORecord(
+        {n: ParameterRecord(n, v, type_name_of(declared[n].type) if n in declared else "") for n, v in params.items()},
+        {n: a for n, a in arts.items() if a is not None},
+    )
+
+
+def _source_type(text: str, frame: Frame) -> str:
+    """The declared type of a ``{{steps.a.outputs.parameters.x}}`` source, to decode faithfully."""
+    stripped = text.strip()
+    if not (stripped.startswith("{{") and stripped.endswith("}}")) or stripped.count("{{") != 1:
+        return ""
+    parts = stripped[2:-2].strip().split(".")
+    if len(parts) == 5 and parts[0] in ("steps", "tasks") and parts[2:4] == ["outputs", "parameters"]:
+        rec = frame.children.get(parts[1])
+        if rec is not None and parts[4] in rec.outputs.parameters:
+            return rec.outputs.parameters[parts[4]].type_name
+    return ""
+
+
+def _check_reuse_fits(step: Step, record: StepRecord) -> None:
+    """A reused record must provide every output the template declares."""
+    template = step.template
+    missing = [f"parameter {n!r}" for n in template.outputs.parameters if n not in record.outputs.parameters]
+    if isinstance(template, PythonOPTemplate):
+        sign = template.op_class.get_output_sign()
+        missing += [
+            f"artifact {n!r}"
+            for n, s in sign.items()
+            if isinstance(field_kind(s), Artifact) and not field_kind(s).optional and n not in record.outputs.artifacts  # type: ignore[union-attr]
+        ]
+    if missing:
+        raise ValueError(
+            f"step {step.name!r}: reuse_step record {record.name!r} (key {record.key!r}, from workflow "
+            f"{record.workflow_id!r}) does not fit template {template.name!r}: it lacks output {', '.join(missing)}"
+        )
+

@@ -1,0 +1,79 @@
+"""What a submitted run hands to its engine process, and how it travels.
+
+The workflow definition (templates, OP classes, user functions) is cloudpickled: OPs
+defined in a script's ``__main__`` or a notebook cell travel by value; importable
+modules by reference, found again through the caller's ``sys.path``. Secrets never
+enter the payload: the engine gets S3 credentials through its environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+
+from ...graph.template import OPTemplate
+from ...records import StepRecord
+
+__all__ = ["Payload", "main_namespace", "read_payload", "write_payload"]
+
+_SECRET_KEYS = {"access_key", "secret_key", "token", "password"}
+
+
+@dataclass
+class Payload:
+    wf_id: str
+    name: str
+    entrypoint: OPTemplate
+    parameters: dict[str, str] = field(default_factory=dict)
+    parallelism: int | None = None
+    reuse: list[StepRecord] = field(default_factory=list)
+    namespace: dict[str, Any] = field(default_factory=dict)
+    workers: int = 0
+    config: dict[str, Any] = field(default_factory=dict)
+    s3_config: dict[str, Any] = field(default_factory=dict)
+    on_exit: OPTemplate | None = None
+
+
+def main_namespace() -> dict[str, Any]:
+    """Classes and functions the caller defined in ``__main__`` (a script or notebook)."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        return {}
+    return {
+        name: value
+        for name, value in vars(main).items()
+        if (isinstance(value, type) or callable(value)) and getattr(value, "__module__", None) == "__main__"
+    }
+
+
+def public_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in settings.items() if k not in _SECRET_KEYS}
+
+
+def write_payload(root: Path, payload: Payload) -> None:
+    """``launch.json`` (read first: where to import from) and ``workflow.pkl``."""
+    launch = {"sys_path": [p for p in sys.path if p], "cwd": os.getcwd()}
+    (root / "launch.json").write_text(json.dumps(launch))
+    with open(root / "workflow.pkl", "wb") as fh:
+        cloudpickle.dump(payload, fh)
+
+
+def read_payload(root: Path) -> Payload:
+    launch = json.loads((root / "launch.json").read_text())
+    for entry in reversed(launch["sys_path"]):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    if os.path.isdir(launch["cwd"]):
+        os.chdir(launch["cwd"])
+    with open(root / "workflow.pkl", "rb") as fh:
+        payload: Payload = cloudpickle.load(fh)
+    main = sys.modules["__main__"]
+    for name, value in payload.namespace.items():
+        setattr(main, name, value)
+    return payload

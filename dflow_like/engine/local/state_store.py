@@ -1,0 +1,141 @@
+"""The durable state of one local run: a SQLite file (WAL) any process can read.
+
+The engine is the only writer. Readers (``Workflow(id=...)`` in another process, the
+CLI, a notebook view) open their own connections; WAL lets them read while it writes.
+Commits after every transition are cheap with ``synchronous=NORMAL`` (no fsync per
+commit), which is what makes "a succeeded step is never run again" hold after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from ...artifacts import ArtifactRef
+from ...records import IORecord, ParameterRecord, StepRecord
+
+__all__ = ["StateStore", "io_from_json", "io_to_json"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS workflow (
+    id TEXT PRIMARY KEY, name TEXT, phase TEXT, created REAL, started REAL, finished REAL,
+    engine_pid INTEGER, message TEXT, outputs TEXT, terminate INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY, seq INTEGER, parent_id TEXT, name TEXT, template TEXT, type TEXT,
+    phase TEXT, key TEXT, start_time REAL, end_time REAL, attempts INTEGER, message TEXT,
+    inputs TEXT, outputs TEXT, workdir TEXT, log_path TEXT, pid INTEGER, job_id TEXT);
+CREATE INDEX IF NOT EXISTS nodes_key ON nodes(key);
+"""
+
+_NODE_COLUMNS = (
+    "id, seq, parent_id, name, template, type, phase, key, start_time, end_time, attempts, "
+    "message, inputs, outputs, workdir, log_path, pid, job_id"
+)
+
+
+def io_to_json(io: IORecord) -> str:
+    return json.dumps(
+        {
+            "parameters": {n: [p.raw, p.type_name] for n, p in io.parameters.items()},
+            "artifacts": {n: a.to_json() for n, a in io.artifacts.items()},
+        },
+        separators=(",", ":"),
+    )
+
+
+def io_from_json(text: str | None) -> IORecord:
+    if not text:
+        return IORecord()
+    data = json.loads(text)
+    return IORecord(
+        {n: ParameterRecord(n, raw, tname) for n, (raw, tname) in data.get("parameters", {}).items()},
+        {n: ArtifactRef.from_json(a) for n, a in data.get("artifacts", {}).items()},
+    )
+
+
+class StateStore:
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        if readonly:
+            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        else:
+            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+        self._seq = 0
+        self._in_tx = False
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- writes (engine only) -------------------------------------------------------
+    def begin(self) -> None:
+        if not self._in_tx:
+            self.db.execute("BEGIN")
+            self._in_tx = True
+
+    def commit(self) -> None:
+        if self._in_tx:
+            self.db.execute("COMMIT")
+            self._in_tx = False
+
+    def init_workflow(self, wf_id: str, name: str, created: float) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO workflow (id, name, phase, created) VALUES (?, ?, 'Pending', ?)",
+            (wf_id, name, created),
+        )
+
+    def update_workflow(self, **fields: Any) -> None:
+        if "outputs" in fields and not isinstance(fields["outputs"], str):
+            fields["outputs"] = json.dumps(fields["outputs"])
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE workflow SET {assignments}", tuple(fields.values()))
+
+    def save_node(self, rec: StepRecord, pid: int | None = None, job_id: str | None = None) -> None:
+        self._seq += 1
+        self.db.execute(
+            f"INSERT INTO nodes ({_NODE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET phase=excluded.phase, type=excluded.type, key=excluded.key, "
+            "start_time=excluded.start_time, end_time=excluded.end_time, attempts=excluded.attempts, "
+            "message=excluded.message, inputs=excluded.inputs, outputs=excluded.outputs, "
+            "workdir=excluded.workdir, log_path=excluded.log_path, pid=excluded.pid, job_id=excluded.job_id",
+            (
+                rec.id, self._seq, rec.parent_id, rec.name, rec.template, rec.type, rec.phase, rec.key,
+                rec.start_time, rec.end_time, rec.attempts, rec.message, io_to_json(rec.inputs),
+                io_to_json(rec.outputs), rec.workdir, rec.log_path, pid, job_id,
+            ),
+        )  # fmt: skip
+
+    # --- reads (any process) --------------------------------------------------------
+    def workflow_row(self) -> dict[str, Any] | None:
+        cur = self.db.execute("SELECT id, name, phase, created, started, finished, engine_pid, message, outputs, terminate FROM workflow")
+        row = cur.fetchone()
+        if row is None:
+            return None
+        keys = ["id", "name", "phase", "created", "started", "finished", "engine_pid", "message", "outputs", "terminate"]
+        return dict(zip(keys, row))
+
+    def nodes(self, where: str = "", args: tuple[Any, ...] = ()) -> list[StepRecord]:
+        sql = f"SELECT {_NODE_COLUMNS} FROM nodes {where} ORDER BY start_time IS NULL, start_time, seq"
+        return [self._record(row) for row in self.db.execute(sql, args)]
+
+    def node_extras(self) -> dict[str, tuple[int | None, str | None]]:
+        return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, pid, job_id FROM nodes")}
+
+    def _record(self, row: tuple[Any, ...]) -> StepRecord:
+        wf = self._workflow_id()
+        return StepRecord(
+            id=row[0], name=row[3], workflow_id=wf, parent_id=row[2], template=row[4] or "", type=row[5],
+            phase=row[6], key=row[7], start_time=row[8], end_time=row[9], attempts=row[10] or 0,
+            message=row[11] or "", inputs=io_from_json(row[12]), outputs=io_from_json(row[13]),
+            workdir=row[14], log_path=row[15],
+        )  # fmt: skip
+
+    def _workflow_id(self) -> str:
+        if not hasattr(self, "_wf_id"):
+            row = self.db.execute("SELECT id FROM workflow").fetchone()
+            self._wf_id = row[0] if row else ""
+        return self._wf_id

@@ -1,0 +1,41 @@
+"""Where a local run keeps its files: one directory per workflow under the home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["Workspace"]
+
+
+class Workspace:
+    """``<home>/workflows/<id>/``: ``state.db``, ``workflow.pkl``, ``engine.log``, ``steps/``."""
+
+    def __init__(self, home: Path, wf_id: str) -> None:
+        self.home = home
+        self.id = wf_id
+        self.root = home / "workflows" / wf_id
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "state.db"
+
+    @property
+    def payload_path(self) -> Path:
+        return self.root / "workflow.pkl"
+
+    @property
+    def engine_log(self) -> Path:
+        return self.root / "engine.log"
+
+    def attempt_dir(self, node_id: str, attempt: int) -> Path:
+        return self.root / "steps" / node_id / str(attempt)
+
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+    @staticmethod
+    def all_ids(home: Path) -> list[str]:
+        base = home / "workflows"
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if (p / "state.db").exists())

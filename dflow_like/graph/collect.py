@@ -1,0 +1,61 @@
+"""Find every template reachable from an entrypoint and give each a unique name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .dag import DAG
+from .step import Step
+from .steps import Steps
+from .template import OPTemplate
+
+__all__ = ["TemplateTable", "children_of"]
+
+
+def children_of(template: OPTemplate) -> list[Step]:
+    if isinstance(template, Steps):
+        return template.all_steps()
+    if isinstance(template, DAG):
+        return list(template.tasks)
+    return []
+
+
+class TemplateTable:
+    """Templates by unique name; the same object always gets the same name.
+
+    Two different templates that share a name (e.g. two ``PythonOPTemplate`` of one
+    OP with different images) get ``name``, ``name-2``, ... in discovery order, so
+    compiled manifests are deterministic.
+    """
+
+    def __init__(self, entrypoint: OPTemplate) -> None:
+        self.entrypoint = entrypoint
+        self._names: dict[int, str] = {}
+        self.by_name: dict[str, OPTemplate] = {}
+        self._visit(entrypoint)
+
+    def _visit(self, root: OPTemplate) -> None:
+        stack = [root]
+        while stack:
+            template = stack.pop(0)
+            if id(template) in self._names:
+                continue
+            self._names[id(template)] = self._unique(template.name or template.kind)
+            self.by_name[self._names[id(template)]] = template
+            stack.extend(step.template for step in children_of(template))
+
+    def _unique(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.by_name:
+            n += 1
+            name = f"{base}-{n}"
+        return name
+
+    def name_of(self, template: OPTemplate) -> str:
+        return self._names[id(template)]
+
+    def __iter__(self) -> Iterator[tuple[str, OPTemplate]]:
+        return iter(self.by_name.items())
+
+    def __len__(self) -> int:
+        return len(self.by_name)

@@ -1,0 +1,67 @@
+"""``DAG`` and ``Task``: a graph form; dependencies given or inferred from references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..expr import template_references
+from .io import Inputs, Outputs
+from .step import Step
+from .template import OPTemplate
+
+__all__ = ["DAG", "Task"]
+
+
+class Task(Step):
+    """A step of a ``DAG``; its outputs are referred to as ``{{tasks.NAME...}}``."""
+
+    is_task = True
+
+    def __init__(self, name: str, template: OPTemplate, dependencies: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(name, template, **kwargs)
+        self.explicit_dependencies = [d if isinstance(d, str) else d.name for d in dependencies or []]
+
+    def referenced_tasks(self) -> list[str]:
+        """Tasks named by this task's arguments, ``when``, ``key`` or ``with_param``."""
+        texts = [t for t in self.parameters.values()]
+        texts += [a for a in self.artifacts.values() if isinstance(a, str)]
+        texts += [t for t in (self.when, self.key, self.with_param) if t]
+        names: list[str] = []
+        for text in texts:
+            for ref in template_references(text):
+                parts = ref.split(".")
+                if parts[0] == "tasks" and len(parts) > 1 and parts[1] not in names:
+                    names.append(parts[1])
+        return names
+
+    @property
+    def dependencies(self) -> list[str]:
+        deps = list(self.explicit_dependencies)
+        deps += [n for n in self.referenced_tasks() if n not in deps]
+        return deps
+
+
+class DAG(OPTemplate):
+    """Tasks run as soon as the tasks they depend on have finished."""
+
+    kind = "dag"
+
+    def __init__(
+        self,
+        name: str | None = None,
+        inputs: Inputs | None = None,
+        outputs: Outputs | None = None,
+        tasks: list[Task] | None = None,
+        parallelism: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name or "dag", inputs=inputs, outputs=outputs, parallelism=parallelism, **kwargs)
+        self.tasks: list[Task] = []
+        for task in tasks or []:
+            self.add(task)
+
+    def add(self, task: Task | list[Task]) -> None:
+        if isinstance(task, (list, tuple)):
+            self.tasks.extend(task)
+        else:
+            self.tasks.append(task)

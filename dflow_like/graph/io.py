@@ -1,0 +1,249 @@
+"""Inputs and outputs of templates, and the references steps pass to each other.
+
+Every reference renders as the Argo template text it stands for
+(``{{steps.a.outputs.parameters.x}}``) and carries the expr-lang form in ``expr``,
+so the local engine and the Argo compiler read the very same strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from ..expr import ArgoVar
+
+if TYPE_CHECKING:
+    from .step import Step
+
+__all__ = [
+    "InputArtifact",
+    "InputParameter",
+    "Inputs",
+    "OutputArtifact",
+    "OutputParameter",
+    "Outputs",
+    "owner_prefix",
+]
+
+_UNSET: Any = object()
+
+
+def owner_prefix(step: Step | None) -> tuple[str, str]:
+    """(template-text prefix, expr prefix) of a step's or a template's own fields."""
+    if step is None:
+        return "inputs", "inputs"
+    scope = "tasks" if getattr(step, "is_task", False) else "steps"
+    return f"{scope}.{step.name}.outputs", f"{scope}['{step.name}'].outputs"
+
+
+class _Field(ArgoVar):
+    """A named parameter/artifact of a template (``step is None``) or of a step's outputs."""
+
+    kind = "parameters"
+    direction = "inputs"
+
+    def __init__(self, name: str | None = None, step: Step | None = None, type: Any = None) -> None:
+        super().__init__("")
+        self.name = name or ""
+        self.step = step
+        self.type = type
+
+    @property
+    def template_path(self) -> str:
+        text, _ = self._prefixes()
+        return f"{text}.{self.kind}.{self.name}"
+
+    @property  # type: ignore[override]
+    def expr(self) -> str:
+        _, expr = self._prefixes()
+        return f"{expr}.{self.kind}['{self.name}']"
+
+    @expr.setter
+    def expr(self, value: str) -> None:  # ArgoVar.__init__ assigns it; the name decides
+        pass
+
+    def _prefixes(self) -> tuple[str, str]:
+        if self.step is None:
+            return f"{self.direction}", f"{self.direction}"
+        return owner_prefix(self.step)
+
+    def __str__(self) -> str:
+        return "{{" + self.template_path + "}}"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def bound(self, step: Step) -> _Field:
+        """A copy that refers to this field as an output of ``step``."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.step = step
+        return clone
+
+
+class InputParameter(_Field):
+    """An input parameter of a ``Steps``/``DAG``/script template; ``value`` is its default."""
+
+    big = False  # a BigParameter of a Python OP (kept in the artifact store on Argo)
+
+    def __init__(
+        self,
+        name: str | None = None,
+        type: Any = None,
+        value: Any = _UNSET,
+        description: str | None = None,
+        global_name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, None, type)
+        self.description = description
+        self.global_name = global_name
+        self.extra = kwargs
+        if value is not _UNSET:
+            self.value = value
+
+    @property
+    def has_value(self) -> bool:
+        return "value" in self.__dict__
+
+
+class InputArtifact(_Field):
+    kind = "artifacts"
+
+    def __init__(
+        self,
+        path: str | None = None,
+        name: str | None = None,
+        optional: bool = False,
+        type: Any = None,
+        archive: str | None = "tar",
+        sub_path: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, None, type)
+        self.path = path
+        self.optional = optional
+        self.archive = archive
+        self.sub_path = sub_path
+        self.extra = kwargs
+
+
+class OutputParameter(_Field):
+    """An output parameter; on a step's ``outputs`` it is a reference to the value."""
+
+    direction = "outputs"
+
+    def __init__(
+        self,
+        value_from_path: str | None = None,
+        value_from_parameter: Any = None,
+        name: str | None = None,
+        type: Any = None,
+        default: Any = _UNSET,
+        global_name: str | None = None,
+        value_from_expression: Any = None,
+        save_as_artifact: bool = False,
+        value: Any = _UNSET,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, None, type)
+        self.value_from_path = value_from_path
+        self.value_from_parameter = value_from_parameter
+        self.value_from_expression = value_from_expression
+        self.global_name = global_name
+        self.save_as_artifact = save_as_artifact
+        self.extra = kwargs
+        if default is not _UNSET:
+            self.default = default
+        if value is not _UNSET:
+            self.value = value
+
+
+class OutputArtifact(_Field):
+    kind = "artifacts"
+    direction = "outputs"
+
+    def __init__(
+        self,
+        path: str | None = None,
+        _from: Any = None,
+        name: str | None = None,
+        type: Any = None,
+        save: Any = None,
+        archive: str | None = "tar",
+        global_name: str | None = None,
+        from_expression: Any = None,
+        optional: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, None, type)
+        self.path = path
+        self._from = _from
+        self.save = save
+        self.archive = archive
+        self.global_name = global_name
+        self.from_expression = from_expression
+        self.optional = optional
+        self.extra = kwargs
+
+
+class _NamedFields(MutableMapping[str, Any]):
+    """name → field; assigning a field names it (``inputs.parameters["x"] = InputParameter()``)."""
+
+    def __init__(self, fields: dict[str, Any] | None = None) -> None:
+        self._data: dict[str, Any] = {}
+        for name, value in (fields or {}).items():
+            self[name] = value
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._data[key]
+        except KeyError:
+            known = ", ".join(self._data) or "none"
+            raise KeyError(f"no field {key!r} (known: {known})") from None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if isinstance(value, _Field):
+            value.name = key
+        self._data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"{dict(self._data)!r}"
+
+
+class Inputs:
+    def __init__(
+        self,
+        parameters: dict[str, InputParameter] | None = None,
+        artifacts: dict[str, InputArtifact] | None = None,
+    ) -> None:
+        self.parameters = _NamedFields(parameters)
+        self.artifacts = _NamedFields(artifacts)
+
+
+class Outputs:
+    def __init__(
+        self,
+        parameters: dict[str, OutputParameter] | None = None,
+        artifacts: dict[str, OutputArtifact] | None = None,
+    ) -> None:
+        self.parameters = _NamedFields(parameters)
+        self.artifacts = _NamedFields(artifacts)
+
+    def bound(self, step: Step) -> Outputs:
+        """The same fields, as references to ``step``'s outputs."""
+        out = Outputs()
+        for name, par in self.parameters.items():
+            out.parameters._data[name] = par.bound(step)
+        for name, art in self.artifacts.items():
+            out.artifacts._data[name] = art.bound(step)
+        return out

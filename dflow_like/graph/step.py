@@ -1,0 +1,182 @@
+"""``Step``: a template bound to arguments. Arguments are normalised to template text.
+
+A parameter argument becomes the string Argo would carry: a literal value is encoded
+(``values.encode_value``), a reference becomes ``{{...}}``. Both engines then resolve
+the same text with the same evaluator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
+
+from ..artifacts import ArtifactRef
+from ..expr import ArgoVar, ExpressionError, check_syntax, to_template
+from ..values import encode_value
+from .errors import DefinitionError
+from .io import Outputs, _Field
+from .template import OPTemplate
+
+__all__ = ["Step", "artifact_argument", "parameter_text"]
+
+
+def parameter_text(value: Any) -> str:
+    """The wire/template text of a parameter argument."""
+    if isinstance(value, ArgoVar):
+        return to_template(value)
+    return encode_value(value)
+
+
+def artifact_argument(owner: str, name: str, value: Any) -> ArtifactRef | str | None:
+    """A stored artifact, a ``{{...}}`` reference text, or ``None`` (optional input absent)."""
+    if value is None or isinstance(value, ArtifactRef):
+        return value
+    if isinstance(value, _Field) and value.kind == "artifacts":
+        return str(value)
+    if isinstance(value, str) and value.startswith("{{") and value.endswith("}}"):
+        return value
+    raise DefinitionError(
+        f"{owner}: artifact {name!r}: expected a step output artifact, a template input "
+        f"artifact or the result of upload_artifact(), got {type(value).__name__} {value!r:.60}"
+    )
+
+
+def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: bool) -> None:
+    if isinstance(value, (ArgoVar, str)) and (isinstance(value, ArgoVar) or "{{" in value):
+        return
+    if expected is None or expected is Any:
+        return
+    if sliced:
+        if not isinstance(value, (list, tuple)):
+            raise DefinitionError(
+                f"{owner}: parameter {name!r} is sliced, so it must be a list; "
+                f"got {type(value).__name__} {value!r:.60}"
+            )
+        return
+    try:
+        check_type(value, expected, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
+    except TypeCheckError:
+        tname = getattr(expected, "__name__", str(expected))
+        raise DefinitionError(
+            f"{owner}: parameter {name!r}: expected {tname}, got {type(value).__name__} {value!r:.60}"
+        ) from None
+
+
+class Step:
+    """A template bound to parameters (values) and artifacts (files)."""
+
+    is_task = False
+
+    def __init__(
+        self,
+        name: str,
+        template: OPTemplate,
+        parameters: dict[str, Any] | None = None,
+        artifacts: dict[str, Any] | None = None,
+        when: Any = None,
+        with_param: Any = None,
+        with_sequence: Any = None,
+        continue_on_failed: bool = False,
+        continue_on_error: bool = False,
+        continue_on_num_success: int | None = None,
+        continue_on_success_ratio: float | None = None,
+        key: Any = None,
+        executor: Any = None,
+        parallelism: int | None = None,
+        slices: Any = None,
+        with_items: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(template, OPTemplate):
+            raise DefinitionError(
+                f"step {name!r}: template: expected a template (PythonOPTemplate, ShellOPTemplate, "
+                f"Steps, DAG), got {type(template).__name__}"
+            )
+        self.name = name
+        self.template = template
+        self.raw_parameters: dict[str, Any] = dict(parameters or {})
+        self.when = None if when is None else to_template(when)
+        self.with_param = None if with_param is None else to_template(with_param)
+        self.with_sequence = with_sequence
+        self.with_items = with_items
+        self.continue_on_failed = continue_on_failed
+        self.continue_on_error = continue_on_error
+        self.continue_on_num_success = continue_on_num_success
+        self.continue_on_success_ratio = continue_on_success_ratio
+        self.key = None if key is None else to_template(key)
+        self.executor = executor
+        self.parallelism = parallelism
+        self.slices = slices if slices is not None else getattr(template, "slices", None)
+        self.extra = kwargs
+        self.parameters: dict[str, str] = {}
+        self.artifacts: dict[str, ArtifactRef | str | None] = {}
+        self._bind_arguments(self.raw_parameters, dict(artifacts or {}))
+        for text in (self.when, self.key, self.with_param):
+            if text is not None:
+                self._check_syntax(text)
+        self.outputs: Outputs = template.outputs.bound(self)
+
+    @property
+    def owner(self) -> str:
+        return f"step {self.name!r} (template {self.template.name!r})"
+
+    def _sliced_names(self) -> set[str]:
+        if self.slices is None:
+            return set()
+        return set(self.slices.input_parameter or []) | set(self.slices.input_artifact or [])
+
+    def _bind_arguments(self, parameters: dict[str, Any], artifacts: dict[str, Any]) -> None:
+        declared_p = self.template.inputs.parameters
+        declared_a = self.template.inputs.artifacts
+        sliced = self._sliced_names()
+        for pname, value in parameters.items():
+            if pname not in declared_p:
+                known = ", ".join(declared_p) or "none"
+                raise DefinitionError(
+                    f"{self.owner}: unknown input parameter {pname!r} (the template declares: {known})"
+                )
+            _check_literal(self.owner, pname, value, declared_p[pname].type, pname in sliced)
+            self.parameters[pname] = parameter_text(value)
+        for aname, value in artifacts.items():
+            if aname not in declared_a:
+                known = ", ".join(declared_a) or "none"
+                raise DefinitionError(
+                    f"{self.owner}: unknown input artifact {aname!r} (the template declares: {known})"
+                )
+            self.artifacts[aname] = artifact_argument(self.owner, aname, value)
+
+    def _check_syntax(self, text: str) -> None:
+        try:
+            check_syntax(text)
+        except ExpressionError as exc:
+            raise DefinitionError(f"{self.owner}: {exc}") from None
+
+    def missing_inputs(self) -> list[str]:
+        """Declared inputs with no argument and no default (checked before a run)."""
+        missing = [
+            f"parameter {n!r}"
+            for n, p in self.template.inputs.parameters.items()
+            if n not in self.parameters and not p.has_value and not _has_default(p)
+        ]
+        missing += [
+            f"artifact {n!r}"
+            for n, a in self.template.inputs.artifacts.items()
+            if n not in self.artifacts and not a.optional
+        ]
+        return missing
+
+    def set_parameters(self, parameters: dict[str, Any]) -> None:
+        self.raw_parameters.update(parameters)
+        self._bind_arguments(parameters, {})
+
+    def set_artifacts(self, artifacts: dict[str, Any]) -> None:
+        self._bind_arguments({}, artifacts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, template={self.template.name!r})"
+
+
+def _has_default(param: Any) -> bool:
+    return "value" in getattr(param, "__dict__", {})
+

@@ -1,0 +1,40 @@
+"""``Steps``: a template made of sequential stages; a list is a stage of parallel steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .io import Inputs, Outputs
+from .step import Step
+from .template import OPTemplate
+
+__all__ = ["Steps"]
+
+
+class Steps(OPTemplate):
+    """Stages run in order; the steps of one stage run in parallel.
+
+    A ``Steps`` can be a step's template, including its own (recursion ended by ``when``).
+    """
+
+    kind = "steps"
+
+    def __init__(
+        self,
+        name: str | None = None,
+        inputs: Inputs | None = None,
+        outputs: Outputs | None = None,
+        steps: list[Any] | None = None,
+        parallelism: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name or "steps", inputs=inputs, outputs=outputs, parallelism=parallelism, **kwargs)
+        self.steps: list[list[Step]] = []
+        for stage in steps or []:
+            self.add(stage)
+
+    def add(self, step: Step | list[Step]) -> None:
+        self.steps.append(list(step) if isinstance(step, (list, tuple)) else [step])
+
+    def all_steps(self) -> list[Step]:
+        return [s for stage in self.steps for s in stage]

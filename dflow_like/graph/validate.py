@@ -1,0 +1,150 @@
+"""Check a whole workflow before anything runs; every problem names where it is."""
+
+from __future__ import annotations
+
+from ..expr import template_references
+from .collect import TemplateTable, children_of
+from .dag import DAG, Task
+from .errors import DefinitionError
+from .step import Step
+from .steps import Steps
+from .template import OPTemplate
+
+__all__ = ["check_workflow", "workflow_problems"]
+
+
+def _texts(step: Step) -> list[tuple[str, str]]:
+    """(field label, template text) of every argument that may hold references."""
+    out = [(f"parameter {n!r}", t) for n, t in step.parameters.items()]
+    out += [(f"artifact {n!r}", a) for n, a in step.artifacts.items() if isinstance(a, str)]
+    out += [(label, t) for label, t in (("when", step.when), ("key", step.key), ("with_param", step.with_param)) if t]
+    return out
+
+
+def _check_reference(
+    ref: str, template: OPTemplate, visible: dict[str, Step], scope: str, all_names: set[str]
+) -> str | None:
+    parts = ref.split(".")
+    head = parts[0]
+    if head == "inputs" and len(parts) >= 3:
+        fields = template.inputs.parameters if parts[1] == "parameters" else template.inputs.artifacts
+        if parts[2] not in fields:
+            return f"refers to {ref!r}, but template {template.name!r} has no input {parts[1][:-1]} {parts[2]!r}"
+        return None
+    if head in ("steps", "tasks") and len(parts) >= 2:
+        if head != scope:
+            return f"refers to {ref!r}, but {head!r} references are only valid inside a {'DAG' if head == 'tasks' else 'Steps'}"
+        target = visible.get(parts[1])
+        if target is None:
+            where = "an earlier stage of" if parts[1] in all_names and scope == "steps" else ""
+            if where:
+                return f"refers to {ref!r}, but step {parts[1]!r} is not in {where} template {template.name!r}"
+            return f"refers to {ref!r}, but there is no step {parts[1]!r} in template {template.name!r}"
+        if len(parts) >= 5 and parts[2] == "outputs":
+            fields = target.template.outputs.parameters if parts[3] == "parameters" else target.template.outputs.artifacts
+            if parts[4] not in fields:
+                known = ", ".join(fields) or "none"
+                return f"refers to {ref!r}, but step {parts[1]!r} has no output {parts[3][:-1]} {parts[4]!r} (it has: {known})"
+    return None
+
+
+def _step_problems(step: Step, template: OPTemplate, visible: dict[str, Step], scope: str, names: set[str]) -> list[str]:
+    problems = []
+    where = f"step {step.name!r} of template {template.name!r}"
+    for label, text in _texts(step):
+        for ref in template_references(text):
+            msg = _check_reference(ref, template, visible, scope, names)
+            if msg:
+                problems.append(f"{where}: {label} {msg}")
+    for missing in step.missing_inputs():
+        problems.append(f"{where}: required input {missing} is not given and has no default")
+    if step.slices is not None:
+        declared = set(step.template.inputs.parameters) | set(step.template.inputs.artifacts)
+        for name in step.slices.input_parameter + step.slices.input_artifact:
+            if name not in declared:
+                problems.append(f"{where}: Slices names input {name!r}, which the template does not declare")
+        outs = set(step.template.outputs.parameters) | set(step.template.outputs.artifacts)
+        for name in step.slices.output_parameter + step.slices.output_artifact:
+            if name not in outs:
+                problems.append(f"{where}: Slices names output {name!r}, which the template does not declare")
+    return problems
+
+
+def _steps_problems(template: Steps) -> list[str]:
+    problems: list[str] = []
+    names = {s.name for s in template.all_steps()}
+    seen: dict[str, Step] = {}
+    for stage in template.steps:
+        for step in stage:
+            if step.name in seen:
+                problems.append(f"template {template.name!r}: duplicate step name {step.name!r}")
+        for step in stage:
+            problems += _step_problems(step, template, seen, "steps", names)
+        for step in stage:
+            seen[step.name] = step
+    return problems
+
+
+def _dag_problems(template: DAG) -> list[str]:
+    problems: list[str] = []
+    tasks: dict[str, Task] = {}
+    for task in template.tasks:
+        if task.name in tasks:
+            problems.append(f"template {template.name!r}: duplicate task name {task.name!r}")
+        tasks[task.name] = task
+    for task in template.tasks:
+        problems += _step_problems(task, template, dict(tasks), "tasks", set(tasks))
+        for dep in task.explicit_dependencies:
+            if dep not in tasks:
+                problems.append(f"task {task.name!r} of template {template.name!r}: depends on unknown task {dep!r}")
+    cycle = _find_cycle({n: [d for d in t.dependencies if d in tasks] for n, t in tasks.items()})
+    if cycle:
+        problems.append(f"template {template.name!r}: dependency cycle {' -> '.join(cycle)}")
+    return problems
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str]:
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt) :] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in graph:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
+
+
+def workflow_problems(table: TemplateTable) -> list[str]:
+    problems: list[str] = []
+    for _, template in table:
+        if isinstance(template, Steps):
+            problems += _steps_problems(template)
+        elif isinstance(template, DAG):
+            problems += _dag_problems(template)
+        for step in children_of(template):
+            if not isinstance(step.template, OPTemplate):
+                problems.append(f"step {step.name!r}: template is not a template")
+    return problems
+
+
+def check_workflow(workflow_name: str, table: TemplateTable) -> None:
+    """Raise ``DefinitionError`` listing every problem, prefixed with the workflow's name."""
+    problems = workflow_problems(table)
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise DefinitionError(f"workflow {workflow_name!r} cannot run:\n{lines}")

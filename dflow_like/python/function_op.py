@@ -1,0 +1,88 @@
+"""``@OP.function``: build an OP from an annotated function."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any, get_type_hints
+
+from .checks import check_opio
+from .opio import OPIO, Artifact, BigParameter, OPIOSign, Parameter
+
+__all__ = ["make_function_op", "signs_from_function"]
+
+Convert = Callable[[Any], dict[str, Any]]
+
+
+def _output_sign(ret: Any) -> tuple[OPIOSign, Convert]:
+    if ret is None or ret is inspect.Signature.empty:
+        return OPIOSign(), lambda value: {}
+    if isinstance(ret, dict):
+        return OPIOSign(ret), lambda value: dict(value)
+    if isinstance(ret, type) and issubclass(ret, dict) and hasattr(ret, "__annotations__"):
+        return OPIOSign(get_type_hints(ret)), lambda value: dict(value)
+    if isinstance(ret, type) and issubclass(ret, tuple) and hasattr(ret, "_fields"):
+        names = list(ret._fields)
+        hints = get_type_hints(ret)
+        return OPIOSign({n: hints.get(n, Any) for n in names}), lambda v: dict(zip(names, v))
+    if getattr(ret, "__origin__", None) is tuple:
+        args = ret.__args__
+        names = [f"dflow_output_{i}" for i in range(len(args))]
+        return OPIOSign(dict(zip(names, args))), lambda v: dict(zip(names, v))
+    return OPIOSign({"dflow_output": ret}), lambda value: {"dflow_output": value}
+
+
+def signs_from_function(func: Callable[..., Any]) -> tuple[OPIOSign, OPIOSign, Convert]:
+    """Input sign, output sign, and how to turn the return value into outputs."""
+    signature = inspect.signature(func)
+    inputs = OPIOSign()
+    for param in signature.parameters.values():
+        spec: Any = Any if param.annotation is inspect.Parameter.empty else param.annotation
+        if param.default is not inspect.Parameter.empty:
+            if isinstance(spec, Artifact):
+                spec.optional = param.default is None
+            elif isinstance(spec, (Parameter, BigParameter)):
+                spec.default = param.default
+            else:
+                spec = Parameter(spec, default=param.default)
+        inputs[param.name] = spec
+    outputs, convert = _output_sign(signature.return_annotation)
+    return inputs, outputs, convert
+
+
+def make_function_op(base: type, func: Callable[..., Any], template_kwargs: dict[str, Any]) -> Any:
+    """An instance of a new OP subclass whose ``execute`` calls ``func``.
+
+    The instance is callable: outside a workflow, ``op(x=1)`` is ``func(x=1)``.
+    """
+    input_sign, output_sign, convert = signs_from_function(func)
+    op_name = func.__name__
+
+    def get_input_sign(cls: type) -> OPIOSign:
+        return OPIOSign(dict(input_sign))
+
+    def get_output_sign(cls: type) -> OPIOSign:
+        return OPIOSign(dict(output_sign))
+
+    def execute(self: Any, op_in: OPIO) -> OPIO:
+        owner = f"OP {op_name}"
+        check_opio(owner, op_in, input_sign, is_input=True)
+        op_out = OPIO(convert(func(**op_in)))
+        check_opio(owner, op_out, output_sign, is_input=False)
+        return op_out
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    namespace = {
+        "get_input_sign": classmethod(get_input_sign),
+        "get_output_sign": classmethod(get_output_sign),
+        "execute": execute,
+        "__call__": call,
+        "func": staticmethod(func),
+        "template_kwargs": dict(template_kwargs),
+        "__module__": func.__module__,
+        "__doc__": func.__doc__,
+    }
+    op_class = type(op_name, (base,), namespace)
+    return op_class()

@@ -1,0 +1,104 @@
+"""Signatures (``OPIOSign``), values (``OPIO``) and the field kinds they hold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+__all__ = ["OPIO", "Artifact", "BigParameter", "OPIOSign", "Parameter", "field_kind"]
+
+_NO_DEFAULT: Any = object()
+
+
+class _Mapping(MutableMapping[str, Any]):
+    """A plain dict-backed mapping; dflow code indexes, iterates and copies these."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._data: dict[str, Any] = dict(*args, **kwargs)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._data!r})"
+
+
+class OPIO(_Mapping):
+    """The values an OP receives or returns: name → value (artifacts as local paths)."""
+
+
+class OPIOSign(_Mapping):
+    """The declared fields: name → type, ``Parameter``, ``BigParameter`` or ``Artifact``."""
+
+
+class Artifact:
+    """A file input or output: ``type`` is ``str``/``Path`` or a List/Set/Dict of them."""
+
+    def __init__(
+        self,
+        type: Any,
+        archive: str | None = "tar",
+        save: Any = None,
+        optional: bool = False,
+        global_name: str | None = None,
+        sub_path: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.type = type
+        self.archive = archive
+        self.save = save
+        self.optional = optional
+        self.global_name = global_name
+        self.sub_path = sub_path
+        self.extra = kwargs
+
+    def __repr__(self) -> str:
+        return f"Artifact({_type_repr(self.type)}, optional={self.optional})"
+
+
+class Parameter:
+    """A value input or output, passed by value (jsonpickle for non-JSON types)."""
+
+    def __init__(
+        self, type: Any = Any, default: Any = _NO_DEFAULT, global_name: str | None = None, **kwargs: Any
+    ) -> None:
+        self.type = type
+        self.global_name = global_name
+        self.extra = kwargs
+        if default is not _NO_DEFAULT:
+            self.default = default
+
+    @property
+    def has_default(self) -> bool:
+        return hasattr(self, "default")
+
+    def __repr__(self) -> str:
+        default = f", default={self.default!r}" if self.has_default else ""
+        return f"{type(self).__name__}({_type_repr(self.type)}{default})"
+
+
+class BigParameter(Parameter):
+    """A value kept in the artifact store rather than inline (large or binary-ish)."""
+
+
+def field_kind(spec: Any) -> Parameter | Artifact:
+    """Normalise a sign entry: a bare type means ``Parameter(type)``."""
+    if isinstance(spec, (Parameter, Artifact)):
+        return spec
+    return Parameter(spec)
+
+
+def _type_repr(tp: Any) -> str:
+    return tp.__name__ if isinstance(tp, type) else str(tp).replace("typing.", "")

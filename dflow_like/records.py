@@ -1,0 +1,88 @@
+"""Step records: what ``Workflow.query_step`` returns, whatever the engine.
+
+A record is plain data (no engine handle), so it pickles, prints, and can be handed
+to ``submit(reuse_step=[...])`` of another workflow. Parameter values are kept in
+their wire form (the string Argo would carry) and decoded on access, as in dflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .artifacts import ArtifactRef
+from .values import decode_value, encode_value
+
+__all__ = ["ArtifactRef", "IORecord", "ParameterRecord", "StepRecord"]
+
+
+@dataclass
+class ParameterRecord:
+    """A parameter value; ``.value`` decodes the wire string (jsonpickle) lazily."""
+
+    name: str
+    raw: str
+    type_name: str = ""
+
+    @property
+    def value(self) -> Any:
+        return decode_value(self.raw, self.type_name)
+
+    @value.setter
+    def value(self, new: Any) -> None:
+        self.raw = encode_value(new)
+
+    def __repr__(self) -> str:
+        return f"ParameterRecord({self.name}={self.raw[:60]!r})"
+
+
+@dataclass
+class IORecord:
+    parameters: dict[str, ParameterRecord] = field(default_factory=dict)
+    artifacts: dict[str, ArtifactRef] = field(default_factory=dict)
+
+
+@dataclass
+class StepRecord:
+    """One step (or slice item, or Steps/DAG group) of a run."""
+
+    id: str
+    name: str
+    workflow_id: str
+    phase: str = "Pending"
+    type: str = "Pod"  # Argo node types: Pod, Steps, DAG, StepGroup, Skipped, Retry
+    key: str | None = None
+    template: str = ""
+    parent_id: str | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+    message: str = ""
+    log_path: str | None = None
+    workdir: str | None = None
+    attempts: int = 0
+    inputs: IORecord = field(default_factory=IORecord)
+    outputs: IORecord = field(default_factory=IORecord)
+
+    @property
+    def duration(self) -> float | None:
+        if self.start_time is None or self.end_time is None:
+            return None
+        return self.end_time - self.start_time
+
+    def modify_output_parameter(self, name: str, value: Any) -> None:
+        """Change an output value before reusing this record (dflow's API)."""
+        record = self.outputs.parameters.get(name)
+        if record is None:
+            known = ", ".join(sorted(self.outputs.parameters)) or "none"
+            raise KeyError(f"step {self.name!r} has no output parameter {name!r} (it has: {known})")
+        record.raw = value if isinstance(value, str) else encode_value(value)
+
+    def modify_output_artifact(self, name: str, artifact: ArtifactRef) -> None:
+        if name not in self.outputs.artifacts:
+            known = ", ".join(sorted(self.outputs.artifacts)) or "none"
+            raise KeyError(f"step {self.name!r} has no output artifact {name!r} (it has: {known})")
+        self.outputs.artifacts[name] = artifact
+
+    def __repr__(self) -> str:
+        key = f", key={self.key!r}" if self.key else ""
+        return f"StepRecord({self.name!r}, phase={self.phase!r}, type={self.type!r}{key})"

@@ -1,0 +1,182 @@
+"""Run one step: inputs in, ``execute`` (or the script), outputs out, an exit code back.
+
+The same function runs in a forked local worker, in ``python -m dflow_like.runner``
+inside a Slurm job, and in an Argo pod. It never raises: every outcome is an exit
+code (``codes``), a traceback in the log, and a one-line ``error.txt``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from ..artifacts import ArtifactPart, ArtifactRef, StoredTree
+from ..graph.script_templates import ScriptOPTemplate
+from ..graph.template import OPTemplate
+from ..python.errors import FatalError, TransientError
+from ..python.opio import OPIO, Artifact, field_kind
+from ..python.template import PythonOPTemplate
+from ..values import decode_value, encode_value
+from . import codes
+from .files import collect_output, input_value, materialize
+from .spec import StepSpec
+
+__all__ = ["run_step"]
+
+
+def _store_output(spec: StepSpec, name: str, out_dir: Path, layout: Any, archive: str | None) -> ArtifactRef:
+    if spec.store == "s3":
+        from ..storage import get_storage_client, put_tree
+
+        key = f"{spec.store_prefix}/{name}"
+        tree = put_tree(get_storage_client(), str(out_dir), key, archive="tar" if archive else None)
+    else:
+        tree = StoredTree("local", str(out_dir))
+    return ArtifactRef((ArtifactPart(tree, layout),), name=name)
+
+
+def _inputs_for_op(spec: StepSpec, template: PythonOPTemplate) -> OPIO:
+    op_in = OPIO()
+    sign = template.op_class.get_input_sign()
+    inputs_dir = Path(spec.attempt_dir) / "inputs" / "artifacts"
+    for name, raw in spec.parameters.items():
+        kind = field_kind(sign[name]) if name in sign else None
+        declared = getattr(kind, "type", None)
+        op_in[name] = decode_value(raw, "str" if declared is str else "")
+    for name, data in spec.artifacts.items():
+        if data is None:
+            continue
+        ref = ArtifactRef.from_json(data)
+        dest = inputs_dir / name
+        placed = materialize(ref, dest)
+        kind = field_kind(sign[name]) if name in sign else Artifact(Path)
+        op_in[name] = input_value(placed, getattr(kind, "type", Path), ref.gathered, dest)
+    return op_in
+
+
+def _outputs_of_op(spec: StepSpec, template: PythonOPTemplate, op_out: Any) -> dict[str, Any]:
+    sign = template.op_class.get_output_sign()
+    owner = f"OP {template.op_class.__name__}"
+    params: dict[str, str] = {}
+    arts: dict[str, Any] = {}
+    for name, value in dict(op_out).items():
+        kind = field_kind(sign[name]) if name in sign else None
+        if isinstance(kind, Artifact):
+            if value is None:
+                continue
+            out_dir, layout = collect_output(value, name, Path(spec.attempt_dir), owner)
+            archive = template.outputs.artifacts[name].archive if name in template.outputs.artifacts else "tar"
+            arts[name] = _store_output(spec, name, out_dir, layout, archive).to_json()
+        else:
+            params[name] = encode_value(value)
+    return {"parameters": params, "artifacts": arts}
+
+
+def _run_python(spec: StepSpec, template: PythonOPTemplate) -> dict[str, Any]:
+    op_in = _inputs_for_op(spec, template)
+    op = template.make_op()
+    op.key = spec.key
+    op.workflow_name = spec.workflow_id
+    os.chdir(spec.workdir)
+    op_out = op.execute(op_in)
+    return _outputs_of_op(spec, template, op_out)
+
+
+def _rerooted(path: str, workdir: Path) -> Path:
+    """A declared script path, moved inside the step's workdir (absolute paths too)."""
+    return workdir / path.lstrip("/")
+
+
+def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
+    from ..expr import render
+
+    workdir = spec.workdir
+    inputs_dir = Path(spec.attempt_dir) / "inputs" / "artifacts"
+    art_paths: dict[str, dict[str, str]] = {}
+    script = spec.script
+    for name, data in spec.artifacts.items():
+        declared = template.inputs.artifacts[name].path or f"inputs/{name}"
+        target = _rerooted(declared, workdir)
+        if data is not None:
+            placed = materialize(ArtifactRef.from_json(data), inputs_dir / name)
+            value = input_value(placed, Path, False, inputs_dir / name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                target.symlink_to(value)
+        art_paths[name] = {"path": str(target)}
+        script = script.replace(declared, str(target)) if declared.startswith("/") else script
+    outputs = template.outputs
+    for out in list(outputs.parameters.values()) + list(outputs.artifacts.values()):
+        declared = getattr(out, "value_from_path", None) or getattr(out, "path", None)
+        if declared and declared.startswith("/"):
+            _rerooted(declared, workdir).parent.mkdir(parents=True, exist_ok=True)
+            script = script.replace(declared, str(_rerooted(declared, workdir)))
+    scope = {"inputs": {"parameters": dict(spec.parameters), "artifacts": art_paths}}
+    script = render(script, scope)
+    script_file = Path(spec.attempt_dir) / "script"
+    script_file.write_text(script)
+    env = {**os.environ, **spec.envs}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    proc = subprocess.run([*spec.command, str(script_file)], cwd=workdir, env=env, check=False)
+    if proc.returncode != 0:
+        raise _ScriptFailed(proc.returncode)
+    params: dict[str, str] = {}
+    arts: dict[str, Any] = {}
+    for name, par in outputs.parameters.items():
+        if par.value_from_path:
+            text = _rerooted(par.value_from_path, workdir).read_text()
+            params[name] = text[:-1] if text.endswith("\n") else text
+        elif "value" in par.__dict__:
+            params[name] = encode_value(par.value)
+    for name, art in outputs.artifacts.items():
+        if not art.path:
+            continue
+        source = _rerooted(art.path, workdir)
+        if not source.exists():
+            if art.optional:
+                continue
+            raise FileNotFoundError(f"script {template.name!r}: output artifact {name!r}: {art.path} was not written")
+        out_dir, layout = collect_output(source, name, Path(spec.attempt_dir), f"script {template.name!r}")
+        arts[name] = _store_output(spec, name, out_dir, layout, art.archive).to_json()
+    return {"parameters": params, "artifacts": arts}
+
+
+class _ScriptFailed(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(f"script exited with code {code}")
+        self.code = code
+
+
+def _classify(exc: BaseException) -> int:
+    if isinstance(exc, FatalError):
+        return codes.FATAL
+    if isinstance(exc, TransientError) or getattr(exc, "transient", False):
+        return codes.TRANSIENT
+    return codes.FAILED
+
+
+def run_step(spec: StepSpec, template: OPTemplate) -> int:
+    """Run ``spec`` with ``template``; write ``outputs.json`` on success, ``error.txt`` on failure."""
+    attempt = Path(spec.attempt_dir)
+    try:
+        spec.workdir.mkdir(parents=True, exist_ok=True)
+        if isinstance(template, PythonOPTemplate):
+            result = _run_python(spec, template)
+        elif isinstance(template, ScriptOPTemplate):
+            result = _run_script(spec, template)
+        else:
+            raise TypeError(f"the runner cannot run a {type(template).__name__} template")
+    except BaseException as exc:  # the runner reports every failure as an exit code
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        traceback.print_exc()
+        (attempt / "error.txt").write_text(f"{type(exc).__name__}: {exc}")
+        return _classify(exc)
+    (attempt / "outputs.json").write_text(json.dumps(result, separators=(",", ":")))
+    return codes.SUCCEEDED

@@ -1,0 +1,113 @@
+"""Moving files between the user and the artifact store: ``upload_artifact``/``download_artifact``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ._config import config, home_dir, uses_local_engine
+from .artifacts import ArtifactPart, ArtifactRef, Layout, StoredTree, layout_paths
+
+__all__ = ["download_artifact", "upload_artifact"]
+
+
+def _relative(path: Path) -> str:
+    """Where an uploaded path sits inside the artifact: relative to cwd if under it, else its name."""
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return absolute.name
+
+
+def _stage(value: Any, root: Path) -> Layout:
+    if isinstance(value, (str, os.PathLike)):
+        src = Path(value)
+        if not src.exists():
+            raise FileNotFoundError(f"upload_artifact: {str(value)!r} does not exist")
+        rel = _relative(src)
+        dst = root / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True, symlinks=True)
+        else:
+            shutil.copy2(src, dst)
+        return rel
+    if isinstance(value, dict):
+        return {str(k): _stage(v, root) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_stage(v, root) for v in value]
+    raise TypeError(f"upload_artifact: expected a path or a list/dict of paths, got {type(value).__name__}")
+
+
+def _remote() -> bool:
+    return bool(config["debug_s3"]) or not uses_local_engine()
+
+
+def upload_artifact(paths: Any, archive: str | None = "tar", **kwargs: Any) -> ArtifactRef:
+    """Store files (a path, or a list/set/dict of paths) and return an artifact for ``Step(artifacts=...)``."""
+    upload_id = uuid.uuid4().hex[:16]
+    local_root = home_dir() / "artifacts" / upload_id
+    local_root.mkdir(parents=True)
+    layout = _stage(paths, local_root)
+    if not _remote():
+        return ArtifactRef((ArtifactPart(StoredTree("local", str(local_root)), layout),), name="upload")
+    from ._config import s3_config
+    from .storage import get_storage_client, put_tree
+
+    key = f"{s3_config['prefix'] or ''}upload/{upload_id}"
+    tree = put_tree(get_storage_client(), str(local_root), key, archive="tar" if archive else None)
+    shutil.rmtree(local_root, ignore_errors=True)
+    return ArtifactRef((ArtifactPart(tree, layout),), name="upload")
+
+
+def _fetch(tree: StoredTree, rel: str, dest: Path, skip_exists: bool) -> None:
+    target = dest / rel if rel else dest
+    if skip_exists and rel and target.exists():
+        return
+    if tree.storage == "local":
+        src = Path(tree.key) / rel if rel else Path(tree.key)
+        if not src.exists():
+            raise FileNotFoundError(f"download_artifact: stored file {src} is missing")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, target, dirs_exist_ok=True, symlinks=True)
+        else:
+            shutil.copy2(src, target)
+        return
+    from .storage import get_tree
+
+    get_tree(tree, str(dest), sub_path=rel or None)
+
+
+def download_artifact(
+    artifact: Any, path: str | os.PathLike[str] = ".", sub_path: str | None = None,
+    slice: int | None = None, skip_exists: bool = False, **kwargs: Any,
+) -> list[str]:  # fmt: skip
+    """Download an artifact (a step's output, or an upload) into ``path``; returns the local paths.
+
+    ``slice`` picks one item of a sliced step's gathered output; ``sub_path`` one
+    relative path inside the artifact.
+    """
+    if not isinstance(artifact, ArtifactRef):
+        raise TypeError(f"download_artifact: expected a step output artifact, got {type(artifact).__name__} {artifact!r:.60}")
+    parts = list(artifact.parts)
+    if slice is not None:
+        if artifact.gathered or len(parts) > 1:
+            parts = [parts[slice]]
+        elif isinstance(parts[0].layout, list):
+            parts = [ArtifactPart(parts[0].tree, parts[0].layout[slice])]
+        else:
+            raise IndexError(f"download_artifact: slice={slice} but {artifact!r} is not a list artifact")
+    dest = Path(path)
+    dest.mkdir(parents=True, exist_ok=True)
+    out: list[str] = []
+    for part in parts:
+        rels = [sub_path] if sub_path is not None else layout_paths(part.layout)
+        for rel in rels:
+            _fetch(part.tree, rel, dest, skip_exists)
+            out.append(str(dest / rel) if rel else str(dest))
+    return out

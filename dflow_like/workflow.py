@@ -1,0 +1,157 @@
+"""``Workflow``: steps put together, submitted to an engine, queried while and after it runs.
+
+The definition never imports an engine at module level: the backend is chosen at
+``submit()``/query time from ``config`` (local by default, Argo when a host is set).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._config import uses_local_engine
+from .graph.collect import TemplateTable
+from .graph.dag import DAG
+from .graph.errors import DefinitionError
+from .graph.step import Step, parameter_text
+from .graph.steps import Steps
+from .graph.template import OPTemplate
+from .graph.validate import check_workflow
+from .records import StepRecord
+
+__all__ = ["Workflow"]
+
+
+class Workflow:
+    """A workflow run: build it with ``add``, run it with ``submit``, then query it.
+
+    ``Workflow(id=...)`` reattaches to an existing run from any process.
+    """
+
+    def __init__(
+        self,
+        name: str = "workflow",
+        steps: Steps | None = None,
+        dag: DAG | None = None,
+        id: str | None = None,
+        parallelism: int | None = None,
+        parameters: dict[str, Any] | None = None,
+        on_exit: OPTemplate | None = None,
+        annotations: dict[str, str] | None = None,
+        labels: dict[str, str] | None = None,
+        ttl_seconds_after_finished: int | None = None,
+        pod_gc_strategy: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if steps is not None and dag is not None:
+            raise DefinitionError(f"workflow {name!r}: give either steps= or dag=, not both")
+        self.name = name
+        self.entrypoint: OPTemplate = steps if steps is not None else dag if dag is not None else Steps(name)
+        self.parallelism = parallelism
+        self.parameters = {k: parameter_text(v) for k, v in (parameters or {}).items()}
+        self.on_exit = on_exit
+        self.annotations = dict(annotations or {})
+        self.labels = dict(labels or {})
+        self.ttl_seconds_after_finished = ttl_seconds_after_finished
+        self.pod_gc_strategy = pod_gc_strategy
+        self.extra = kwargs
+        self.id = id
+        self._backend_obj: Any = None
+        if id is not None:
+            self.name = id.rsplit("-", 1)[0] if "-" in id else id
+
+    # --- building ------------------------------------------------------------------------
+    def add(self, step: Step | list[Step]) -> None:
+        """Append a step (or a list: a parallel stage) to the entrypoint ``Steps``/``DAG``."""
+        entry = self.entrypoint
+        if isinstance(entry, (Steps, DAG)):
+            entry.add(step)  # type: ignore[arg-type]
+        else:
+            raise DefinitionError(f"workflow {self.name!r}: cannot add steps to a {type(entry).__name__} entrypoint")
+
+    def templates(self) -> TemplateTable:
+        return TemplateTable(self.entrypoint)
+
+    def validate(self) -> TemplateTable:
+        """Check the whole workflow; raise ``DefinitionError`` listing every problem."""
+        table = self.templates()
+        check_workflow(self.name, table)
+        return table
+
+    # --- engine choice -------------------------------------------------------------------
+    def _backend(self) -> Any:
+        if self._backend_obj is None:
+            if uses_local_engine():
+                from .engine.local import LocalBackend
+
+                self._backend_obj = LocalBackend()
+            else:
+                from .engine.argo.backend import ArgoBackend
+
+                self._backend_obj = ArgoBackend()
+        return self._backend_obj
+
+    def _require_id(self) -> str:
+        if self.id is None:
+            raise RuntimeError(f"workflow {self.name!r} has not been submitted")
+        return self.id
+
+    # --- running -------------------------------------------------------------------------
+    def submit(self, reuse_step: list[StepRecord] | None = None, **kwargs: Any) -> str:
+        """Validate, start the run, and return its id at once (it does not wait)."""
+        self.validate()
+        self.id = self._backend().submit(
+            self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or [])
+        )
+        return self.id
+
+    def wait(self, timeout: float | None = None, interval: float | None = None) -> str:
+        """Block until the run finishes (or ``timeout`` seconds pass); returns the final phase."""
+        return str(self._backend().wait(self._require_id(), timeout))
+
+    def query_status(self) -> str:
+        """``Pending``, ``Running``, ``Succeeded``, ``Failed`` or ``Error``."""
+        if self.id is None:
+            return "Pending"
+        return str(self._backend().status(self.id)[0])
+
+    def query_message(self) -> str:
+        return str(self._backend().status(self._require_id())[1])
+
+    def query_step(
+        self, name: Any = None, key: Any = None, phase: Any = None, id: Any = None, type: Any = None,
+        parent_id: str | None = None, sort_by_generation: bool = False,
+    ) -> list[StepRecord]:  # fmt: skip
+        """Step records, filtered; ``name`` matches a step and its slice items (``name(i:item)``)."""
+        return list(self._backend().steps(self._require_id(), name, key, phase, id, type, parent_id))
+
+    def query_step_by_key(self, key: Any, name: Any = None, phase: Any = None, id: Any = None, type: Any = None) -> list[StepRecord]:
+        return self.query_step(name=name, key=key, phase=phase, id=id, type=type)
+
+    def query_keys_of_steps(self) -> list[str]:
+        return [s.key for s in self.query_step() if s.key]
+
+    def query_global_outputs(self) -> Any:
+        return self._backend().global_outputs(self._require_id())
+
+    def terminate(self) -> None:
+        """Stop the run and kill its running steps."""
+        self._backend().terminate(self._require_id())
+
+    def resume(self) -> None:
+        """Finish a run whose engine died: succeeded steps are kept, the rest run again."""
+        self._backend().resume(self._require_id())
+
+    def __repr__(self) -> str:
+        return f"Workflow({self.name!r}, id={self.id!r})"
+
+    def _repr_html_(self) -> str:  # a notebook shows the live table of steps
+        from .notebook import workflow_html
+
+        return workflow_html(self)
+
+    def watch(self, interval: float = 0.5, timeout: float | None = None) -> str:
+        """In a notebook, show a refreshing table of steps until the run ends."""
+        from .notebook import watch
+
+        return watch(self, interval, timeout)
+
