@@ -32,7 +32,7 @@ from .graph import (
 )
 from .records import StepRecord
 from .transfer import download_artifact, upload_artifact
-from .workflow import Workflow
+from .workflow import Workflow, list_workflows
 
 __all__ = [
     "DAG",
@@ -61,6 +61,7 @@ __all__ = [
     "config",
     "download_artifact",
     "if_expression",
+    "list_workflows",
     "s3_config",
     "set_config",
     "set_s3_config",

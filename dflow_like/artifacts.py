@@ -16,7 +16,7 @@ __all__ = ["ArtifactPart", "ArtifactRef", "Layout", "StoredTree", "layout_paths"
 
 # A layout is a relative path, a list of layouts, a dict of layouts, or None for
 # "the tree itself" (an uploaded directory, or a part whose structure is unknown).
-Layout = Union[str, list[Any], dict[str, Any], None]
+Layout = Union[str, list[Any], dict[str, Any], None]  # noqa: UP007 - a runtime alias
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,12 @@ class StoredTree:
     bucket: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"storage": self.storage, "key": self.key, "archive": self.archive, "bucket": self.bucket}
+        return {
+            "storage": self.storage,
+            "key": self.key,
+            "archive": self.archive,
+            "bucket": self.bucket,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StoredTree:
@@ -72,9 +77,7 @@ class ArtifactRef:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ArtifactRef:
-        parts = tuple(
-            ArtifactPart(StoredTree.from_json(p["tree"]), p.get("layout")) for p in data["parts"]
-        )
+        parts = tuple(ArtifactPart(StoredTree.from_json(p["tree"]), p.get("layout")) for p in data["parts"])
         return cls(parts, bool(data.get("gathered", False)), str(data.get("name", "")))
 
     def __repr__(self) -> str:

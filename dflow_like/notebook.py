@@ -8,7 +8,13 @@ from typing import Any
 
 __all__ = ["watch", "workflow_html"]
 
-_COLORS = {"Succeeded": "#2e7d32", "Failed": "#c62828", "Error": "#c62828", "Running": "#1565c0", "Skipped": "#757575"}
+_COLORS = {
+    "Succeeded": "#2e7d32",
+    "Failed": "#c62828",
+    "Error": "#c62828",
+    "Running": "#1565c0",
+    "Skipped": "#757575",
+}
 
 
 def workflow_html(wf: Any) -> str:
@@ -35,12 +41,12 @@ def watch(wf: Any, interval: float = 0.5, timeout: float | None = None) -> str:
         from IPython.display import HTML, display
     except ImportError:
         return str(wf.wait(timeout))
-    handle = display(HTML(workflow_html(wf)), display_id=True)
+    handle = display(HTML(workflow_html(wf)), display_id=True)  # type: ignore[no-untyped-call]
     deadline = None if timeout is None else time.monotonic() + timeout
     while wf.query_status() in ("Pending", "Running"):
         if deadline is not None and time.monotonic() > deadline:
             break
         time.sleep(interval)
-        handle.update(HTML(workflow_html(wf)))
-    handle.update(HTML(workflow_html(wf)))
+        handle.update(HTML(workflow_html(wf)))  # type: ignore[no-untyped-call]
+    handle.update(HTML(workflow_html(wf)))  # type: ignore[no-untyped-call]
     return str(wf.query_status())

@@ -93,7 +93,9 @@ def download_artifact(
     relative path inside the artifact.
     """
     if not isinstance(artifact, ArtifactRef):
-        raise TypeError(f"download_artifact: expected a step output artifact, got {type(artifact).__name__} {artifact!r:.60}")
+        raise TypeError(
+            f"download_artifact: expected a step output artifact, got {type(artifact).__name__} {artifact!r:.60}"
+        )
     parts = list(artifact.parts)
     if slice is not None:
         if artifact.gathered or len(parts) > 1:

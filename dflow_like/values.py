@@ -2,13 +2,18 @@
 
 Strings travel as they are; every other value as jsonpickle text (plain JSON for
 JSON types), so numbers compare as numbers in ``when`` expressions on every engine.
+jsonpickle's ``Pickler``/``Unpickler`` are used directly with the stdlib ``json``:
+``keys=True`` keeps non-string dict keys intact, and no other backend (e.g. YAML)
+ever guesses at a plain string.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import jsonpickle
+from jsonpickle.pickler import Pickler
+from jsonpickle.unpickler import Unpickler
 
 __all__ = ["decode_value", "encode_value", "type_name_of"]
 
@@ -16,7 +21,7 @@ __all__ = ["decode_value", "encode_value", "type_name_of"]
 def encode_value(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return str(jsonpickle.encode(value))
+    return json.dumps(Pickler(keys=True).flatten(value, reset=True), separators=(",", ":"))
 
 
 def decode_value(raw: str, type_name: str = "") -> Any:
@@ -24,9 +29,10 @@ def decode_value(raw: str, type_name: str = "") -> Any:
     if type_name in ("str", "<class 'str'>"):
         return raw
     try:
-        return jsonpickle.decode(raw)
-    except Exception:  # not JSON: a plain string value of an untyped parameter
+        data = json.loads(raw)
+    except ValueError:  # not JSON: a plain string value of an untyped parameter
         return raw
+    return Unpickler(keys=True).restore(data, reset=True)
 
 
 def type_name_of(tp: Any) -> str:

@@ -18,7 +18,7 @@ from .graph.template import OPTemplate
 from .graph.validate import check_workflow
 from .records import StepRecord
 
-__all__ = ["Workflow"]
+__all__ = ["Workflow", "list_workflows"]
 
 
 class Workflow:
@@ -124,7 +124,9 @@ class Workflow:
         """Step records, filtered; ``name`` matches a step and its slice items (``name(i:item)``)."""
         return list(self._backend().steps(self._require_id(), name, key, phase, id, type, parent_id))
 
-    def query_step_by_key(self, key: Any, name: Any = None, phase: Any = None, id: Any = None, type: Any = None) -> list[StepRecord]:
+    def query_step_by_key(
+        self, key: Any, name: Any = None, phase: Any = None, id: Any = None, type: Any = None
+    ) -> list[StepRecord]:
         return self.query_step(name=name, key=key, phase=phase, id=id, type=type)
 
     def query_keys_of_steps(self) -> list[str]:
@@ -155,3 +157,13 @@ class Workflow:
 
         return watch(self, interval, timeout)
 
+
+def list_workflows() -> list[str]:
+    """Ids of the runs the current engine knows (local: every run under the home)."""
+    if uses_local_engine():
+        from .engine.local import LocalBackend
+
+        return LocalBackend().list_ids()
+    from .engine.argo.backend import ArgoBackend
+
+    return list(ArgoBackend().list_ids())

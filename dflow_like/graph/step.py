@@ -50,8 +50,7 @@ def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: boo
     if sliced:
         if not isinstance(value, (list, tuple)):
             raise DefinitionError(
-                f"{owner}: parameter {name!r} is sliced, so it must be a list; "
-                f"got {type(value).__name__} {value!r:.60}"
+                f"{owner}: parameter {name!r} is sliced, so it must be a list; got {type(value).__name__} {value!r:.60}"
             )
         return
     try:
@@ -112,9 +111,9 @@ class Step:
         self.parameters: dict[str, str] = {}
         self.artifacts: dict[str, ArtifactRef | str | None] = {}
         self._bind_arguments(self.raw_parameters, dict(artifacts or {}))
-        for text in (self.when, self.key, self.with_param):
+        for text, is_when in ((self.when, True), (self.key, False), (self.with_param, False)):
             if text is not None:
-                self._check_syntax(text)
+                self._check_syntax(text, is_when)
         self.outputs: Outputs = template.outputs.bound(self)
 
     @property
@@ -146,9 +145,9 @@ class Step:
                 )
             self.artifacts[aname] = artifact_argument(self.owner, aname, value)
 
-    def _check_syntax(self, text: str) -> None:
+    def _check_syntax(self, text: str, is_when: bool) -> None:
         try:
-            check_syntax(text)
+            check_syntax(text, when=is_when)
         except ExpressionError as exc:
             raise DefinitionError(f"{self.owner}: {exc}") from None
 
@@ -179,4 +178,3 @@ class Step:
 
 def _has_default(param: Any) -> bool:
     return "value" in getattr(param, "__dict__", {})
-

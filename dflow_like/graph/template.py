@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from .io import Inputs, Outputs
 
@@ -38,7 +37,12 @@ class RetryPolicy:
         """Seconds to wait before retry number ``attempt`` (1-based)."""
         if self.backoff_seconds <= 0:
             return 0.0
-        return float(min(self.backoff_seconds * self.backoff_factor ** (attempt - 1), self.backoff_max_seconds))
+        return float(
+            min(
+                self.backoff_seconds * self.backoff_factor ** (attempt - 1),
+                self.backoff_max_seconds,
+            )
+        )
 
     def __repr__(self) -> str:
         return f"RetryPolicy(limit={self.limit}, on={self.on!r})"

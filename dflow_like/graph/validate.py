@@ -33,7 +33,8 @@ def _check_reference(
         return None
     if head in ("steps", "tasks") and len(parts) >= 2:
         if head != scope:
-            return f"refers to {ref!r}, but {head!r} references are only valid inside a {'DAG' if head == 'tasks' else 'Steps'}"
+            inside = "DAG" if head == "tasks" else "Steps"
+            return f"refers to {ref!r}, but {head!r} references are only valid inside a {inside}"
         target = visible.get(parts[1])
         if target is None:
             where = "an earlier stage of" if parts[1] in all_names and scope == "steps" else ""
@@ -41,14 +42,19 @@ def _check_reference(
                 return f"refers to {ref!r}, but step {parts[1]!r} is not in {where} template {template.name!r}"
             return f"refers to {ref!r}, but there is no step {parts[1]!r} in template {template.name!r}"
         if len(parts) >= 5 and parts[2] == "outputs":
-            fields = target.template.outputs.parameters if parts[3] == "parameters" else target.template.outputs.artifacts
+            fields = (
+                target.template.outputs.parameters if parts[3] == "parameters" else target.template.outputs.artifacts
+            )
             if parts[4] not in fields:
                 known = ", ".join(fields) or "none"
-                return f"refers to {ref!r}, but step {parts[1]!r} has no output {parts[3][:-1]} {parts[4]!r} (it has: {known})"
+                what = f"output {parts[3][:-1]} {parts[4]!r}"
+                return f"refers to {ref!r}, but step {parts[1]!r} has no {what} (it has: {known})"
     return None
 
 
-def _step_problems(step: Step, template: OPTemplate, visible: dict[str, Step], scope: str, names: set[str]) -> list[str]:
+def _step_problems(
+    step: Step, template: OPTemplate, visible: dict[str, Step], scope: str, names: set[str]
+) -> list[str]:
     problems = []
     where = f"step {step.name!r} of template {template.name!r}"
     for label, text in _texts(step):
@@ -112,7 +118,7 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str]:
         path.append(node)
         for nxt in graph.get(node, []):
             if state.get(nxt) == 1:
-                return path[path.index(nxt) :] + [nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
@@ -59,7 +59,7 @@ def check_opio(owner: str, opio: Any, sign: OPIOSign, is_input: bool) -> None:
     place, as dflow does, so an OP sees every declared input.
     """
     direction = "input" if is_input else "output"
-    if not isinstance(opio, Mapping):
+    if not isinstance(opio, MutableMapping):
         raise SignatureError(f"{owner}: {direction}s must be an OPIO/dict, got {describe_value(opio)}")
     for name, raw_spec in sign.items():
         spec = field_kind(raw_spec)
@@ -72,14 +72,12 @@ def check_opio(owner: str, opio: Any, sign: OPIOSign, is_input: bool) -> None:
                 continue
             where = "passed to" if is_input else "returned by"
             raise SignatureError(
-                f"{owner}: {direction} {name!r} is declared in the {direction} sign "
-                f"but not {where} the OP"
+                f"{owner}: {direction} {name!r} is declared in the {direction} sign but not {where} the OP"
             )
         _check_field(owner, direction, name, opio[name], spec)
     for name in opio:
         if name not in sign:
             declared = ", ".join(sign) or "none"
             raise SignatureError(
-                f"{owner}: {direction} {name!r} is not declared in the {direction} sign "
-                f"(declared: {declared})"
+                f"{owner}: {direction} {name!r} is not declared in the {direction} sign (declared: {declared})"
             )

@@ -34,7 +34,13 @@ def _output_sign(ret: Any) -> tuple[OPIOSign, Convert]:
 
 def signs_from_function(func: Callable[..., Any]) -> tuple[OPIOSign, OPIOSign, Convert]:
     """Input sign, output sign, and how to turn the return value into outputs."""
-    signature = inspect.signature(func)
+    try:  # eval_str: annotations are strings under `from __future__ import annotations`
+        signature = inspect.signature(func, eval_str=True)
+    except NameError as exc:
+        raise TypeError(
+            f"@OP.function {func.__qualname__}: cannot resolve an annotation ({exc}); "
+            "types used in annotations must be importable from the function's module"
+        ) from None
     inputs = OPIOSign()
     for param in signature.parameters.values():
         spec: Any = Any if param.annotation is inspect.Parameter.empty else param.annotation

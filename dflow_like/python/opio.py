@@ -72,7 +72,11 @@ class Parameter:
     """A value input or output, passed by value (jsonpickle for non-JSON types)."""
 
     def __init__(
-        self, type: Any = Any, default: Any = _NO_DEFAULT, global_name: str | None = None, **kwargs: Any
+        self,
+        type: Any = Any,
+        default: Any = _NO_DEFAULT,
+        global_name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         self.type = type
         self.global_name = global_name

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..graph.io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
+from ..graph.io import (
+    InputArtifact,
+    InputParameter,
+    Inputs,
+    OutputArtifact,
+    OutputParameter,
+    Outputs,
+)
 from ..graph.template import OPTemplate, kebab
 from .op import OP
 from .opio import Artifact, BigParameter, field_kind

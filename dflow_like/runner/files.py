@@ -96,7 +96,7 @@ def _flatten(value: Any) -> list[Any]:
 def input_value(placed: list[tuple[Path, Layout]], declared: Any, gathered: bool, dest: Path) -> Any:
     """What the OP sees for an input artifact of declared type ``declared``."""
     text = str(declared)
-    as_str = declared is str or "str" in text and "Path" not in text
+    as_str = declared is str or ("str" in text and "Path" not in text)
     origin = getattr(declared, "__origin__", None)
     if origin in (list, set, frozenset) or text.startswith(("typing.List", "typing.Set", "list[", "set[")):
         flat = [x for root, layout in placed for x in _flatten(_resolve(root, layout, as_str))]
@@ -149,5 +149,11 @@ def collect_output(value: Any, name: str, attempt_dir: Path, owner: str) -> tupl
     """Link the files an OP returned into ``outputs/artifacts/<name>``; returns (dir, layout)."""
     out_dir = attempt_dir / "outputs" / "artifacts" / name
     out_dir.mkdir(parents=True, exist_ok=True)
-    layout = _layout_of(value, attempt_dir / "workdir", attempt_dir / "inputs" / "artifacts", out_dir, f"{owner}: output artifact {name!r}")
+    layout = _layout_of(
+        value,
+        attempt_dir / "workdir",
+        attempt_dir / "inputs" / "artifacts",
+        out_dir,
+        f"{owner}: output artifact {name!r}",
+    )
     return out_dir, layout

@@ -6,7 +6,6 @@ import os
 import re
 import secrets
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -71,7 +70,7 @@ class LocalBackend:
 
     def __init__(self, home: Path | None = None) -> None:
         self.home = home or home_dir()
-        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._children: set[int] = set()
 
     def workspace(self, wf_id: str) -> Workspace:
         return Workspace(self.home, wf_id)
@@ -106,15 +105,23 @@ class LocalBackend:
         return env
 
     def _start(self, ws: Workspace, resume: bool) -> None:
+        """Spawn the engine in a session of its own: it outlives this process."""
         args = [sys.executable, "-m", "dflow_like.engine.local", str(ws.root)] + (["--resume"] if resume else [])
-        with open(ws.engine_log, "ab") as log:
-            proc = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, env=self._engine_env(),
-            )  # fmt: skip
-        self._procs[ws.id] = proc
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (
+                os.POSIX_SPAWN_OPEN,
+                1,
+                str(ws.engine_log),
+                os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                0o644,
+            ),
+            (os.POSIX_SPAWN_DUP2, 1, 2),
+        ]
+        pid = os.posix_spawn(sys.executable, args, self._engine_env(), file_actions=actions, setsid=True)
+        self._children.add(pid)
         store = StateStore(ws.db_path)
-        store.update_workflow(engine_pid=proc.pid, phase="Pending" if not resume else "Running")
+        store.update_workflow(engine_pid=pid, phase="Pending" if not resume else "Running")
         store.close()
 
     def resume(self, wf_id: str) -> None:
@@ -133,7 +140,7 @@ class LocalBackend:
         store.close()
         pid = row.get("engine_pid")
         if _alive(pid):
-            os.kill(int(pid), signal.SIGTERM)
+            os.kill(int(pid or 0), signal.SIGTERM)
 
     # --- reading -------------------------------------------------------------------------
     def _existing(self, wf_id: str) -> Workspace:
@@ -157,10 +164,17 @@ class LocalBackend:
 
     def _reap(self, wf_id: str) -> bool:
         """Whether the engine process is still running (reaping it if we started it)."""
-        proc = self._procs.get(wf_id)
-        if proc is not None:
-            return proc.poll() is None
-        return _alive(self._row(wf_id).get("engine_pid"))
+        pid = self._row(wf_id).get("engine_pid")
+        if pid in self._children:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self._children.discard(pid)
+                return False
+            return True
+        return _alive(pid)
 
     def status(self, wf_id: str) -> tuple[str, str]:
         row = self._row(wf_id)
@@ -171,7 +185,10 @@ class LocalBackend:
         row = self._row(wf_id)  # it may have finished between the two reads
         if row["phase"] in FINAL:
             return row["phase"], row.get("message") or ""
-        return "Error", f"engine process {row.get('engine_pid')} is gone; Workflow(id={wf_id!r}).resume() finishes the run"
+        return (
+            "Error",
+            f"engine process {row.get('engine_pid')} is gone; Workflow(id={wf_id!r}).resume() finishes the run",
+        )
 
     def wait(self, wf_id: str, timeout: float | None = None) -> str:
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -51,7 +51,15 @@ def run_engine(root: Path, resume: bool) -> str:
     workers = payload.workers or os.cpu_count() or 1
     table = TemplateTable(payload.entrypoint)
     interpreter = Interpreter(
-        payload.wf_id, table, store, leaves, workers, payload.parameters, payload.parallelism, payload.reuse, previous
+        payload.wf_id,
+        table,
+        store,
+        leaves,
+        workers,
+        payload.parameters,
+        payload.parallelism,
+        payload.reuse,
+        previous,
     )
     phase = asyncio.run(_run(interpreter))
     message = "terminated" if phase == "Failed" and _terminated(store) else ""

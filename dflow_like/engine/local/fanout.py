@@ -11,7 +11,14 @@ from ...graph.step import Step
 from ...records import IORecord, ParameterRecord, StepRecord
 from ...values import decode_value, encode_value
 
-__all__ = ["SliceError", "fan_out_items", "gather_outputs", "is_fan_out", "slice_artifact", "slice_index"]
+__all__ = [
+    "SliceError",
+    "fan_out_items",
+    "gather_outputs",
+    "is_fan_out",
+    "slice_artifact",
+    "slice_index",
+]
 
 
 class SliceError(ValueError):
@@ -60,6 +67,8 @@ def fan_out_items(step: Step, scope: dict[str, Any], params: dict[str, str], art
     if step.with_items is not None:
         return list(step.with_items)
     slices = step.slices
+    if slices is None:
+        return []
     lengths: dict[str, int] = {}
     for name in slices.input_parameter:
         lengths[f"parameter {name!r}"] = len(_list_param(step, name, params[name]))
@@ -123,7 +132,11 @@ def gather_outputs(items: list[StepRecord]) -> IORecord:
     gathered = IORecord()
     names = {n: p.type_name for r in done for n, p in r.outputs.parameters.items()}
     for name in names:
-        values = [decode_value(r.outputs.parameters[name].raw, r.outputs.parameters[name].type_name) for r in done if name in r.outputs.parameters]
+        values = [
+            decode_value(r.outputs.parameters[name].raw, r.outputs.parameters[name].type_name)
+            for r in done
+            if name in r.outputs.parameters
+        ]
         gathered.parameters[name] = ParameterRecord(name, encode_value(values), "")
     art_names = {n for r in done for n in r.outputs.artifacts}
     for name in sorted(art_names):

@@ -25,7 +25,14 @@ from ...python.opio import Artifact, field_kind
 from ...python.template import PythonOPTemplate
 from ...records import IORecord, ParameterRecord, StepRecord
 from ...values import encode_value, type_name_of
-from .fanout import fan_out_items, gather_outputs, is_fan_out, slice_artifact, slice_index, slice_parameter
+from .fanout import (
+    fan_out_items,
+    gather_outputs,
+    is_fan_out,
+    slice_artifact,
+    slice_index,
+    slice_parameter,
+)
 from .frame import NO_ITEM, Frame
 from .leaf import LeafRunner
 from .state_store import StateStore
@@ -77,7 +84,12 @@ class Interpreter:
         self.table = table
         self.store = store
         self.leaves = leaf_runner
-        self.workflow_scope = {"name": wf_id, "uid": wf_id, "namespace": "local", "parameters": parameters}
+        self.workflow_scope: dict[str, Any] = {
+            "name": wf_id,
+            "uid": wf_id,
+            "namespace": "local",
+            "parameters": parameters,
+        }
         caps = [asyncio.Semaphore(workers)]
         if parallelism:
             caps.append(asyncio.Semaphore(parallelism))
@@ -158,7 +170,12 @@ class Interpreter:
                 if not all(d in frame.children for d in deps):
                     continue
                 del pending[name]
-                blocked = [d for d in deps if frame.children[d].phase not in OK_PHASES and not _continues(_task(template, d), frame.children[d])]
+                blocked = [
+                    d
+                    for d in deps
+                    if frame.children[d].phase not in OK_PHASES
+                    and not _continues(_task(template, d), frame.children[d])
+                ]
                 if blocked or failed:
                     frame.add_child(name, self._omitted(frame, task))
                     continue
@@ -190,7 +207,11 @@ class Interpreter:
         try:
             scope = frame.scope()
             if step.when is not None and not evaluate_when(step.when, scope):
-                rec.phase, rec.type, rec.message = "Skipped", "Skipped", f"when {step.when!r} was false"
+                rec.phase, rec.type, rec.message = (
+                    "Skipped",
+                    "Skipped",
+                    f"when {step.when!r} was false",
+                )
                 self.save(rec)
                 return rec
             if kind == "StepGroup":
@@ -202,7 +223,11 @@ class Interpreter:
             self.save(rec)
             raise
         except Exception as exc:  # a step's problem must not stop the engine
-            rec.phase, rec.message, rec.end_time = "Error", f"{type(exc).__name__}: {exc}", time.time()
+            rec.phase, rec.message, rec.end_time = (
+                "Error",
+                f"{type(exc).__name__}: {exc}",
+                time.time(),
+            )
             self.save(rec)
         return rec
 
@@ -274,20 +299,39 @@ class Interpreter:
         items = fan_out_items(step, scope, params, arts)
         rec.phase = "Running"
         self.save(rec)
-        sub = Frame(rec, path, frame.parameters, frame.artifacts, frame.kind, frame.workflow, frame.semaphores, frame.children)
+        sub = Frame(
+            rec,
+            path,
+            frame.parameters,
+            frame.artifacts,
+            frame.kind,
+            frame.workflow,
+            frame.semaphores,
+            frame.children,
+        )
         if step.parallelism:
             sub.semaphores = (*frame.semaphores, asyncio.Semaphore(step.parallelism))
-        records = await asyncio.gather(*(self._run_item(frame, sub, step, rec, i, item) for i, item in enumerate(items)))
+        records = await asyncio.gather(
+            *(self._run_item(frame, sub, step, rec, i, item) for i, item in enumerate(items))
+        )
         rec.outputs = gather_outputs(list(records))
         ok = sum(1 for r in records if r.phase == "Succeeded")
         rec.phase, rec.message = _group_phase(step, ok, len(records))
         rec.end_time = time.time()
         self.save(rec)
 
-    async def _run_item(self, frame: Frame, sub: Frame, step: Step, group: StepRecord, index: int, item: Any) -> StepRecord:
+    async def _run_item(
+        self, frame: Frame, sub: Frame, step: Step, group: StepRecord, index: int, item: Any
+    ) -> StepRecord:
         label = item if isinstance(item, str) else encode_value(item)
         item_path = f"{sub.path}({index})"
-        rec = self._record(item_path, f"{step.name}({index}:{label})", group, step.template, _node_type(step.template))
+        rec = self._record(
+            item_path,
+            f"{step.name}({index}:{label})",
+            group,
+            step.template,
+            _node_type(step.template),
+        )
         try:
             scope = frame.scope(item)
             params, arts = self._resolve_inputs(frame, step, scope)
@@ -303,7 +347,11 @@ class Interpreter:
             self.save(rec)
             raise
         except Exception as exc:
-            rec.phase, rec.message, rec.end_time = "Error", f"{type(exc).__name__}: {exc}", time.time()
+            rec.phase, rec.message, rec.end_time = (
+                "Error",
+                f"{type(exc).__name__}: {exc}",
+                time.time(),
+            )
             self.save(rec)
         return rec
 
@@ -360,7 +408,10 @@ def _group_phase(step: Step, ok: int, total: int) -> tuple[str, str]:
     if step.continue_on_num_success is not None and ok >= step.continue_on_num_success:
         return "Succeeded", message + f" (continue_on_num_success={step.continue_on_num_success})"
     if step.continue_on_success_ratio is not None and total and ok / total >= step.continue_on_success_ratio:
-        return "Succeeded", message + f" (continue_on_success_ratio={step.continue_on_success_ratio})"
+        return (
+            "Succeeded",
+            message + f" (continue_on_success_ratio={step.continue_on_success_ratio})",
+        )
     return "Failed", message
 
 
@@ -401,4 +452,3 @@ def _check_reuse_fits(step: Step, record: StepRecord) -> None:
             f"step {step.name!r}: reuse_step record {record.name!r} (key {record.key!r}, from workflow "
             f"{record.workflow_id!r}) does not fit template {template.name!r}: it lacks output {', '.join(missing)}"
         )
-

@@ -45,7 +45,11 @@ def _signal_name(sig: int) -> str:
 def classify(outcome: Outcome, attempt_dir: Path, timeout: float | None, as_transient: bool) -> tuple[str, str, str]:
     """(phase, message, failure kind) where kind is "", "transient", "fatal", "failure" or "error"."""
     if outcome.timed_out:
-        return "Failed", f"timed out after {timeout:g} s (process tree killed)", "transient" if as_transient else "failure"
+        return (
+            "Failed",
+            f"timed out after {timeout:g} s (process tree killed)",
+            "transient" if as_transient else "failure",
+        )
     if outcome.exit_code == codes.SUCCEEDED:
         return "Succeeded", "", ""
     error_file = attempt_dir / "error.txt"
@@ -73,9 +77,7 @@ def _retryable(on: str, kind: str) -> bool:
         return kind in ("failure", "transient")
     if on == "error":
         return kind == "error"
-    if on == "failure_and_error":
-        return True
-    return False
+    return on == "failure_and_error"
 
 
 def _output_types(template: OPTemplate) -> dict[str, str]:
@@ -89,7 +91,14 @@ def _output_types(template: OPTemplate) -> dict[str, str]:
 
 
 class LeafRunner:
-    def __init__(self, workspace: Workspace, wf_id: str, save: Any, store: str = "local", store_prefix: str = "") -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        wf_id: str,
+        save: Any,
+        store: str = "local",
+        store_prefix: str = "",
+    ) -> None:
         self.workspace = workspace
         self.wf_id = wf_id
         self.save = save
@@ -108,7 +117,15 @@ class LeafRunner:
             self.executors[key] = executor_for_spec(step.executor, self.workspace)
         return self.executors[key]
 
-    def _spec(self, rec: StepRecord, step: Step, template: OPTemplate, params: dict[str, str], arts: dict[str, Any], attempt_dir: Path) -> StepSpec:
+    def _spec(
+        self,
+        rec: StepRecord,
+        step: Step,
+        template: OPTemplate,
+        params: dict[str, str],
+        arts: dict[str, Any],
+        attempt_dir: Path,
+    ) -> StepSpec:
         spec = StepSpec(
             workflow_id=self.wf_id, node_id=rec.id, step_name=rec.name, template=rec.template,
             attempt_dir=str(attempt_dir), parameters=params,
@@ -122,7 +139,14 @@ class LeafRunner:
             spec.command = list(getattr(template, "command", ["sh"]))
         return spec
 
-    async def run(self, rec: StepRecord, step: Step, template: OPTemplate, params: dict[str, str], arts: dict[str, Any]) -> None:
+    async def run(
+        self,
+        rec: StepRecord,
+        step: Step,
+        template: OPTemplate,
+        params: dict[str, str],
+        arts: dict[str, Any],
+    ) -> None:
         policy = template.retry
         executor = self.executor_for(step)
         while True:
@@ -157,4 +181,3 @@ class LeafRunner:
             {n: ParameterRecord(n, raw, types.get(n, "")) for n, raw in data["parameters"].items()},
             {n: ArtifactRef.from_json(a) for n, a in data["artifacts"].items()},
         )
-

@@ -57,7 +57,7 @@ def _child(spec: StepSpec, template: Any, log_path: str) -> None:
         os.close(fd)
         os.environ.update(spec.envs)
         code = run_step(spec, template)
-    except BaseException:  # noqa: BLE001 - the child must reach os._exit whatever happens
+    except BaseException:
         with contextlib.suppress(Exception):
             import traceback
 

@@ -111,11 +111,24 @@ class StateStore:
 
     # --- reads (any process) --------------------------------------------------------
     def workflow_row(self) -> dict[str, Any] | None:
-        cur = self.db.execute("SELECT id, name, phase, created, started, finished, engine_pid, message, outputs, terminate FROM workflow")
+        cur = self.db.execute(
+            "SELECT id, name, phase, created, started, finished, engine_pid, message, outputs, terminate FROM workflow"
+        )
         row = cur.fetchone()
         if row is None:
             return None
-        keys = ["id", "name", "phase", "created", "started", "finished", "engine_pid", "message", "outputs", "terminate"]
+        keys = [
+            "id",
+            "name",
+            "phase",
+            "created",
+            "started",
+            "finished",
+            "engine_pid",
+            "message",
+            "outputs",
+            "terminate",
+        ]
         return dict(zip(keys, row))
 
     def nodes(self, where: str = "", args: tuple[Any, ...] = ()) -> list[StepRecord]:

@@ -1,0 +1,206 @@
+"""A small client of the Argo Server REST API, on the ``argo-workflows`` package.
+
+Responses are read as raw JSON (``_preload_content=False``), never through the
+generated models: those reject valid server answers (``startedAt: null``, enum
+values newer than the package), and a workflow's status must never crash a poll.
+Every failure becomes an :class:`ArgoError` that names the host, namespace and
+workflow and never contains the token.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._optional import import_optional
+
+__all__ = ["ArgoClient", "ArgoError"]
+
+_TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
+_Query = list[tuple[str, Any]]  # query parameters, in order
+_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+
+
+class ArgoError(RuntimeError):
+    """An Argo Server request failed; ``status`` is the HTTP status (0: no answer)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ArgoClient:
+    """Workflows in one namespace of one Argo Server (``host`` like ``https://argo:2746``)."""
+
+    def __init__(
+        self,
+        host: str,
+        token: str | None = None,
+        namespace: str = "argo",
+        verify_ssl: bool = True,
+    ) -> None:
+        self.host = host.rstrip("/")
+        self.namespace = namespace
+        self._token = _bare_token(token)
+        self._api = _workflow_api(self.host, self._token, verify_ssl)
+
+    def __repr__(self) -> str:
+        return f"ArgoClient(host={self.host!r}, namespace={self.namespace!r})"
+
+    def create(self, manifest: dict[str, Any]) -> str:
+        """Submit ``manifest``; return the workflow's name (generated if ``generateName``)."""
+        body = {"namespace": self.namespace, "workflow": manifest}
+        wanted = (manifest.get("metadata") or {}).get("name") or "(generateName)"
+        created = self._call("create", wanted, "create_workflow", body=body)
+        return str(created["metadata"]["name"])
+
+    def get(self, name: str) -> dict[str, Any]:
+        """The workflow as the server's raw JSON (``status`` fields may be null)."""
+        workflow: dict[str, Any] = self._call("get", name, "get_workflow")
+        return workflow
+
+    def list(self, label_selector: str | None = None) -> list[dict[str, Any]]:
+        query = [("listOptions.labelSelector", label_selector)] if label_selector else []
+        answer = self._call("list", "", "list_workflows", query=query)
+        return list(answer.get("items") or [])  # Argo sends "items": null when empty
+
+    def terminate(self, name: str) -> None:
+        self._put("terminate", name, "terminate_workflow")
+
+    def stop(self, name: str) -> None:
+        self._put("stop", name, "stop_workflow")
+
+    def retry(self, name: str) -> None:
+        self._put("retry", name, "retry_workflow")
+
+    def resubmit(self, name: str, memoized: bool = False) -> str:
+        """Start a new run of ``name``; return the new workflow's name."""
+        new = self._put("resubmit", name, "resubmit_workflow", memoized=memoized)
+        return str(new["metadata"]["name"])
+
+    def delete(self, name: str) -> None:
+        self._call("delete", name, "delete_workflow")
+
+    def logs(self, name: str, pod_name: str | None = None, container: str = "main") -> str:
+        """The logs of a workflow (or of one pod), as one text."""
+        query = [("logOptions.container", container)]
+        if pod_name:
+            query.append(("podName", pod_name))
+        raw = self._call("logs", name, "workflow_logs", query=query, raw=True)
+        return _log_text(raw, self._context("logs", name))
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _put(self, action: str, name: str, operation: str, **extra: Any) -> Any:
+        body = {"name": name, "namespace": self.namespace, **extra}
+        return self._call(action, name, operation, body=body)
+
+    def _call(
+        self,
+        action: str,
+        name: str,
+        operation: str,
+        body: Any = None,
+        query: _Query | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """Call one endpoint of WorkflowServiceApi; return its JSON body (text if ``raw``).
+
+        The generated endpoint wrappers type-check bodies against the models (and
+        refuse ``_check_input_type=False``), so the request goes through the
+        package's ``ApiClient.call_api`` with the endpoint's own path and method.
+        """
+        exceptions = import_optional("argo_workflows.exceptions")
+        urllib3 = import_optional("urllib3")
+        context = self._context(action, name)
+        settings = getattr(self._api, f"{operation}_endpoint").settings
+        path_params = {"namespace": self.namespace, **({"name": name} if name else {})}
+        try:
+            response = self._api.api_client.call_api(
+                settings["endpoint_path"], settings["http_method"], path_params=path_params,
+                query_params=query or [], header_params=_HEADERS, body=body,
+                auth_settings=settings["auth"], _preload_content=False,
+                _return_http_data_only=True, _request_timeout=_TIMEOUT,
+            )  # fmt: skip
+            text = response.data.decode("utf-8", "replace")
+        except exceptions.ApiException as exc:
+            raise self._http_error(context, exc) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            reason = self._scrub(str(getattr(exc, "reason", None) or exc))
+            raise ArgoError(f"{context}: cannot reach the Argo Server ({reason})") from None
+        if raw:
+            return text
+        try:
+            return json.loads(text) if text.strip() else {}
+        except ValueError:
+            snippet = self._scrub(text[:200])
+            raise ArgoError(f"{context}: the answer is not JSON: {snippet!r}") from None
+
+    def _context(self, action: str, name: str) -> str:
+        target = f"workflow {name!r}" if name else "workflows"
+        return f"Argo {action} of {target} in namespace {self.namespace!r} at {self.host}"
+
+    def _http_error(self, context: str, exc: Any) -> ArgoError:
+        status = int(exc.status or 0)
+        detail = _server_message(exc.body) or str(exc.reason or "")
+        hint = {
+            401: "the token was refused (config['token'])",
+            403: "the token may not do this in this namespace",
+            404: "not found",
+        }.get(status, "")
+        parts = [p for p in (hint, self._scrub(detail)) if p]
+        return ArgoError(f"{context} failed: HTTP {status}: {'; '.join(parts)}", status)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._token, "***") if self._token else text
+
+
+def _bare_token(token: str | None) -> str | None:
+    """Accept both ``v2:abc`` and ``Bearer v2:abc`` (what ``argo auth token`` prints)."""
+    if not token:
+        return None
+    token = token.strip()
+    return token[len("Bearer ") :].strip() if token.lower().startswith("bearer ") else token
+
+
+def _workflow_api(host: str, token: str | None, verify_ssl: bool) -> Any:
+    argo = import_optional("argo_workflows")
+    service = import_optional("argo_workflows.api.workflow_service_api")
+    config = argo.Configuration(host=host)
+    config.verify_ssl = verify_ssl
+    config.retries = 1  # fail fast on a refused connection
+    if token:
+        config.api_key["BearerToken"] = token
+        config.api_key_prefix["BearerToken"] = "Bearer"
+    return service.WorkflowServiceApi(argo.ApiClient(config))
+
+
+def _server_message(body: Any) -> str:
+    """The ``message`` of a grpc-gateway error body, or the body's start."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not body:
+        return ""
+    try:
+        return str(json.loads(body).get("message") or "")
+    except (ValueError, AttributeError):
+        return str(body)[:200]
+
+
+def _log_text(stream: str, context: str) -> str:
+    """Join the ``{"result": {"content": ...}}`` lines of Argo's log stream."""
+    lines: list[str] = []
+    for line in stream.splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            lines.append(line)
+            continue
+        if entry.get("error"):
+            message = entry["error"].get("message", entry["error"])
+            raise ArgoError(f"{context}: log stream failed: {message}")
+        result = entry.get("result") or {}
+        lines.append(str(result.get("content", "")))
+    return "\n".join(lines)

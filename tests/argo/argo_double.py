@@ -1,0 +1,257 @@
+"""A protocol double of the Argo Server REST API — not a cluster.
+
+It answers the ``/api/v1/workflows/{namespace}...`` endpoints with the JSON shapes
+the Argo Server (v3.x) returns, checks the ``Authorization: Bearer`` token, and
+keeps workflows in memory. Nothing runs: a test scripts each workflow's progress
+with :meth:`ArgoDouble.advance` (phase, nodes, timestamps) and its logs with
+:meth:`ArgoDouble.set_logs`. Use it to test the client's requests, its parsing of
+responses (including fields the generated models reject, such as
+``startedAt: null``) and its error handling; it proves nothing about how Argo
+executes a manifest.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import random
+import string
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["ArgoDouble", "running_double"]
+
+_NOW = "2024-05-01T12:00:00Z"
+
+
+class ArgoDouble:
+    """In-memory workflows behind a stdlib HTTP server on 127.0.0.1 (a free port)."""
+
+    def __init__(self, token: str | None = "v2:double-token") -> None:
+        self.token = token
+        self.workflows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.logs: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.requests: list[tuple[str, str]] = []  # (method, path) as received
+        self._versions = itertools.count(1000)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> ArgoDouble:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    # -- scripting a run ---------------------------------------------------------------
+
+    def advance(
+        self,
+        name: str,
+        phase: str | None = None,
+        nodes: dict[str, Any] | None = None,
+        namespace: str = "argo",
+        **status: Any,
+    ) -> dict[str, Any]:
+        """Move workflow ``name`` on: set its phase, nodes and any other status fields."""
+        with self._lock:
+            wf = self.workflows[(namespace, name)]
+            if phase is not None:
+                wf["status"]["phase"] = phase
+                wf["metadata"].setdefault("labels", {})["workflows.argoproj.io/phase"] = phase
+                if phase in ("Succeeded", "Failed", "Error"):
+                    wf["metadata"]["labels"]["workflows.argoproj.io/completed"] = "true"
+            if nodes is not None:
+                wf["status"]["nodes"] = copy.deepcopy(nodes)
+            wf["status"].update(copy.deepcopy(status))
+            self._touch(wf)
+            return copy.deepcopy(wf)
+
+    def set_logs(self, name: str, lines: list[tuple[str, str]], namespace: str = "argo") -> None:
+        """Log lines of a workflow as ``(pod_name, content)`` pairs, in order."""
+        self.logs[(namespace, name)] = list(lines)
+
+    # -- the server side -----------------------------------------------------------------
+
+    def create(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        wf = copy.deepcopy(body.get("workflow") or {})
+        meta = wf.setdefault("metadata", {})
+        name = meta.get("name") or str(meta.get("generateName", "wf-")) + _suffix()
+        meta.update(name=name, namespace=namespace, uid=str(uuid.uuid4()))
+        meta.update(creationTimestamp=_NOW, generation=1)
+        meta.setdefault("labels", {})["workflows.argoproj.io/creator"] = "double"
+        wf["status"] = {"phase": "Pending", "startedAt": None, "finishedAt": None}
+        with self._lock:
+            if (namespace, name) in self.workflows:
+                raise _HttpError(409, 6, f'workflows.argoproj.io "{name}" already exists')
+            self._touch(wf)
+            self.workflows[(namespace, name)] = wf
+        return copy.deepcopy(wf)
+
+    def find(self, namespace: str, name: str) -> dict[str, Any]:
+        wf = self.workflows.get((namespace, name))
+        if wf is None:
+            raise _HttpError(404, 5, f'workflows.argoproj.io "{name}" not found')
+        return wf
+
+    def action(self, namespace: str, name: str, verb: str, body: dict[str, Any]) -> Any:
+        wf = self.find(namespace, name)
+        if verb in ("terminate", "stop"):
+            wf["spec"]["shutdown"] = verb.capitalize()
+        elif verb == "retry":
+            if wf["status"].get("phase") not in ("Failed", "Error"):
+                raise _HttpError(409, 9, "workflow must be Failed or Error to retry")
+            wf["status"].update(phase="Running", finishedAt=None, message="")
+        elif verb == "resubmit":
+            return self._resubmit(namespace, wf, bool(body.get("memoized")))
+        self._touch(wf)
+        return copy.deepcopy(wf)
+
+    def _resubmit(self, namespace: str, old: dict[str, Any], memoized: bool) -> dict[str, Any]:
+        meta = old["metadata"]
+        labels = {"workflows.argoproj.io/resubmitted-from-workflow": meta["name"]}
+        new = {
+            "apiVersion": old.get("apiVersion"),
+            "kind": "Workflow",
+            "metadata": {"generateName": meta["name"] + "-", "labels": labels},
+            "spec": copy.deepcopy(old["spec"]),
+        }
+        new["spec"].pop("shutdown", None)
+        if memoized:
+            new["metadata"]["annotations"] = {"workflows.argoproj.io/memoized": "true"}
+        return self.create(namespace, {"workflow": new})
+
+    def list_body(self, namespace: str) -> dict[str, Any]:
+        items = [copy.deepcopy(w) for (ns, _), w in self.workflows.items() if ns == namespace]
+        return {"metadata": {"resourceVersion": str(next(self._versions))}, "items": items or None}
+
+    def log_lines(self, namespace: str, name: str, pod: str | None) -> Iterator[str]:
+        self.find(namespace, name)
+        for pod_name, content in self.logs.get((namespace, name), []):
+            if pod is None or pod == pod_name:
+                yield json.dumps({"result": {"content": content, "podName": pod_name}})
+
+    def _touch(self, wf: dict[str, Any]) -> None:
+        wf["metadata"]["resourceVersion"] = str(next(self._versions))
+
+
+class _HttpError(Exception):
+    """An error answer in grpc-gateway's shape: ``{"code": ..., "message": ...}``."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _suffix() -> str:
+    return "".join(random.choices(string.ascii_lowercase + string.digits, k=5))
+
+
+def _handler_for(double: ArgoDouble) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+            return
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def do_PUT(self) -> None:
+            self._serve("PUT")
+
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
+        def _serve(self, method: str) -> None:
+            url = urlsplit(self.path)
+            double.requests.append((method, self.path))
+            try:
+                self._check_token()
+                body = self._body()
+                status, payload = _route(double, method, url.path, parse_qs(url.query), body)
+            except _HttpError as err:
+                status, payload = err.status, {"code": err.code, "message": err.message}
+            self._send(status, payload)
+
+        def _check_token(self) -> None:
+            if double.token and self.headers.get("Authorization") != f"Bearer {double.token}":
+                raise _HttpError(
+                    401,
+                    16,
+                    "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/",
+                )
+
+        def _body(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                return json.loads(raw) if raw else {}
+            except ValueError:
+                raise _HttpError(400, 3, "body is not JSON") from None
+
+        def _send(self, status: int, payload: Any) -> None:
+            if isinstance(payload, str):
+                data, kind = payload.encode(), "application/json"
+            else:
+                data, kind = json.dumps(payload).encode(), "application/json"
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+def _route(
+    double: ArgoDouble, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]
+) -> tuple[int, Any]:
+    parts = path.strip("/").split("/")
+    if parts[:3] != ["api", "v1", "workflows"] or len(parts) < 4:
+        raise _HttpError(404, 5, f"Not Found: {path}")
+    namespace, rest = parts[3], parts[4:]
+    if not rest:
+        if method == "POST":
+            return 200, double.create(namespace, body)
+        if method == "GET":
+            return 200, double.list_body(namespace)
+    elif len(rest) == 1:
+        if method == "GET":
+            return 200, copy.deepcopy(double.find(namespace, rest[0]))
+        if method == "DELETE":
+            double.find(namespace, rest[0])
+            del double.workflows[(namespace, rest[0])]
+            return 200, {}
+    elif len(rest) == 2 and method == "PUT" and rest[1] in ("terminate", "stop", "retry", "resubmit"):
+        return 200, double.action(namespace, rest[0], rest[1], body)
+    elif len(rest) == 2 and method == "GET" and rest[1] == "log":
+        pod = (query.get("podName") or [None])[0]
+        return 200, "\n".join(double.log_lines(namespace, rest[0], pod)) + "\n"
+    raise _HttpError(404, 5, f"Not Found: {method} {path}")
+
+
+@contextmanager
+def running_double(token: str | None = "v2:double-token") -> Iterator[ArgoDouble]:
+    double = ArgoDouble(token).start()
+    try:
+        yield double
+    finally:
+        double.close()

@@ -1,0 +1,131 @@
+"""Bad workflows fail before anything runs, naming workflow, step, field, expected and actual."""
+
+from __future__ import annotations
+
+import pytest
+
+from dflow_like import DAG, DefinitionError, Step, Steps, Task, Workflow, list_workflows
+from dflow_like.python import PythonOPTemplate
+
+from .ops_for_tests import Hello, Join, Shout
+
+
+def hello(name: str = "hello", **params: object) -> Step:
+    return Step(name, PythonOPTemplate(Hello), parameters={"name": "world", **params})
+
+
+def test_wrong_parameter_type() -> None:
+    with pytest.raises(DefinitionError) as err:
+        Step("shout", PythonOPTemplate(Shout), parameters={"text": "a", "times": "3"})
+    message = str(err.value)
+    assert "step 'shout'" in message and "'times'" in message and "expected int" in message and "str '3'" in message
+
+
+def test_unknown_input_name() -> None:
+    with pytest.raises(DefinitionError, match=r"step 'hello' .*unknown input parameter 'nmae' .*declares: name"):
+        Step("hello", PythonOPTemplate(Hello), parameters={"nmae": "x"})
+    with pytest.raises(DefinitionError, match="unknown input artifact 'fiel'"):
+        Step("shout", PythonOPTemplate(Shout), parameters={"text": "a"}, artifacts={"fiel": None})
+
+
+def test_missing_required_input_is_caught_at_submit() -> None:
+    wf = Workflow("missing")
+    wf.add(Step("shout", PythonOPTemplate(Shout), parameters={"text": "a"}))
+    with pytest.raises(DefinitionError) as err:
+        wf.submit()
+    message = str(err.value)
+    assert "workflow 'missing'" in message and "step 'shout'" in message and "artifact 'file'" in message
+    assert list_workflows() == []  # nothing ran
+
+
+def test_duplicate_step_names() -> None:
+    wf = Workflow("dupes")
+    wf.add(hello("a"))
+    wf.add([hello("b"), hello("a")])
+    with pytest.raises(DefinitionError, match=r"(?s)workflow 'dupes'.*duplicate step name 'a'"):
+        wf.submit()
+
+
+def test_reference_to_a_step_not_in_the_workflow() -> None:
+    outsider = hello("outsider")
+    wf = Workflow("orphans")
+    wf.add(
+        Step(
+            "shout",
+            PythonOPTemplate(Shout),
+            parameters={"text": outsider.outputs.parameters["greeting"]},
+            artifacts={"file": outsider.outputs.artifacts["file"]},
+        )
+    )
+    with pytest.raises(DefinitionError) as err:
+        wf.submit()
+    assert "step 'shout'" in str(err.value) and "no step 'outsider'" in str(err.value)
+
+
+def test_reference_to_a_later_stage() -> None:
+    first, later = hello("first"), hello("later")
+    shout = Step(
+        "shout",
+        PythonOPTemplate(Shout),
+        parameters={"text": "x"},
+        artifacts={"file": later.outputs.artifacts["file"]},
+    )
+    wf = Workflow("order")
+    wf.add(first)
+    wf.add(shout)
+    wf.add(later)
+    with pytest.raises(DefinitionError, match="step 'later' is not in an earlier stage"):
+        wf.submit()
+
+
+def test_dag_cycle() -> None:
+    dag = DAG("loop")
+    a = Task("a", PythonOPTemplate(Hello), parameters={"name": "x"}, dependencies=["c"])
+    b = Task(
+        "b",
+        PythonOPTemplate(Shout),
+        parameters={"text": a.outputs.parameters["greeting"]},
+        artifacts={"file": a.outputs.artifacts["file"]},
+    )
+    c = Task(
+        "c",
+        PythonOPTemplate(Shout),
+        parameters={"text": b.outputs.parameters["text"]},
+        artifacts={"file": b.outputs.artifacts["file"]},
+    )
+    dag.add([a, b, c])
+    with pytest.raises(DefinitionError, match=r"dependency cycle (a|b|c) -> "):
+        Workflow("cyclic", dag=dag).submit()
+
+
+def test_unknown_output_name_in_a_reference() -> None:
+    a = hello("a")
+    wf = Workflow("typo")
+    wf.add(a)
+    wf.add(
+        Step(
+            "join",
+            PythonOPTemplate(Join),
+            parameters={"left": "x", "right": "{{steps.a.outputs.parameters.greting}}"},
+            artifacts={"files": a.outputs.artifacts["file"]},
+        )
+    )
+    with pytest.raises(DefinitionError, match="step 'a' has no output parameter 'greting' \\(it has: greeting\\)"):
+        wf.submit()
+
+
+def test_when_that_does_not_parse() -> None:
+    with pytest.raises(DefinitionError, match="step 'hello'"):
+        Step(
+            "hello",
+            PythonOPTemplate(Hello),
+            parameters={"name": "x"},
+            when="{{inputs.parameters.x}} <",
+        )
+
+
+def test_steps_template_input_reference_must_exist() -> None:
+    steps = Steps("inner")
+    steps.add(Step("hello", PythonOPTemplate(Hello), parameters={"name": "{{inputs.parameters.who}}"}))
+    with pytest.raises(DefinitionError, match="template 'inner' has no input parameter 'who'"):
+        Workflow("inputs", steps=steps).submit()
