@@ -5,6 +5,7 @@ A dflow program runs after renaming its imports (``dflow`` → ``dflow_like``).
 
 from ._config import config, s3_config, set_config, set_s3_config
 from .artifacts import ArtifactRef
+from .executor import DispatcherExecutor
 from .expr import (
     argo_concat,
     argo_enumerate,
@@ -38,6 +39,7 @@ __all__ = [
     "DAG",
     "ArtifactRef",
     "DefinitionError",
+    "DispatcherExecutor",
     "InputArtifact",
     "InputParameter",
     "Inputs",

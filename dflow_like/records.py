@@ -60,6 +60,7 @@ class StepRecord:
     log_path: str | None = None
     workdir: str | None = None
     attempts: int = 0
+    job_id: str | None = None  # the Slurm job running it, if any
     inputs: IORecord = field(default_factory=IORecord)
     outputs: IORecord = field(default_factory=IORecord)
 

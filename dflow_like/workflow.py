@@ -100,7 +100,7 @@ class Workflow:
         """Validate, start the run, and return its id at once (it does not wait)."""
         self.validate()
         self.id = self._backend().submit(
-            self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or [])
+            self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or []), workflow=self
         )
         return self.id
 
@@ -142,6 +142,38 @@ class Workflow:
     def resume(self) -> None:
         """Finish a run whose engine died: succeeded steps are kept, the rest run again."""
         self._backend().resume(self._require_id())
+
+    def delete(self) -> None:
+        """Delete the run from the Argo server (Argo only)."""
+        self._backend().delete(self._require_id())
+
+    def resubmit(self) -> str:
+        """Start a new run of the same manifest (Argo only); this object follows the new run."""
+        self.id = str(self._backend().resubmit(self._require_id()))
+        return self.id
+
+    def retry(self) -> None:
+        """Retry the failed steps of a finished run (Argo only)."""
+        self._backend().retry(self._require_id())
+
+    # --- the Argo manifest ---------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The Argo ``Workflow`` manifest of this workflow (see ``engine/argo/compile``)."""
+        from .engine.argo.compile import compile_workflow
+
+        self.validate()
+        return compile_workflow(self)
+
+    def to_yaml(self) -> str:
+        from .engine.argo.compile.check import to_yaml
+
+        return to_yaml(self.to_dict())
+
+    def lint(self) -> list[str]:
+        """Problems of the Argo manifest: official schemas (v3.7, v4) and semantic lint."""
+        from .engine.argo.compile.check import manifest_problems
+
+        return manifest_problems(self.to_dict())
 
     def __repr__(self) -> str:
         return f"Workflow({self.name!r}, id={self.id!r})"

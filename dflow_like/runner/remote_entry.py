@@ -24,11 +24,23 @@ def write_template(attempt_dir: Path, template: Any, namespace: dict[str, Any]) 
     (attempt_dir / "launch.json").write_text(json.dumps({"sys_path": [p for p in sys.path if p]}))
 
 
+def _log_to(path: str) -> None:
+    """Append this process's stdout and stderr to ``path`` (a step's log.txt)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m dflow_like.runner ATTEMPT_DIR", file=sys.stderr)
+    args = list(argv)
+    if len(args) == 3 and args[0] == "--log":
+        _log_to(args[1])
+        args = args[2:]
+    if len(args) != 1:
+        print("usage: python -m dflow_like.runner [--log FILE] ATTEMPT_DIR", file=sys.stderr)
         return codes.ERROR
-    attempt = Path(argv[0])
+    attempt = Path(args[0])
     launch = attempt / "launch.json"
     if launch.exists():
         for entry in reversed(json.loads(launch.read_text())["sys_path"]):

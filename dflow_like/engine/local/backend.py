@@ -78,7 +78,7 @@ class LocalBackend:
     # --- running -------------------------------------------------------------------------
     def submit(
         self, name: str, entrypoint: OPTemplate, parameters: dict[str, str], parallelism: int | None,
-        reuse: list[StepRecord], wf_id: str | None = None,
+        reuse: list[StepRecord], wf_id: str | None = None, workflow: Any = None,
     ) -> str:  # fmt: skip
         wf_id = wf_id or new_workflow_id(name)
         ws = self.workspace(wf_id)
@@ -176,6 +176,12 @@ class LocalBackend:
             return True
         return _alive(pid)
 
+    def _join(self, wf_id: str, timeout: float = 5.0) -> None:
+        """Reap a finished engine we started (it exits right after writing its final phase)."""
+        deadline = time.monotonic() + timeout
+        while self._reap(wf_id) and time.monotonic() < deadline:
+            time.sleep(0.002)
+
     def status(self, wf_id: str) -> tuple[str, str]:
         row = self._row(wf_id)
         if row["phase"] in FINAL:
@@ -196,6 +202,7 @@ class LocalBackend:
         while True:
             phase, _ = self.status(wf_id)
             if phase in FINAL:
+                self._join(wf_id)
                 return phase
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"workflow {wf_id!r} still {phase} after {timeout} s")

@@ -15,6 +15,7 @@ from .interpreter import Interpreter
 from .leaf import LeafRunner
 from .payload import read_payload
 from .state_store import StateStore
+from .workers import WorkerPool
 from .workspace import Workspace
 
 __all__ = ["main", "run_engine"]
@@ -42,14 +43,17 @@ def run_engine(root: Path, resume: bool) -> str:
     _apply_settings(payload.config, config)
     _apply_settings(payload.s3_config, s3_config)
     workspace = Workspace(root.parent.parent, payload.wf_id)
+    table = TemplateTable(payload.entrypoint)
+    workers = payload.workers or os.cpu_count() or 1
+    pool = WorkerPool(workers, dict(table.by_name))  # forked before any database is open
     store = StateStore(workspace.db_path)
     previous = {rec.id: rec for rec in store.nodes()} if resume else {}
     store.update_workflow(phase="Running", engine_pid=os.getpid(), started=time.time(), message="", terminate=0)
     use_s3 = bool(config["debug_s3"])
     prefix = str(s3_config["prefix"] or "")
-    leaves = LeafRunner(workspace, payload.wf_id, store.save_node, "s3" if use_s3 else "local", prefix)
-    workers = payload.workers or os.cpu_count() or 1
-    table = TemplateTable(payload.entrypoint)
+    leaves = LeafRunner(
+        workspace, payload.wf_id, store.save_node, pool, "s3" if use_s3 else "local", prefix, dict(previous)
+    )
     interpreter = Interpreter(
         payload.wf_id,
         table,
@@ -61,10 +65,13 @@ def run_engine(root: Path, resume: bool) -> str:
         payload.reuse,
         previous,
     )
-    phase = asyncio.run(_run(interpreter))
-    message = "terminated" if phase == "Failed" and _terminated(store) else ""
-    store.update_workflow(phase=phase, finished=time.time(), message=message)
-    store.close()
+    try:
+        phase = asyncio.run(_run(interpreter))
+        message = "terminated" if phase == "Failed" and _terminated(store) else ""
+        store.update_workflow(phase=phase, finished=time.time(), message=message)
+        store.close()
+    finally:
+        pool.close()
     return phase
 
 

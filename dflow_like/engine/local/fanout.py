@@ -41,7 +41,7 @@ def artifact_length(ref: ArtifactRef | None) -> int:
     return len(layout) if isinstance(layout, list) else 1
 
 
-def _list_param(step: Step, name: str, raw: str) -> list[Any]:
+def list_parameter(step: Step, name: str, raw: str) -> list[Any]:
     value = decode_value(raw)
     if not isinstance(value, list):
         raise SliceError(
@@ -71,7 +71,7 @@ def fan_out_items(step: Step, scope: dict[str, Any], params: dict[str, str], art
         return []
     lengths: dict[str, int] = {}
     for name in slices.input_parameter:
-        lengths[f"parameter {name!r}"] = len(_list_param(step, name, params[name]))
+        lengths[f"parameter {name!r}"] = len(list_parameter(step, name, params[name]))
     for name in slices.input_artifact:
         lengths[f"artifact {name!r}"] = artifact_length(arts.get(name))
     if len(set(lengths.values())) > 1:
@@ -106,8 +106,8 @@ def _pick(values: list[Any], index: Any, step: Step, field: str) -> Any:
         ) from None
 
 
-def slice_parameter(step: Step, name: str, raw: str, index: Any) -> str:
-    return encode_value(_pick(_list_param(step, name, raw), index, step, f"input parameter {name!r}"))
+def slice_parameter(step: Step, name: str, values: list[Any], index: Any) -> str:
+    return encode_value(_pick(values, index, step, f"input parameter {name!r}"))
 
 
 def slice_artifact(step: Step, name: str, ref: ArtifactRef | None, index: Any) -> ArtifactRef | None:

@@ -29,6 +29,7 @@ from .fanout import (
     fan_out_items,
     gather_outputs,
     is_fan_out,
+    list_parameter,
     slice_artifact,
     slice_index,
     slice_parameter,
@@ -90,10 +91,8 @@ class Interpreter:
             "namespace": "local",
             "parameters": parameters,
         }
-        caps = [asyncio.Semaphore(workers)]
-        if parallelism:
-            caps.append(asyncio.Semaphore(parallelism))
-        self.root_semaphores = tuple(caps)
+        # Local concurrency is capped by the worker pool; these are the user's caps.
+        self.root_semaphores: tuple[asyncio.Semaphore, ...] = (asyncio.Semaphore(parallelism),) if parallelism else ()
         self.reuse = {r.key: r for r in reuse if r.key}
         self.previous = previous
 
@@ -281,8 +280,6 @@ class Interpreter:
             self.save(rec)
             await self._run_container(rec, template, params, arts, path, frame.semaphores)
             return
-        rec.phase = "Pending"
-        self.save(rec)
         async with _slots(frame.semaphores):
             await self.leaves.run(rec, step, template, params, arts)
         self.save(rec)
@@ -311,8 +308,9 @@ class Interpreter:
         )
         if step.parallelism:
             sub.semaphores = (*frame.semaphores, asyncio.Semaphore(step.parallelism))
+        decoded: dict[str, tuple[str, list[Any]]] = {}  # sliced lists, decoded once per fan-out
         records = await asyncio.gather(
-            *(self._run_item(frame, sub, step, rec, i, item) for i, item in enumerate(items))
+            *(self._run_item(frame, sub, step, rec, i, item, decoded) for i, item in enumerate(items))
         )
         rec.outputs = gather_outputs(list(records))
         ok = sum(1 for r in records if r.phase == "Succeeded")
@@ -321,7 +319,14 @@ class Interpreter:
         self.save(rec)
 
     async def _run_item(
-        self, frame: Frame, sub: Frame, step: Step, group: StepRecord, index: int, item: Any
+        self,
+        frame: Frame,
+        sub: Frame,
+        step: Step,
+        group: StepRecord,
+        index: int,
+        item: Any,
+        decoded: dict[str, tuple[str, list[Any]]],
     ) -> StepRecord:
         label = item if isinstance(item, str) else encode_value(item)
         item_path = f"{sub.path}({index})"
@@ -338,7 +343,10 @@ class Interpreter:
             if step.slices is not None:
                 at = slice_index(step, index, scope)
                 for name in step.slices.input_parameter:
-                    params[name] = slice_parameter(step, name, params[name], at)
+                    raw = params[name]
+                    if name not in decoded or decoded[name][0] != raw:
+                        decoded[name] = (raw, list_parameter(step, name, raw))
+                    params[name] = slice_parameter(step, name, decoded[name][1], at)
                 for name in step.slices.input_artifact:
                     arts[name] = slice_artifact(step, name, arts.get(name), at)
             await self._run_one(sub, step, rec, item_path, item, (params, arts))

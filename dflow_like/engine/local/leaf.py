@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -18,7 +19,8 @@ from ...records import IORecord, ParameterRecord, StepRecord
 from ...runner import codes
 from ...runner.spec import StepSpec
 from ...values import type_name_of
-from .processes import Outcome, run_forked
+from .processes import Outcome
+from .workers import WorkerPool
 from .workspace import Workspace
 
 __all__ = ["LeafRunner", "StepExecutor"]
@@ -31,8 +33,14 @@ class StepExecutor(Protocol):
 
 
 class ForkExecutor:
+    """A forked child per step, from the warm worker pool."""
+
+    def __init__(self, pool: WorkerPool, names: dict[int, str]) -> None:
+        self.pool = pool
+        self.names = names
+
     async def run(self, spec: StepSpec, template: OPTemplate, log_path: str, timeout: float | None) -> Outcome:
-        return await run_forked(spec, template, log_path, timeout)
+        return await self.pool.run(spec, self.names[id(template)], log_path, timeout)
 
 
 def _signal_name(sig: int) -> str:
@@ -45,15 +53,16 @@ def _signal_name(sig: int) -> str:
 def classify(outcome: Outcome, attempt_dir: Path, timeout: float | None, as_transient: bool) -> tuple[str, str, str]:
     """(phase, message, failure kind) where kind is "", "transient", "fatal", "failure" or "error"."""
     if outcome.timed_out:
-        return (
-            "Failed",
-            f"timed out after {timeout:g} s (process tree killed)",
-            "transient" if as_transient else "failure",
-        )
+        limit = f"after {timeout:g} s " if timeout is not None else ""
+        detail = f"; {outcome.reason}" if outcome.reason else ""
+        kind = "transient" if as_transient else "failure"
+        return "Failed", f"timed out {limit}(process tree killed){detail}", kind
     if outcome.exit_code == codes.SUCCEEDED:
         return "Succeeded", "", ""
     error_file = attempt_dir / "error.txt"
     detail = error_file.read_text().strip() if error_file.exists() else ""
+    if outcome.exit_code is None and outcome.reason:
+        return "Error", outcome.reason, "error"
     if outcome.exit_code is None:
         sig = _signal_name(outcome.signal or 0)
         hint = " (out of memory?)" if outcome.signal == signal.SIGKILL else ""
@@ -66,6 +75,13 @@ def classify(outcome: Outcome, attempt_dir: Path, timeout: float | None, as_tran
     if code == codes.FAILED:
         return "Failed", detail or "failed", "failure"
     return "Error", detail or f"runner exited with code {code}", "error"
+
+
+def _keep_inputs(spec: StepSpec) -> None:
+    """A failed attempt keeps its inputs next to its log (succeeded ones have them in the state DB)."""
+    with contextlib.suppress(OSError):
+        Path(spec.attempt_dir).mkdir(parents=True, exist_ok=True)
+        spec.write()
 
 
 def _retryable(on: str, kind: str) -> bool:
@@ -96,16 +112,20 @@ class LeafRunner:
         workspace: Workspace,
         wf_id: str,
         save: Any,
+        pool: WorkerPool,
         store: str = "local",
         store_prefix: str = "",
+        previous: dict[str, StepRecord] | None = None,
     ) -> None:
         self.workspace = workspace
+        self.previous = previous or {}  # a resumed run's records: jobs still running are re-attached
         self.wf_id = wf_id
         self.save = save
         self.store = store
         self.store_prefix = store_prefix
-        self.local = ForkExecutor()
+        self.local = ForkExecutor(pool, {id(t): name for name, t in pool.templates.items()})
         self.executors: dict[int, StepExecutor] = {}
+        self._running: dict[str, StepRecord] = {}
 
     def executor_for(self, step: Step) -> StepExecutor:
         if step.executor is None:
@@ -114,8 +134,17 @@ class LeafRunner:
         if key not in self.executors:
             from .remote import executor_for_spec
 
-            self.executors[key] = executor_for_spec(step.executor, self.workspace)
+            executor = executor_for_spec(step.executor, self.workspace)
+            executor.on_submit = self._record_job
+            self.executors[key] = executor
         return self.executors[key]
+
+    def _record_job(self, spec: StepSpec, job_id: str) -> None:
+        """Persist a job id as soon as it exists, so a resumed engine waits for it."""
+        rec = self._running.get(spec.node_id)
+        if rec is not None:
+            rec.job_id = job_id
+            self.save(rec)
 
     def _spec(
         self,
@@ -132,6 +161,7 @@ class LeafRunner:
             artifacts={n: (a.to_json() if isinstance(a, ArtifactRef) else None) for n, a in arts.items()},
             envs={str(k): str(v) for k, v in template.envs.items()}, store=self.store,
             store_prefix=f"{self.store_prefix}{self.wf_id}/{rec.id}/{rec.attempts}", key=rec.key,
+            extra={"group": rec.parent_id or ""},
         )  # fmt: skip
         script = getattr(template, "script", None)
         if script is not None:
@@ -149,20 +179,30 @@ class LeafRunner:
     ) -> None:
         policy = template.retry
         executor = self.executor_for(step)
+        prev = self.previous.pop(rec.id, None)
+        running_job = prev.job_id if prev is not None and prev.phase == "Running" and prev.job_id else None
+        if running_job is not None and prev is not None:
+            rec.attempts = prev.attempts - 1  # the loop below continues that attempt
+        self._running[rec.id] = rec
         while True:
             rec.attempts += 1
             attempt_dir = self.workspace.attempt_dir(rec.id, rec.attempts)
-            (attempt_dir / "workdir").mkdir(parents=True, exist_ok=True)
             spec = self._spec(rec, step, template, params, arts, attempt_dir)
-            spec.write()
             rec.workdir = str(spec.workdir)
             rec.log_path = str(attempt_dir / "log.txt")
             rec.phase = "Running"
             self.save(rec)
-            outcome = await executor.run(spec, template, rec.log_path, template.timeout)
+            if running_job is not None and hasattr(executor, "attach"):
+                rec.job_id, running_job = running_job, None
+                outcome = await executor.attach(rec.job_id, template.timeout)
+            else:
+                rec.job_id = None
+                outcome = await executor.run(spec, template, rec.log_path, template.timeout)
+            if outcome.exit_code != codes.SUCCEEDED:
+                _keep_inputs(spec)
             phase, message, kind = classify(outcome, attempt_dir, template.timeout, template.timeout_as_transient_error)
             if phase == "Succeeded":
-                self._load_outputs(rec, template, attempt_dir)
+                self._load_outputs(rec, template, outcome.outputs or (attempt_dir / "outputs.json").read_text())
                 rec.phase, rec.message = phase, ""
                 break
             if _retryable(policy.on, kind) and rec.attempts <= policy.limit:
@@ -173,9 +213,10 @@ class LeafRunner:
             rec.phase, rec.message = phase, message
             break
         rec.end_time = time.time()
+        self._running.pop(rec.id, None)
 
-    def _load_outputs(self, rec: StepRecord, template: OPTemplate, attempt_dir: Path) -> None:
-        data = json.loads((attempt_dir / "outputs.json").read_text())
+    def _load_outputs(self, rec: StepRecord, template: OPTemplate, text: str) -> None:
+        data = json.loads(text)
         types = _output_types(template)
         rec.outputs = IORecord(
             {n: ParameterRecord(n, raw, types.get(n, "")) for n, raw in data["parameters"].items()},

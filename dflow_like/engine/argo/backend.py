@@ -1,0 +1,181 @@
+"""``ArgoBackend``: the ``Workflow`` API against an Argo Server (same methods as ``LocalBackend``).
+
+``submit`` compiles the workflow, refuses a manifest that fails the schemas or the
+lint, uploads the run's bundle (see ``bundle.py``) under the run's name, and creates
+the workflow with that explicit name (so the bundle key is known before Argo starts).
+
+Reuse (``submit(reuse_step=[...])``): the records' outputs (possibly modified with
+``modify_output_*``) travel in the bundle as ``key → outputs``; a pod whose rendered
+``dflow_key`` is in that table publishes those outputs instead of running the OP. Keys
+may be computed at run time (``key="iter-{{item}}"``), which Argo's memoization could
+not pre-seed without writing a ConfigMap.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..._config import config
+from ...artifacts import ArtifactPart, ArtifactRef
+from ...graph.errors import DefinitionError
+from ...graph.template import OPTemplate
+from ...records import StepRecord
+from .bundle import build_bundle, upload_bundle
+from .client import ArgoClient
+from .compile import CompileOptions, compile_with_templates
+from .compile.check import manifest_problems
+from .status import artifact_ref, step_records, workflow_phase
+
+if TYPE_CHECKING:
+    from ...workflow import Workflow
+
+__all__ = ["ArgoBackend", "new_run_name"]
+
+FINAL = ("Succeeded", "Failed", "Error")
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def new_run_name(name: str) -> str:
+    return f"{name}-{''.join(secrets.choice(_ALPHABET) for _ in range(5))}"
+
+
+def _match(values: Any, actual: str | None, name_rule: bool = False) -> bool:
+    """Filter rule of ``query_step``: a value or list; names also match slice items ``name(i:x)``."""
+    if values is None:
+        return True
+    for option in values if isinstance(values, list) else [values]:
+        if actual == option or (name_rule and actual is not None and actual.startswith(f"{option}(")):
+            return True
+    return False
+
+
+def _with_layouts(record: StepRecord, node: dict[str, Any]) -> StepRecord:
+    """Attach the layouts pods report in the hidden ``dflow_layouts`` output to the artifacts."""
+    raw = next(
+        (
+            p.get("value")
+            for p in (node.get("outputs") or {}).get("parameters") or []
+            if p.get("name") == "dflow_layouts"
+        ),
+        None,
+    )
+    if not raw:
+        return record
+    try:
+        layouts = json.loads(raw)
+    except ValueError:
+        return record
+    for name, ref in list(record.outputs.artifacts.items()):
+        if name in layouts and len(ref.parts) == 1:
+            part = ArtifactPart(ref.parts[0].tree, layouts[name])
+            record.outputs.artifacts[name] = ArtifactRef((part,), ref.gathered, ref.name)
+    return record
+
+
+class ArgoBackend:
+    """One Argo Server namespace (``config["host"]``, ``token``, ``namespace``, ``verify_ssl``)."""
+
+    def __init__(self, client: ArgoClient | None = None, options: CompileOptions | None = None) -> None:
+        self.client = client or ArgoClient(
+            str(config["host"]),
+            str(config["token"] or "") or None,
+            str(config["namespace"]),
+            bool(config["verify_ssl"]),
+        )
+        self.options = options
+
+    # --- running -------------------------------------------------------------------------
+    def manifest(self, workflow: Workflow, run_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The checked manifest named ``run_name`` and the Python templates its pods run."""
+        manifest, templates = compile_with_templates(workflow, self.options)
+        meta = manifest["metadata"]
+        meta.pop("generateName", None)
+        meta["name"] = run_name
+        problems = manifest_problems(manifest)
+        if problems:
+            lines = "\n".join(f"  - {p}" for p in problems)
+            raise DefinitionError(f"workflow {workflow.name!r}: the Argo manifest is invalid:\n{lines}")
+        return manifest, templates
+
+    def submit(
+        self, name: str, entrypoint: OPTemplate, parameters: dict[str, str], parallelism: int | None,
+        reuse: list[StepRecord], workflow: Workflow | None = None,
+    ) -> str:  # fmt: skip
+        if workflow is None:
+            from ...workflow import Workflow
+
+            workflow = Workflow(name, parallelism=parallelism)
+            workflow.entrypoint, workflow.parameters = entrypoint, dict(parameters)
+        run_name = new_run_name(name)
+        manifest, templates = self.manifest(workflow, run_name)
+        if templates:
+            opts = self.options or CompileOptions.from_config()
+            key = opts.key(opts.bundle_key.replace("{{workflow.name}}", run_name))
+            with tempfile.TemporaryDirectory(prefix="dflow-like-bundle-") as scratch:
+                upload_bundle(build_bundle(Path(scratch), templates, reuse), key)
+        return self.client.create(manifest)
+
+    def wait(self, wf_id: str, timeout: float | None = None) -> str:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.2
+        while True:
+            phase, _ = self.status(wf_id)
+            if phase in FINAL:
+                return phase
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"workflow {wf_id!r} still {phase} after {timeout} s")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 5.0)
+
+    def terminate(self, wf_id: str) -> None:
+        self.client.terminate(wf_id)
+
+    def resume(self, wf_id: str) -> None:
+        """Argo keeps running without us; finishing a failed run means retrying it."""
+        self.client.retry(wf_id)
+
+    def retry(self, wf_id: str) -> None:
+        self.client.retry(wf_id)
+
+    def resubmit(self, wf_id: str) -> str:
+        return self.client.resubmit(wf_id)
+
+    def delete(self, wf_id: str) -> None:
+        self.client.delete(wf_id)
+
+    def logs(self, wf_id: str, pod_name: str | None = None) -> str:
+        return self.client.logs(wf_id, pod_name)
+
+    # --- reading -------------------------------------------------------------------------
+    def status(self, wf_id: str) -> tuple[str, str]:
+        workflow = self.client.get(wf_id)
+        return workflow_phase(workflow), str((workflow.get("status") or {}).get("message") or "")
+
+    def steps(
+        self, wf_id: str, name: Any = None, key: Any = None, phase: Any = None, id: Any = None,
+        type: Any = None, parent_id: str | None = None,
+    ) -> list[StepRecord]:  # fmt: skip
+        workflow = self.client.get(wf_id)
+        nodes = (workflow.get("status") or {}).get("nodes") or {}
+        records = [_with_layouts(r, nodes.get(r.id) or {}) for r in step_records(workflow)]
+        return [
+            r for r in records
+            if _match(name, r.name, name_rule=True) and _match(key, r.key) and _match(phase, r.phase)
+            and _match(id, r.id) and _match(type, r.type) and (parent_id is None or r.parent_id == parent_id)
+        ]  # fmt: skip
+
+    def global_outputs(self, wf_id: str) -> dict[str, Any]:
+        """``{"parameters": {name: wire value}, "artifacts": {name: ArtifactRef}}``."""
+        status = self.client.get(wf_id).get("status") or {}
+        outputs = status.get("outputs") or {}
+        params = {str(p.get("name")): p.get("value") for p in outputs.get("parameters") or []}
+        arts = {str(a.get("name")): artifact_ref(a, status) for a in outputs.get("artifacts") or []}
+        return {"parameters": params, "artifacts": {k: v for k, v in arts.items() if v is not None}}
+
+    def list_ids(self) -> list[str]:
+        return [str((w.get("metadata") or {}).get("name")) for w in self.client.list()]

@@ -1,0 +1,118 @@
+"""A step or task calling a template: its arguments, loop, condition and failure rules."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from ....artifacts import ArtifactRef
+from ....graph.dag import DAG
+from ....graph.step import Step
+from ....graph.steps import Steps
+from ....python.template import PythonOPTemplate
+from .artifacts import gathered_argument, literal_argument
+from .errors import CompileError
+from .loops import is_looped, loop_fields, sliced_names
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["compile_call", "gathers", "output_artifact_ref"]
+
+_OUTPUT_ARTIFACT = re.compile(r"^\{\{\s*(steps|tasks)\.([^.}]+)\.outputs\.artifacts\.([^.}\s]+)\s*\}\}$")
+
+
+def gathers(step: Step) -> bool:
+    """Whether this call runs the gather variant: a looped Python OP with output artifacts."""
+    template = step.template
+    return isinstance(template, PythonOPTemplate) and bool(template.outputs.artifacts) and is_looped(step)
+
+
+def output_artifact_ref(text: str) -> tuple[str, str] | None:
+    """(step, artifact) of a ``{{steps.a.outputs.artifacts.x}}`` reference, else None."""
+    match = _OUTPUT_ARTIFACT.match(text.strip())
+    return (match.group(2), match.group(3)) if match else None
+
+
+def _artifact_arguments(step: Step, ctx: Context, gathered: set[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    args: list[dict[str, Any]] = []
+    layouts: dict[str, Any] = {}
+    for name, value in step.artifacts.items():
+        if value is None:
+            continue
+        if isinstance(value, ArtifactRef):
+            args.append(literal_argument(step.owner, name, value, ctx.opts))
+            if value.parts[0].layout is not None:
+                layouts[name] = value.parts[0].layout
+            continue
+        source = output_artifact_ref(value)
+        if source is not None and source[0] in gathered:
+            args.append(gathered_argument(name, source[0], source[1], ctx.opts))
+        else:
+            args.append({"name": name, "from": value})
+    return args, layouts
+
+
+def _hidden_parameters(step: Step, layouts: dict[str, Any], gather: bool) -> list[dict[str, str]]:
+    hidden: list[dict[str, str]] = []
+    if step.key is not None:
+        hidden.append({"name": "dflow_key", "value": step.key})
+    template = step.template
+    if isinstance(template, (Steps, DAG)):
+        suffix = "/{{item}}" if is_looped(step) else ""
+        hidden.append({"name": "dflow_path", "value": f"{{{{inputs.parameters.dflow_path}}}}/{step.name}{suffix}"})
+    if not isinstance(template, PythonOPTemplate):
+        if layouts:
+            raise CompileError(
+                f"{step.owner}: uploaded artifacts keep their file layout only when passed "
+                "straight to a Python OP step on Argo"
+            )
+        return hidden
+    if layouts:
+        hidden.append({"name": "dflow_layouts", "value": json.dumps(layouts, separators=(",", ":"))})
+    params, arts = sliced_names(step)
+    if params or arts:
+        expression = (step.slices.slices if step.slices is not None else None) or "{{item}}"
+        sliced = json.dumps({"parameters": params, "artifacts": arts}, separators=(",", ":"))
+        hidden += [{"name": "dflow_slice", "value": str(expression)}, {"name": "dflow_sliced", "value": sliced}]
+    if gather:
+        hidden += [
+            {"name": "dflow_group", "value": f"{{{{inputs.parameters.dflow_path}}}}/{step.name}"},
+            {"name": "dflow_item", "value": "{{item}}"},
+        ]
+    return hidden
+
+
+def compile_call(step: Step, ctx: Context, gathered: set[str]) -> dict[str, Any]:
+    """One entry of ``steps`` or ``dag.tasks``; ``gathered``: looped leaves of this template."""
+    if step.executor is not None:
+        raise CompileError(
+            f"{step.owner}: executor={type(step.executor).__name__} (Slurm) is not supported on "
+            "Argo yet; run this workflow on the local engine, or drop executor= for Argo"
+        )
+    gather = gathers(step)
+    node: dict[str, Any] = {"name": step.name, "template": ctx.template_name(step.template, gather)}
+    artifacts, layouts = _artifact_arguments(step, ctx, gathered)
+    parameters = [{"name": n, "value": v} for n, v in step.parameters.items()]
+    parameters += _hidden_parameters(step, layouts, gather)
+    arguments: dict[str, Any] = {}
+    if parameters:
+        arguments["parameters"] = parameters
+    if artifacts:
+        arguments["artifacts"] = artifacts
+    if arguments:
+        node["arguments"] = arguments
+    if step.is_task:
+        deps = [d for d in step.dependencies if d in ctx.current_tasks]  # type: ignore[attr-defined]
+        if deps:
+            node["dependencies"] = deps
+    node.update(loop_fields(step))
+    if step.when is not None:
+        node["when"] = step.when
+    continue_on = {
+        k: True for k, flag in (("failed", step.continue_on_failed), ("error", step.continue_on_error)) if flag
+    }
+    if continue_on:
+        node["continueOn"] = continue_on
+    return node

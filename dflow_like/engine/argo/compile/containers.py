@@ -1,0 +1,115 @@
+"""``steps`` and ``dag`` templates: inputs, the calls, and outputs drawn from children."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ....expr import ArgoVar, to_template
+from ....graph.dag import DAG
+from ....graph.steps import Steps
+from ....graph.template import OPTemplate
+from ....values import encode_value
+from .calls import compile_call, gathers, output_artifact_ref
+from .errors import CompileError
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["dag_template", "steps_template"]
+
+
+def _inputs(name: str, template: OPTemplate) -> dict[str, Any]:
+    params: list[dict[str, Any]] = []
+    for pname, par in template.inputs.parameters.items():
+        entry: dict[str, Any] = {"name": pname}
+        if par.has_value:
+            entry["default"] = encode_value(par.value)
+        params.append(entry)
+    params += [{"name": "dflow_path", "default": name}, {"name": "dflow_key", "default": ""}]
+    inputs: dict[str, Any] = {"parameters": params}
+    arts = [
+        {"name": aname, **({"optional": True} if art.optional else {})}
+        for aname, art in template.inputs.artifacts.items()
+    ]
+    if arts:
+        inputs["artifacts"] = arts
+    return inputs
+
+
+def _expression(value: Any) -> str:
+    if isinstance(value, ArgoVar):
+        return str(value.expr)
+    text = str(value).strip()
+    return text[3:-2].strip() if text.startswith("{{=") and text.endswith("}}") else text
+
+
+def _outputs(template: OPTemplate, gathered: set[str]) -> dict[str, Any]:
+    params: list[dict[str, Any]] = []
+    for name, par in template.outputs.parameters.items():
+        entry: dict[str, Any] = {"name": name}
+        if par.value_from_parameter is not None:
+            entry["valueFrom"] = {"parameter": to_template(par.value_from_parameter)}
+        elif par.value_from_expression is not None:
+            entry["valueFrom"] = {"expression": _expression(par.value_from_expression)}
+        elif "value" in par.__dict__:
+            entry["value"] = encode_value(par.value)
+        elif "default" in par.__dict__:
+            entry["value"] = encode_value(par.default)
+        else:
+            continue
+        if par.global_name:
+            entry["globalName"] = par.global_name
+        params.append(entry)
+    artifacts: list[dict[str, Any]] = []
+    for name, art in template.outputs.artifacts.items():
+        if art._from is not None:
+            text = to_template(art._from)
+            source = output_artifact_ref(text)
+            if source is not None and source[0] in gathered:
+                raise CompileError(
+                    f"template {template.name!r}: output artifact {name!r} comes from looped step "
+                    f"{source[0]!r}; on Argo pass it to a step instead (gathered artifacts cannot "
+                    "be a Steps/DAG output yet)"
+                )
+            entry = {"name": name, "from": text}
+        elif art.from_expression is not None:
+            entry = {"name": name, "fromExpression": _expression(art.from_expression)}
+        else:
+            continue
+        if art.global_name:
+            entry["globalName"] = art.global_name
+        artifacts.append(entry)
+    out: dict[str, Any] = {}
+    if params:
+        out["parameters"] = params
+    if artifacts:
+        out["artifacts"] = artifacts
+    return out
+
+
+def _frame(name: str, template: OPTemplate, body_key: str, body: Any, gathered: set[str]) -> dict[str, Any]:
+    compiled: dict[str, Any] = {"name": name, "inputs": _inputs(name, template)}
+    outputs = _outputs(template, gathered)
+    if outputs:
+        compiled["outputs"] = outputs
+    if template.parallelism:
+        compiled["parallelism"] = int(template.parallelism)
+    compiled[body_key] = body
+    return compiled
+
+
+def steps_template(name: str, template: Steps, ctx: Context) -> dict[str, Any]:
+    gathered: set[str] = set()
+    stages: list[list[dict[str, Any]]] = []
+    for stage in template.steps:
+        stages.append([compile_call(step, ctx, gathered) for step in stage])
+        gathered.update(step.name for step in stage if gathers(step))
+    return _frame(name, template, "steps", stages, gathered)
+
+
+def dag_template(name: str, template: DAG, ctx: Context) -> dict[str, Any]:
+    gathered = {task.name for task in template.tasks if gathers(task)}
+    ctx.current_tasks = {task.name for task in template.tasks}
+    tasks = [compile_call(task, ctx, gathered) for task in template.tasks]
+    ctx.current_tasks = set()
+    return _frame(name, template, "dag", {"tasks": tasks}, gathered)

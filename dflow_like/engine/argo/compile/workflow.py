@@ -1,0 +1,66 @@
+"""The whole manifest: metadata, spec-level settings and every template."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ....graph.collect import TemplateTable
+from ....python.template import PythonOPTemplate
+from .context import Context
+from .options import CompileOptions
+
+if TYPE_CHECKING:
+    from ....workflow import Workflow
+
+__all__ = ["compile_with_templates", "compile_workflow", "template_table"]
+
+API_VERSION = "argoproj.io/v1alpha1"
+
+
+def template_table(workflow: Workflow) -> TemplateTable:
+    """The entrypoint's templates, then the exit handler's (named in the same table)."""
+    table = TemplateTable(workflow.entrypoint)
+    if workflow.on_exit is not None:
+        table._visit(workflow.on_exit)  # same naming rules, one namespace of names
+    return table
+
+
+def _metadata(workflow: Workflow) -> dict[str, Any]:
+    meta: dict[str, Any] = {"generateName": f"{workflow.name}-"}
+    if workflow.labels:
+        meta["labels"] = dict(workflow.labels)
+    if workflow.annotations:
+        meta["annotations"] = dict(workflow.annotations)
+    return meta
+
+
+def compile_workflow(workflow: Workflow, opts: CompileOptions | None = None) -> dict[str, Any]:
+    """The Argo ``Workflow`` manifest of ``workflow`` as plain dicts (no model objects)."""
+    return compile_with_templates(workflow, opts)[0]
+
+
+def compile_with_templates(
+    workflow: Workflow, opts: CompileOptions | None = None
+) -> tuple[dict[str, Any], dict[str, PythonOPTemplate]]:
+    """The manifest and the Python OP templates its pods run, by template name."""
+    opts = opts or CompileOptions.from_config()
+    table = template_table(workflow)
+    spec: dict[str, Any] = {"entrypoint": table.name_of(workflow.entrypoint)}
+    if workflow.parameters:
+        spec["arguments"] = {"parameters": [{"name": k, "value": v} for k, v in workflow.parameters.items()]}
+    if workflow.parallelism:
+        spec["parallelism"] = int(workflow.parallelism)
+    if workflow.on_exit is not None:
+        spec["onExit"] = table.name_of(workflow.on_exit)
+    ttl = workflow.ttl_seconds_after_finished or opts.ttl_seconds
+    if ttl:
+        spec["ttlStrategy"] = {"secondsAfterCompletion": int(ttl)}
+    if workflow.pod_gc_strategy:
+        spec["podGC"] = {"strategy": workflow.pod_gc_strategy}
+    if opts.s3.mode == "repo":
+        spec["artifactRepositoryRef"] = {"key": opts.s3.repo_key}
+    ctx = Context(table, opts)
+    roots = [workflow.entrypoint] + ([workflow.on_exit] if workflow.on_exit is not None else [])
+    spec["templates"] = ctx.compile_all(roots)
+    manifest = {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": _metadata(workflow), "spec": spec}
+    return manifest, ctx.python_templates()

@@ -1,0 +1,148 @@
+"""The local engine's view of Slurm: run a step's runner as a job and wait for it.
+
+One poller per executor asks Slurm about every tracked job at once (one ``squeue``
+per tick). Items of one sliced step with ``DispatcherExecutor(array=True)`` that
+start within the same moment are submitted together as one array job; each task
+picks its attempt directory from a list file by ``$SLURM_ARRAY_TASK_ID``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shlex
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ...engine.local.payload import main_namespace
+from ...engine.local.processes import Outcome
+from ...runner.remote_entry import write_template
+from ...runner.spec import StepSpec
+from ..dispatcher import DispatcherExecutor
+from .executor import SlurmExecutor
+from .states import JobState, JobStatus
+
+__all__ = ["SlurmStepExecutor"]
+
+POLL_SECONDS = 0.25
+_RUNNER = [sys.executable, "-m", "dflow_like.runner"]
+ARRAY_GATHER_SECONDS = 0.05
+
+
+def _outcome(status: JobStatus, job_id: str, timed_out: bool) -> Outcome:
+    state = status.state
+    if state is JobState.SUCCEEDED:
+        return Outcome(0, reason=f"Slurm job {job_id}")
+    if state is JobState.FAILED:
+        return Outcome(status.exit_code if status.exit_code is not None else 1, reason=f"Slurm job {job_id}")
+    if state is JobState.TIMEOUT:
+        return Outcome(None, signal.SIGKILL, True, reason=f"Slurm job {job_id} hit its time limit")
+    what = {
+        JobState.OUT_OF_MEMORY: "ran out of memory (OUT_OF_MEMORY)",
+        JobState.CANCELLED: "was cancelled",
+        JobState.NODE_FAIL: "lost its node (NODE_FAIL)",
+    }.get(state, f"ended {state.value}")
+    detail = f": {status.reason}" if status.reason else ""
+    return Outcome(None, signal.SIGKILL, timed_out, reason=f"Slurm job {job_id} {what}{detail}")
+
+
+class SlurmStepExecutor:
+    """``StepExecutor`` for steps with ``executor=DispatcherExecutor(...)``."""
+
+    def __init__(self, spec: DispatcherExecutor, workspace: Any) -> None:
+        self.spec = spec
+        self.slurm = SlurmExecutor(spec)
+        self.workspace = workspace
+        self.waiting: dict[str, asyncio.Future[JobStatus]] = {}
+        self._poller: asyncio.Task[None] | None = None
+        self._batches: dict[str, list[tuple[StepSpec, asyncio.Future[str]]]] = {}
+        self.on_submit: Callable[[StepSpec, str], None] | None = None  # the engine records job ids
+
+    # --- submission --------------------------------------------------------------------
+    def _prepare(self, spec: StepSpec, template: Any) -> Path:
+        attempt = Path(spec.attempt_dir)
+        spec.workdir.mkdir(parents=True, exist_ok=True)
+        spec.write()
+        write_template(attempt, template, main_namespace())
+        return attempt
+
+    @staticmethod
+    def _command(attempt: str) -> list[str]:
+        return [*_RUNNER, "--log", f"{attempt}/log.txt", attempt]
+
+    async def _submit(self, spec: StepSpec, log_path: str) -> str:
+        group = spec.extra.get("group")
+        if not (self.spec.array and group):
+            command = self._command(spec.attempt_dir)
+            return self.slurm.submit(command, spec.attempt_dir, spec.step_name, log_path)
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        batch = self._batches.setdefault(group, [])
+        batch.append((spec, future))
+        if len(batch) == 1:
+            asyncio.get_running_loop().call_later(ARRAY_GATHER_SECONDS, self._submit_array, group)
+        return await future
+
+    def _submit_array(self, group: str) -> None:
+        batch = self._batches.pop(group)
+        first = Path(batch[0][0].attempt_dir)
+        listing = first.parent.parent / f"array-{first.parent.name}-{len(batch)}.txt"
+        listing.write_text("".join(f"{spec.attempt_dir}\n" for spec, _ in batch))
+        pick = f'"$(sed -n "$((SLURM_ARRAY_TASK_ID+1))p" {shlex.quote(str(listing))})"'
+        command = ["sh", "-c", f'd={pick}; exec {shlex.join(_RUNNER)} --log "$d/log.txt" "$d"']
+        try:
+            job = self.slurm.submit(
+                command, str(listing.parent), batch[0][0].step_name, str(listing) + ".log", len(batch)
+            )
+        except Exception as exc:
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for index, (_, future) in enumerate(batch):
+            future.set_result(f"{job}_{index}")
+
+    # --- waiting -----------------------------------------------------------------------
+    async def _poll_forever(self) -> None:
+        while self.waiting:
+            await asyncio.sleep(POLL_SECONDS)
+            statuses = await asyncio.to_thread(self.slurm.poll, list(self.waiting))
+            for job_id, status in statuses.items():
+                future = self.waiting.get(job_id)
+                if future is not None and status.state.finished and not future.done():
+                    future.set_result(status)
+                    del self.waiting[job_id]
+        self._poller = None
+
+    def _watch(self, job_id: str) -> asyncio.Future[JobStatus]:
+        future: asyncio.Future[JobStatus] = asyncio.get_running_loop().create_future()
+        self.waiting[job_id] = future
+        if self._poller is None:
+            self._poller = asyncio.ensure_future(self._poll_forever())
+        return future
+
+    async def wait_job(self, job_id: str, timeout: float | None) -> Outcome:
+        finished = self._watch(job_id)
+        try:
+            status = await asyncio.wait_for(asyncio.shield(finished), timeout)
+        except asyncio.TimeoutError:
+            self.slurm.cancel(job_id)
+            status = await finished
+            return _outcome(status, job_id, timed_out=True)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                self.slurm.cancel(job_id)
+            raise
+        return _outcome(status, job_id, timed_out=False)
+
+    async def run(self, spec: StepSpec, template: Any, log_path: str, timeout: float | None) -> Outcome:
+        self._prepare(spec, template)
+        job_id = await self._submit(spec, log_path)
+        if self.on_submit is not None:
+            self.on_submit(spec, job_id)
+        return await self.wait_job(job_id, timeout)
+
+    async def attach(self, job_id: str, timeout: float | None) -> Outcome:
+        """Resume: wait for a job a previous engine submitted instead of submitting again."""
+        return await self.wait_job(job_id, timeout)

@@ -1,0 +1,295 @@
+"""``SlurmExecutor``: submit step runners as Slurm jobs and watch them, without blocking.
+
+The local engine's loop calls ``submit`` / ``poll`` / ``cancel``; each is one or two short
+Slurm commands. ``poll`` asks ``squeue`` about many jobs at once (finished jobs stay there
+for ``MinJobAge``, 300 s by default), asks ``scontrol`` only for the exit codes of failed
+jobs, and falls back to the jobcomp text file for jobs Slurm has already forgotten. Final
+states are remembered, so a finished job is never asked about again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable
+
+from ..dispatcher import DispatcherExecutor
+from .parsing import (
+    SQUEUE_FORMAT,
+    parse_config,
+    parse_records,
+    parse_sbatch_id,
+    parse_squeue,
+    statuses_from_records,
+)
+from .script import render_script
+from .states import JobState, JobStatus
+from .transport import LocalTransport, SshTransport, Transport
+
+__all__ = ["SlurmError", "SlurmExecutor", "SlurmSubmitError", "transport_for"]
+
+_Row = tuple[JobStatus, str]
+_GONE = ("Invalid job id", "already completing or completed")
+
+
+class SlurmError(RuntimeError):
+    """A Slurm command failed; the message carries Slurm's own text."""
+
+
+class SlurmSubmitError(SlurmError):
+    """``sbatch`` refused a job."""
+
+
+def transport_for(spec: DispatcherExecutor) -> Transport:
+    """The transport a description asks for: local ``sbatch`` or SSH to ``spec.host``."""
+    if not spec.is_remote:
+        return LocalTransport(spec.slurm_conf)
+    if not spec.host:
+        raise ValueError("DispatcherExecutor: an SSH context needs host=...")
+    if spec.password and not spec.private_key_file:
+        raise ValueError(
+            "DispatcherExecutor: password authentication is not supported over ssh; "
+            "give private_key_file=... or load the key into an ssh-agent"
+        )
+    root = spec.remote_root or (
+        "/root/dflow/workflows" if spec.username == "root" else f"/home/{spec.username}/dflow/workflows"
+    )
+    return SshTransport(
+        spec.host,
+        spec.username,
+        root,
+        port=spec.port,
+        key_file=spec.private_key_file,
+        options=spec.ssh_options,
+        slurm_conf=spec.slurm_conf,
+    )
+
+
+def _base(job_id: str) -> str:
+    return job_id.split("_", 1)[0]
+
+
+class SlurmExecutor:
+    """Runs commands as Slurm jobs for the engine; see the module docstring for the polling."""
+
+    def __init__(self, spec: DispatcherExecutor, transport: Transport | None = None) -> None:
+        self.spec = spec
+        self.transport = transport if transport is not None else transport_for(spec)
+        self._final: dict[str, JobStatus] = {}
+        self._fetched: set[str] = set()
+        self._jobcomp: str | None = None
+        self._jobcomp_known = False
+
+    # -- submit ----------------------------------------------------------------------------
+
+    def runner_command(self, step_dir: str) -> list[str]:
+        """``python -m dflow_like.runner STEP_DIR`` with the Python the spec asks for."""
+        python = self.spec.remote_command if self.spec.is_remote else None
+        python = python or self.spec.command
+        if not python:
+            python = ["python3"] if self.spec.is_remote else [sys.executable]
+        return [*python, "-m", "dflow_like.runner", step_dir]
+
+    def submit(
+        self,
+        command: list[str],
+        workdir: str,
+        job_name: str,
+        log_path: str,
+        array_size: int | None = None,
+    ) -> str:
+        """Submit ``command`` to run in ``workdir``; return Slurm's job id at once.
+
+        Paths in ``command`` under ``workdir`` are rewritten to the remote copy over SSH.
+        An array job's tasks are ``ID_0 .. ID_{N-1}``; each reads ``$SLURM_ARRAY_TASK_ID``.
+        """
+        workdir = os.path.abspath(workdir)
+        log_path = os.path.abspath(log_path)
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        remote = self.transport.remote_path
+        script = render_script(
+            self.spec,
+            [self._map_path(arg, workdir) for arg in command],
+            remote(workdir),
+            job_name,
+            remote(log_path),
+            array_size,
+        )
+        with open(log_path + ".sbatch", "w", encoding="utf-8") as handle:
+            handle.write(script)
+        self.transport.put(workdir)
+        if self.spec.is_remote and not log_path.startswith(workdir + os.sep):
+            self.transport.run(["mkdir", "-p", "--", remote(os.path.dirname(log_path))])
+        return self._sbatch(script, job_name)
+
+    def _map_path(self, arg: str, workdir: str) -> str:
+        if arg == workdir or arg.startswith(workdir + os.sep):
+            return self.transport.remote_path(arg)
+        return arg
+
+    def _sbatch(self, script: str, job_name: str) -> str:
+        attempts = 1 + max(0, self.spec.retry_on_submission_error or 0)
+        message = ""
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(min(2.0**attempt, 30.0))
+            done = self.transport.run(["sbatch", "--parsable"], stdin=script)
+            if done.returncode == 0:
+                try:
+                    return parse_sbatch_id(done.stdout)
+                except ValueError as exc:
+                    message = str(exc)
+                    continue
+            message = (done.stderr or done.stdout).strip() or f"exit code {done.returncode}"
+        raise SlurmSubmitError(f"sbatch refused job {job_name!r}: {message}")
+
+    # -- poll ------------------------------------------------------------------------------
+
+    def poll(self, job_ids: list[str]) -> dict[str, JobStatus]:
+        """Status of each id (``ID`` or ``ID_INDEX``); an array's ``ID`` also adds every task.
+
+        An array's own ``ID`` maps to an aggregate: running while any task is, succeeded when
+        all did, else the first unsuccessful task's state. Slurm's command failures come back
+        as ``UNKNOWN`` with Slurm's message: the engine keeps polling and applies its timeout.
+        """
+        wanted = [j for j in dict.fromkeys(job_ids) if j not in self._final]
+        rows: dict[str, _Row] = {}
+        if wanted:
+            try:
+                rows = self._query(sorted({_base(j) for j in wanted}))
+            except SlurmError as exc:
+                return self._answer(job_ids, {}, JobStatus(JobState.UNKNOWN, None, str(exc)))
+        self._remember(rows)
+        return self._answer(job_ids, rows, None)
+
+    def _query(self, bases: list[str]) -> dict[str, _Row]:
+        rows = self._squeue(bases)
+        failed = sorted({_base(k) for k, (s, _) in rows.items() if s.state is JobState.FAILED})
+        for base in failed:
+            rows.update(self._scontrol(base))
+        missing = [b for b in bases if not any(_base(k) == b for k in rows)]
+        if missing:
+            rows.update(self._from_jobcomp(missing))
+        return rows
+
+    def _squeue(self, bases: list[str]) -> dict[str, _Row]:
+        argv = ["squeue", "-h", "-r", "-t", "all", "-j", ",".join(bases), "-o", SQUEUE_FORMAT]
+        done = self.transport.run(argv)
+        if done.returncode != 0:
+            if "Invalid job id" in done.stderr:
+                return {}
+            raise SlurmError(f"squeue failed: {done.stderr.strip() or done.returncode}")
+        return parse_squeue(done.stdout)
+
+    def _scontrol(self, base: str) -> dict[str, _Row]:
+        """Exit codes (squeue has none); only final records, so squeue's view stays current."""
+        done = self.transport.run(["scontrol", "show", "job", "-o", base])
+        if done.returncode != 0:
+            return {}
+        found = statuses_from_records(parse_records(done.stdout))
+        return {k: row for k, row in found.items() if row[0].state.finished}
+
+    def _jobcomp_path(self) -> str | None:
+        if not self._jobcomp_known:
+            done = self.transport.run(["scontrol", "show", "config"])
+            conf = parse_config(done.stdout) if done.returncode == 0 else {}
+            if conf.get("JobCompType") == "jobcomp/filetxt" and conf.get("JobCompLoc"):
+                self._jobcomp = conf["JobCompLoc"]
+            self._jobcomp_known = done.returncode == 0
+        return self._jobcomp
+
+    def _from_jobcomp(self, bases: list[str]) -> dict[str, _Row]:
+        path = self._jobcomp_path()
+        if not path:
+            return {}
+        ids = "|".join(re.escape(b) for b in bases)
+        pattern = f"(^| )(JobId|ArrayJobId)=({ids}) "
+        done = self.transport.run(["grep", "-E", "--", pattern, path])
+        found = statuses_from_records(parse_records(done.stdout))
+        return {k: row for k, row in found.items() if _base(k) in bases}
+
+    def _remember(self, rows: dict[str, _Row]) -> None:
+        """Keep final states; bring a remote job's directory back once all its tasks ended."""
+        for key, (status, _) in rows.items():
+            if status.state.finished:
+                self._final[key] = status
+        if not self.spec.is_remote:
+            return
+        by_base: dict[str, list[_Row]] = {}
+        for key, row in rows.items():
+            by_base.setdefault(_base(key), []).append(row)
+        for base, base_rows in by_base.items():
+            if base not in self._fetched and all(s.state.finished for s, _ in base_rows):
+                self._fetch(base, {wd for _, wd in base_rows if wd})
+
+    def _fetch(self, base: str, remote_dirs: Iterable[str]) -> None:
+        root = getattr(self.transport, "remote_root", "")
+        for remote_dir in remote_dirs:
+            if root and remote_dir.startswith(root + "/"):
+                local_dir = remote_dir[len(root) :]
+                self.transport.get(local_dir)
+                if self.spec.clean:
+                    self.transport.remove(local_dir)
+        self._fetched.add(base)
+
+    def _answer(self, job_ids: list[str], rows: dict[str, _Row], failure: JobStatus | None) -> dict[str, JobStatus]:
+        out: dict[str, JobStatus] = {}
+        for job_id in job_ids:
+            if job_id in self._final:
+                out[job_id] = self._final[job_id]
+            elif job_id in rows:
+                out[job_id] = rows[job_id][0]
+            elif failure is not None:
+                out[job_id] = failure
+            else:
+                tasks = {k: row[0] for k, row in rows.items() if _base(k) == job_id and k != job_id}
+                out.update(tasks)
+                out[job_id] = _aggregate(tasks) if tasks else _lost(job_id)
+                if out[job_id].state.finished:
+                    self._final[job_id] = out[job_id]
+        return out
+
+    # -- cancel ----------------------------------------------------------------------------
+
+    def cancel(self, job_id: str) -> None:
+        """Cancel a job, an array (``ID``) or one task (``ID_INDEX``); finished ones are fine."""
+        done = self.transport.run(["scancel", job_id])
+        message = (done.stderr or "").strip()
+        if done.returncode != 0 and not any(text in message for text in _GONE):
+            raise SlurmError(f"scancel {job_id} failed: {message or done.returncode}")
+
+    def close(self) -> None:
+        """Release the transport (an SSH connection); the jobs are not touched."""
+        self.transport.close()
+
+
+def _lost(job_id: str) -> JobStatus:
+    return JobStatus(JobState.UNKNOWN, None, f"job {job_id} is unknown to squeue and jobcomp")
+
+
+def _aggregate(tasks: dict[str, JobStatus]) -> JobStatus:
+    states = [s.state for s in tasks.values()]
+    if any(not st.finished for st in states):
+        running = JobState.RUNNING in states
+        done = sum(st.finished for st in states)
+        return JobStatus(
+            JobState.RUNNING if running else JobState.PENDING,
+            None,
+            f"{done}/{len(states)} tasks finished",
+        )
+    bad = [(k, s) for k, s in sorted(tasks.items(), key=_task_order) if s.state is not JobState.SUCCEEDED]
+    if not bad:
+        return JobStatus(JobState.SUCCEEDED, 0, f"all {len(states)} tasks succeeded")
+    key, first = bad[0]
+    return JobStatus(
+        first.state,
+        first.exit_code,
+        f"{len(bad)} of {len(states)} tasks failed; {key}: {first.reason}",
+    )
+
+
+def _task_order(item: tuple[str, JobStatus]) -> int:
+    index = item[0].rpartition("_")[2]
+    return int(index) if index.isdigit() else -1

@@ -1,0 +1,145 @@
+"""Where Slurm's commands run and how step directories get there.
+
+``LocalTransport``: this machine's ``sbatch`` with a shared filesystem, nothing to copy.
+``SshTransport``: the same commands through the system ``ssh`` and step directories through
+``rsync`` over that ssh. Chosen over dpdispatcher/paramiko because OpenSSH already honours the
+user's keys, agent, ``~/.ssh/config``, jump hosts and known_hosts, adds no Python dependency,
+and one multiplexed connection (ControlMaster) makes each call a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from typing import Protocol
+
+__all__ = ["LocalTransport", "SshTransport", "Transport"]
+
+
+class Transport(Protocol):
+    def run(self, argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a command where Slurm's commands live; never raises on a non-zero exit."""
+        ...
+
+    def remote_path(self, local_path: str) -> str:
+        """Where ``local_path`` lives on the Slurm side."""
+        ...
+
+    def put(self, local_dir: str) -> None:
+        """Make the Slurm side's copy of ``local_dir`` match it."""
+        ...
+
+    def get(self, local_dir: str) -> None:
+        """Bring the Slurm side's copy of ``local_dir`` back (outputs, logs)."""
+        ...
+
+    def remove(self, local_dir: str) -> None:
+        """Delete the Slurm side's copy (no-op when it is the same directory)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _slurm_env(slurm_conf: str | None) -> dict[str, str]:
+    return {"SLURM_CONF": slurm_conf} if slurm_conf else {}
+
+
+class LocalTransport:
+    """Slurm's commands on this machine; the step directory is already where the job runs."""
+
+    def __init__(self, slurm_conf: str | None = None) -> None:
+        self._env = {**os.environ, **_slurm_env(slurm_conf)}
+
+    def run(self, argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(list(argv), input=stdin, capture_output=True, text=True, env=self._env, check=False)
+        except FileNotFoundError as exc:
+            return subprocess.CompletedProcess(list(argv), 127, "", f"{argv[0]}: {exc.strerror}")
+
+    def remote_path(self, local_path: str) -> str:
+        return local_path
+
+    def put(self, local_dir: str) -> None:
+        return None
+
+    def get(self, local_dir: str) -> None:
+        return None
+
+    def remove(self, local_dir: str) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class SshTransport:
+    """Slurm's commands on ``host`` via ``ssh``; step directories mirrored under ``remote_root``.
+
+    A local directory ``/a/b`` lives at ``remote_root/a/b`` on the host, so the mapping needs
+    no bookkeeping and survives an engine restart.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        username: str | None,
+        remote_root: str,
+        port: int = 22,
+        key_file: str | None = None,
+        options: Sequence[str] = (),
+        slurm_conf: str | None = None,
+    ) -> None:
+        self.host = host
+        self.target = f"{username}@{host}" if username else host
+        self.remote_root = remote_root.rstrip("/") or "/"
+        self.slurm_conf = slurm_conf
+        self._control_dir = tempfile.mkdtemp(prefix="dflow-like-ssh-")
+        self._ssh = ["ssh", "-p", str(port), "-o", "BatchMode=yes"]
+        self._ssh += ["-o", "ControlMaster=auto", "-o", f"ControlPath={self._control_dir}/%C"]
+        self._ssh += ["-o", "ControlPersist=60"]
+        if key_file:
+            self._ssh += ["-i", os.path.expanduser(key_file), "-o", "IdentitiesOnly=yes"]
+        self._ssh += list(options)
+
+    def _shell(self, argv: Sequence[str]) -> str:
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in _slurm_env(self.slurm_conf).items())
+        return f"{'env ' + env + ' ' if env else ''}{shlex.join(argv)}"
+
+    def _call(self, argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False)
+        except FileNotFoundError as exc:
+            return subprocess.CompletedProcess(argv, 127, "", f"{argv[0]}: {exc.strerror}")
+
+    def run(self, argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return self._call([*self._ssh, self.target, "--", self._shell(argv)], stdin)
+
+    def remote_path(self, local_path: str) -> str:
+        return self.remote_root + os.path.abspath(local_path)
+
+    def _rsync(self, source: str, dest: str) -> None:
+        rsh = shlex.join(self._ssh)
+        done = self._call(["rsync", "-a", "--mkpath", "-e", rsh, source, dest])
+        if done.returncode != 0:
+            raise OSError(f"rsync {source} → {dest} failed: {done.stderr.strip()}")
+
+    def put(self, local_dir: str) -> None:
+        remote = self.remote_path(local_dir)
+        self._rsync(local_dir.rstrip("/") + "/", f"{self.target}:{remote}/")
+
+    def get(self, local_dir: str) -> None:
+        remote = self.remote_path(local_dir)
+        os.makedirs(local_dir, exist_ok=True)
+        self._rsync(f"{self.target}:{remote}/", local_dir.rstrip("/") + "/")
+
+    def remove(self, local_dir: str) -> None:
+        self.run(["rm", "-rf", "--", self.remote_path(local_dir)])
+
+    def close(self) -> None:
+        """End the shared connection (its master process) and forget the control socket."""
+        self._call([*self._ssh, "-O", "exit", self.target])
+        shutil.rmtree(self._control_dir, ignore_errors=True)
