@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, to_template
+from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, template_references, to_template
 from ...graph.collect import TemplateTable
 from ...graph.dag import DAG, Task
 from ...graph.step import Step
@@ -233,9 +233,14 @@ class Interpreter:
     def _resolve_inputs(self, frame: Frame, step: Step, scope: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
         owner = f"step {step.name!r}"
         params: dict[str, str] = {}
+        per_item = "item" not in scope  # a fan-out's own inputs: item references stay as written
         for name, decl in step.template.inputs.parameters.items():
             if name in step.parameters:
-                params[name] = render(step.parameters[name], scope)
+                text = step.parameters[name]
+                if per_item and _uses_item(text):
+                    params[name] = text
+                else:
+                    params[name] = render(text, scope)
             elif decl.has_value:
                 params[name] = encode_value(decl.value)
         arts: dict[str, Any] = {}
@@ -395,6 +400,10 @@ class Interpreter:
         except ExpressionError as exc:
             raise ExpressionError(f"{owner}: {exc}") from None
         return frame.artifact(to_template(chosen), owner)
+
+
+def _uses_item(text: str) -> bool:
+    return "item" in text and any(ref == "item" or ref.startswith("item.") for ref in template_references(text))
 
 
 def _task(template: DAG, name: str) -> Task:

@@ -1,0 +1,124 @@
+"""continue_on_*, retries with backoff, TransientError/FatalError, timeouts that kill the whole tree."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from dflow_like import Step, Workflow
+from dflow_like.python import PythonOPTemplate, Slices
+
+from .helpers import run
+from .ops_control import Flaky, Hang, Square
+
+
+def flaky(tmp_path: Path, name: str, succeed_on: int, kind: str, **template: object) -> Step:
+    return Step(
+        name,
+        PythonOPTemplate(Flaky, **template),  # type: ignore[arg-type]
+        parameters={"counter": str(tmp_path / f"{name}.count"), "succeed_on": succeed_on, "kind": kind},
+    )
+
+
+def test_transient_error_is_retried_with_backoff(tmp_path: Path) -> None:
+    wf = Workflow("transient")
+    wf.add(flaky(tmp_path, "f", 3, "transient", retry_on_transient_error=3, retry_backoff=0.2))
+    t0 = time.time()
+    assert run(wf) == "Succeeded"
+    rec = wf.query_step(name="f")[0]
+    assert rec.outputs.parameters["runs"].value == 3 and rec.attempts == 3
+    assert time.time() - t0 >= 0.2 + 0.4  # backoff 0.2 s, then 0.4 s
+    logs = sorted((Path(rec.log_path or "").parent.parent).glob("*/log.txt"))
+    assert len(logs) == 3 and "TransientError: run 1 failed" in logs[0].read_text()  # every attempt kept
+
+
+def test_retry_on_transient_does_not_retry_other_failures(tmp_path: Path) -> None:
+    wf = Workflow("plain")
+    wf.add(flaky(tmp_path, "f", 3, "plain", retry_on_transient_error=3))
+    assert run(wf) == "Failed"
+    assert wf.query_step(name="f")[0].attempts == 1
+
+
+def test_fatal_error_is_never_retried(tmp_path: Path) -> None:
+    wf = Workflow("fatal")
+    wf.add(flaky(tmp_path, "f", 3, "fatal", retry_on_failure_and_error=5))
+    assert run(wf) == "Failed"
+    rec = wf.query_step(name="f")[0]
+    assert rec.attempts == 1 and "FatalError: run 1 failed" in rec.message
+
+
+def test_retry_on_failure_retries_plain_exceptions(tmp_path: Path) -> None:
+    wf = Workflow("failure")
+    wf.add(flaky(tmp_path, "f", 2, "plain", retry_on_failure=2))
+    assert run(wf) == "Succeeded"
+    assert wf.query_step(name="f")[0].attempts == 2
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().split(") ")[-1][:1] != "Z"
+
+
+@pytest.mark.parametrize("as_transient", [False, True])
+def test_timeout_kills_the_whole_process_tree(tmp_path: Path, as_transient: bool) -> None:
+    template = PythonOPTemplate(Hang, timeout=1, timeout_as_transient_error=as_transient, retry_on_transient_error=1)
+    wf = Workflow("hang")
+    wf.add(Step("hang", template, parameters={"pidfile": str(tmp_path / "grandchild.pid")}))
+    t0 = time.time()
+    assert run(wf) == "Failed"
+    rec = wf.query_step(name="hang")[0]
+    assert "timed out after 1 s" in rec.message
+    assert rec.attempts == (2 if as_transient else 1)  # a transient timeout is retried once
+    assert time.time() - t0 < 20
+    grandchild = int((tmp_path / "grandchild.pid").read_text())
+    deadline = time.time() + 5
+    while _alive(grandchild) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild)
+
+
+def test_continue_on_failed_lets_the_workflow_go_on(tmp_path: Path) -> None:
+    wf = Workflow("goon")
+    wf.add(
+        Step(
+            "bad",
+            PythonOPTemplate(Flaky),
+            parameters={"counter": str(tmp_path / "c"), "succeed_on": 9, "kind": "plain"},
+            continue_on_failed=True,
+        )
+    )
+    wf.add(Step("after", PythonOPTemplate(Square), parameters={"x": 2}))
+    assert run(wf) == "Succeeded"
+    assert wf.query_step(name="bad")[0].phase == "Failed" and wf.query_step(name="after")[0].phase == "Succeeded"
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ({"continue_on_num_success": 2}, "Succeeded"),
+        ({"continue_on_success_ratio": 0.5}, "Succeeded"),
+        ({"continue_on_num_success": 3}, "Failed"),
+    ],
+)
+def test_continue_on_num_success_and_ratio(tmp_path: Path, rule: dict[str, float], expected: str) -> None:
+    template = PythonOPTemplate(Flaky, slices=Slices(input_parameter=["succeed_on"], output_parameter=["runs"]))
+    wf = Workflow("partial")
+    wf.add(
+        Step(
+            "items",
+            template,
+            parameters={"counter": str(tmp_path / "shared.count"), "succeed_on": [1, 1, 99, 99], "kind": "plain"},
+            **rule,
+        )
+    )  # type: ignore[arg-type]
+    phase = run(wf)
+    assert phase == expected
+    group = wf.query_step(name="items", type="StepGroup")[0]
+    assert "2 of 4 items failed" in group.message
