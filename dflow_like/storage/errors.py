@@ -1,0 +1,63 @@
+"""Storage errors: one type the engines catch, with a flag saying whether a retry can help."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ChecksumMismatch",
+    "MissingDependency",
+    "ObjectNotFound",
+    "StorageError",
+    "UnsafeArchiveError",
+]
+
+
+# S3 error codes, shared by the minio and boto3 clients.
+S3_AUTH_CODES = frozenset(
+    {
+        "AccessDenied",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "InvalidToken",
+        "ExpiredToken",
+        "AuthorizationHeaderMalformed",
+        "InvalidClientTokenId",
+    }
+)
+S3_TRANSIENT_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
+S3_MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "NoSuchUpload", "404", "NotFound"})
+
+
+class StorageError(Exception):
+    """A storage operation failed.
+
+    ``transient`` is True when the same call may succeed later (server down, timeout,
+    5xx), so an engine can treat it like an OP's ``TransientError``. Messages name the
+    endpoint and bucket but never a secret.
+    """
+
+    def __init__(self, message: str, *, endpoint: str = "", bucket: str = "", transient: bool = False) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.transient = transient
+
+
+class ObjectNotFound(StorageError, FileNotFoundError):
+    """The key (or bucket) does not exist; also a ``FileNotFoundError`` for callers."""
+
+
+class ChecksumMismatch(StorageError):
+    """The bytes that arrived differ from the bytes that were stored (retrying may help)."""
+
+
+class UnsafeArchiveError(StorageError):
+    """A tar member would land outside the extraction directory."""
+
+
+class MissingDependency(StorageError, ImportError):
+    """An optional S3 library is not installed."""
+
+
+def missing_extra(module: str) -> MissingDependency:
+    """The error raised when ``minio``/``boto3`` is absent: says how to install it."""
+    return MissingDependency(f'the {module!r} package is needed for S3 storage: pip install "dflow-like[s3]"')
