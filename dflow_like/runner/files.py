@@ -110,6 +110,9 @@ def input_value(placed: list[tuple[Path, Layout]], declared: Any, gathered: bool
         return merged
     if len(placed) == 1 and not gathered and (placed[0][1] is None or isinstance(placed[0][1], str)):
         return _resolve(placed[0][0], placed[0][1], as_str)
+    flat = [x for root, layout in placed for x in _flatten(_resolve(root, layout, as_str))]
+    if len(flat) == 1:  # a one-element list (e.g. upload_artifact([file])) is that file, as in dflow
+        return flat[0]
     return str(dest) if as_str else dest
 
 

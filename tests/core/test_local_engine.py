@@ -311,3 +311,16 @@ def test_steps_run_in_parallel_up_to_the_worker_count(workers: int, tmp_path: Pa
     assert peak == workers
     pids = {wf.query_step(name=f"s{i}")[0].outputs.parameters["pid"].value for i in range(4)}
     assert len(pids) == 4  # every step in a process of its own
+
+
+def test_a_one_file_list_upload_reaches_a_path_input_as_that_file(tmp_path: Path) -> None:
+    Path("one.txt").write_text("single")
+    wf = Workflow("onefile")
+    wf.add(
+        Step(
+            "shout", PythonOPTemplate(Shout), parameters={"text": "x"}, artifacts={"file": upload_artifact(["one.txt"])}
+        )
+    )
+    assert run(wf) == "Succeeded"
+    (path,) = download_artifact(wf.query_step(name="shout")[0].outputs.artifacts["file"], path=tmp_path / "o")
+    assert Path(path).read_text() == "SINGLE"
