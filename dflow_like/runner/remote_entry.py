@@ -53,4 +53,6 @@ def main(argv: list[str]) -> int:
         setattr(main_module, name, value)
     spec = StepSpec.read(attempt)
     os.environ.update(spec.envs)
-    return run_step(spec, data["template"])
+    code = run_step(spec, data["template"])
+    (attempt / "exit_code").write_text(str(code))  # per item, when several share one job
+    return code

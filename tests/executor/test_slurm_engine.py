@@ -25,8 +25,12 @@ def executor(cluster: LocalSlurmCluster, **kwargs: object) -> DispatcherExecutor
 def test_workflow_mixing_local_and_slurm_steps(slurm_cluster: LocalSlurmCluster, tmp_path: Path) -> None:
     wf = Workflow("mixed")
     local = Step("local", PythonOPTemplate(Where), parameters={"x": 1})
-    remote = Step("remote", PythonOPTemplate(Where), parameters={"x": local.outputs.parameters["y"]},
-                  executor=executor(slurm_cluster, cpus=1, memory="200M"))  # fmt: skip
+    remote = Step(
+        "remote",
+        PythonOPTemplate(Where),
+        parameters={"x": local.outputs.parameters["y"]},
+        executor=executor(slurm_cluster, cpus=1, memory="200M"),
+    )
     wf.add(local)
     wf.add(remote)
     wf.submit()
@@ -132,3 +136,22 @@ def _engine_pid(wf: Workflow) -> int:
     from dflow_like.engine.local.backend import LocalBackend
 
     return int(LocalBackend()._row(wf.id or "")["engine_pid"])
+
+
+def test_sliced_step_in_groups_of_items_per_job(slurm_cluster: LocalSlurmCluster) -> None:
+    slices = Slices(input_parameter=["x"], output_parameter=["y", "job"], group_size=2, pool_size=2)
+    wf = Workflow("slurm-groups")
+    wf.add(
+        Step(
+            "items",
+            PythonOPTemplate(Where, slices=slices),
+            parameters={"x": [1, 2, 3, 4, 5]},
+            executor=executor(slurm_cluster),
+        )
+    )
+    wf.submit()
+    assert wf.wait(timeout=120) == "Succeeded"
+    group = wf.query_step(name="items", type="StepGroup")[0]
+    assert group.outputs.parameters["y"].value == [10, 20, 30, 40, 50]
+    jobs = group.outputs.parameters["job"].value
+    assert jobs[0] == jobs[1] and jobs[2] == jobs[3] and len(set(jobs)) == 3  # 5 items in jobs of 2, 2, 1

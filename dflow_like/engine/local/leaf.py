@@ -161,7 +161,11 @@ class LeafRunner:
             artifacts={n: (a.to_json() if isinstance(a, ArtifactRef) else None) for n, a in arts.items()},
             envs={str(k): str(v) for k, v in template.envs.items()}, store=self.store,
             store_prefix=f"{self.store_prefix}{self.wf_id}/{rec.id}/{rec.attempts}", key=rec.key,
-            extra={"group": rec.parent_id or ""},
+            extra={
+                "group": rec.parent_id or "",
+                "group_size": getattr(step.slices, "group_size", None),
+                "pool_size": getattr(step.slices, "pool_size", None),
+            },
         )  # fmt: skip
         script = getattr(template, "script", None)
         if script is not None:
@@ -194,7 +198,7 @@ class LeafRunner:
             self.save(rec)
             if running_job is not None and hasattr(executor, "attach"):
                 rec.job_id, running_job = running_job, None
-                outcome = await executor.attach(rec.job_id, template.timeout)
+                outcome = await executor.attach(rec.job_id, template.timeout, spec.attempt_dir)
             else:
                 rec.job_id = None
                 outcome = await executor.run(spec, template, rec.log_path, template.timeout)

@@ -1,9 +1,12 @@
 """The local engine's view of Slurm: run a step's runner as a job and wait for it.
 
 One poller per executor asks Slurm about every tracked job at once (one ``squeue``
-per tick). Items of one sliced step with ``DispatcherExecutor(array=True)`` that
-start within the same moment are submitted together as one array job; each task
-picks its attempt directory from a list file by ``$SLURM_ARRAY_TASK_ID``.
+per tick). Items of one sliced step that start within the same moment are batched:
+with ``DispatcherExecutor(array=True)`` into one array job (each task picks its
+attempt directory from a list file by ``$SLURM_ARRAY_TASK_ID``), with a
+``group_size`` (of the ``Slices`` or the executor) into jobs of that many items run
+one after another, ``pool_size`` at once. Each item's runner leaves an ``exit_code``
+file, so items sharing a job still each get their own outcome.
 """
 
 from __future__ import annotations
@@ -73,17 +76,42 @@ class SlurmStepExecutor:
     def _command(attempt: str) -> list[str]:
         return [*_RUNNER, "--log", f"{attempt}/log.txt", attempt]
 
+    def _group_size(self, spec: StepSpec) -> int:
+        return int(spec.extra.get("group_size") or self.spec.group_size or 1)
+
     async def _submit(self, spec: StepSpec, log_path: str) -> str:
         group = spec.extra.get("group")
-        if not (self.spec.array and group):
+        if not group or not (self.spec.array or self._group_size(spec) > 1):
             command = self._command(spec.attempt_dir)
             return self.slurm.submit(command, spec.attempt_dir, spec.step_name, log_path)
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         batch = self._batches.setdefault(group, [])
         batch.append((spec, future))
         if len(batch) == 1:
-            asyncio.get_running_loop().call_later(ARRAY_GATHER_SECONDS, self._submit_array, group)
+            flush = self._submit_array if self.spec.array else self._submit_groups
+            asyncio.get_running_loop().call_later(ARRAY_GATHER_SECONDS, flush, group)
         return await future
+
+    def _submit_groups(self, group: str) -> None:
+        batch = self._batches.pop(group)
+        size = self._group_size(batch[0][0])
+        pool = int(batch[0][0].extra.get("pool_size") or 1)
+        for start in range(0, len(batch), size):
+            chunk = batch[start : start + size]
+            dirs = " ".join(shlex.quote(spec.attempt_dir) for spec, _ in chunk)
+            runner = shlex.join(_RUNNER)
+            script = f'printf "%s\\n" {dirs} | xargs -P {pool} -I{{}} {runner} --log "{{}}/log.txt" "{{}}"; exit 0'
+            first = Path(chunk[0][0].attempt_dir)
+            try:
+                job = self.slurm.submit(
+                    ["sh", "-c", script], str(first), chunk[0][0].step_name, str(first / "group.log")
+                )
+            except Exception as exc:
+                for _, future in chunk:
+                    future.set_exception(exc)
+                continue
+            for _, future in chunk:
+                future.set_result(job)
 
     def _submit_array(self, group: str) -> None:
         batch = self._batches.pop(group)
@@ -116,13 +144,15 @@ class SlurmStepExecutor:
         self._poller = None
 
     def _watch(self, job_id: str) -> asyncio.Future[JobStatus]:
+        if job_id in self.waiting:  # items sharing a job share its end
+            return self.waiting[job_id]
         future: asyncio.Future[JobStatus] = asyncio.get_running_loop().create_future()
         self.waiting[job_id] = future
         if self._poller is None:
             self._poller = asyncio.ensure_future(self._poll_forever())
         return future
 
-    async def wait_job(self, job_id: str, timeout: float | None) -> Outcome:
+    async def wait_job(self, job_id: str, timeout: float | None, attempt: str | None = None) -> Outcome:
         finished = self._watch(job_id)
         try:
             status = await asyncio.wait_for(asyncio.shield(finished), timeout)
@@ -134,6 +164,9 @@ class SlurmStepExecutor:
             with contextlib.suppress(Exception):
                 self.slurm.cancel(job_id)
             raise
+        code_file = Path(attempt, "exit_code") if attempt else None
+        if code_file is not None and code_file.exists() and status.state in (JobState.SUCCEEDED, JobState.FAILED):
+            return Outcome(int(code_file.read_text()), reason=f"Slurm job {job_id}")
         return _outcome(status, job_id, timed_out=False)
 
     async def run(self, spec: StepSpec, template: Any, log_path: str, timeout: float | None) -> Outcome:
@@ -141,8 +174,8 @@ class SlurmStepExecutor:
         job_id = await self._submit(spec, log_path)
         if self.on_submit is not None:
             self.on_submit(spec, job_id)
-        return await self.wait_job(job_id, timeout)
+        return await self.wait_job(job_id, timeout, spec.attempt_dir)
 
-    async def attach(self, job_id: str, timeout: float | None) -> Outcome:
+    async def attach(self, job_id: str, timeout: float | None, attempt: str | None = None) -> Outcome:
         """Resume: wait for a job a previous engine submitted instead of submitting again."""
-        return await self.wait_job(job_id, timeout)
+        return await self.wait_job(job_id, timeout, attempt)
