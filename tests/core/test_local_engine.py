@@ -324,3 +324,12 @@ def test_a_one_file_list_upload_reaches_a_path_input_as_that_file(tmp_path: Path
     assert run(wf) == "Succeeded"
     (path,) = download_artifact(wf.query_step(name="shout")[0].outputs.artifacts["file"], path=tmp_path / "o")
     assert Path(path).read_text() == "SINGLE"
+
+
+def test_engine_is_not_shadowed_by_a_dflow_like_folder_in_the_callers_directory() -> None:
+    decoy = Path("dflow_like")
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise ImportError('the decoy source tree was imported')\n")
+    wf = Workflow("decoy")
+    wf.add(Step("hello", PythonOPTemplate(Hello), parameters={"name": "x"}))
+    assert run(wf) == "Succeeded"

@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import signal
+import site
 import sys
 import time
 from pathlib import Path
@@ -98,15 +99,23 @@ class LocalBackend:
     def _engine_env(self) -> dict[str, str]:
         env = dict(os.environ)
         package_parent = str(Path(__file__).resolve().parents[3])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+        if package_parent not in (*site.getsitepackages(), site.getusersitepackages()):
+            # dflow_like used from a source tree without being installed: let the engine find it
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
         for key in ("access_key", "secret_key"):
             if s3_config[key]:
                 env[s3_config.env_name(key)] = str(s3_config[key])
         return env
 
     def _start(self, ws: Workspace, resume: bool) -> None:
-        """Spawn the engine in a session of its own: it outlives this process."""
-        args = [sys.executable, "-m", "dflow_like.engine.local", str(ws.root)] + (["--resume"] if resume else [])
+        """Spawn the engine in a session of its own: it outlives this process.
+
+        It starts in its workflow directory: ``python -m`` puts the current directory
+        first on ``sys.path``, and the caller's (say, a source checkout) must not shadow
+        the installed package. The shell only changes directory and ``exec``s Python.
+        """
+        launch = 'cd "$1" && exec "$2" -m dflow_like.engine.local "$1" $3'
+        args = ["sh", "-c", launch, "sh", str(ws.root), sys.executable, "--resume" if resume else ""]
         actions = [
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (
@@ -118,7 +127,7 @@ class LocalBackend:
             ),
             (os.POSIX_SPAWN_DUP2, 1, 2),
         ]
-        pid = os.posix_spawn(sys.executable, args, self._engine_env(), file_actions=actions, setsid=True)
+        pid = os.posix_spawn("/bin/sh", args, self._engine_env(), file_actions=actions, setsid=True)
         self._children.add(pid)
         store = StateStore(ws.db_path)
         store.update_workflow(engine_pid=pid, phase="Pending" if not resume else "Running")
