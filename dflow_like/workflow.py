@@ -69,7 +69,7 @@ class Workflow:
             raise DefinitionError(f"workflow {self.name!r}: cannot add steps to a {type(entry).__name__} entrypoint")
 
     def templates(self) -> TemplateTable:
-        return TemplateTable(self.entrypoint)
+        return TemplateTable(self.entrypoint, self.on_exit)
 
     def validate(self) -> TemplateTable:
         """Check the whole workflow; raise ``DefinitionError`` listing every problem."""

@@ -28,11 +28,14 @@ class TemplateTable:
     compiled manifests are deterministic.
     """
 
-    def __init__(self, entrypoint: OPTemplate) -> None:
+    def __init__(self, entrypoint: OPTemplate, on_exit: OPTemplate | None = None) -> None:
         self.entrypoint = entrypoint
+        self.on_exit = on_exit
         self._names: dict[int, str] = {}
         self.by_name: dict[str, OPTemplate] = {}
         self._visit(entrypoint)
+        if on_exit is not None:
+            self._visit(on_exit)
 
     def _visit(self, root: OPTemplate) -> None:
         stack = [root]

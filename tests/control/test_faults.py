@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dflow_like import Step, Workflow
+from dflow_like import Step, Steps, Workflow
 from dflow_like.python import PythonOPTemplate, Slices
 
 from .helpers import run
@@ -122,3 +122,25 @@ def test_continue_on_num_success_and_ratio(tmp_path: Path, rule: dict[str, float
     assert phase == expected
     group = wf.query_step(name="items", type="StepGroup")[0]
     assert "2 of 4 items failed" in group.message
+
+
+def test_exit_handler_runs_after_success_and_after_failure_and_sees_the_status(tmp_path: Path) -> None:
+    for succeed_on, expected in ((1, "Succeeded"), (9, "Failed")):
+        exit_steps = Steps("exit")
+        exit_steps.add(
+            Step(
+                "note",
+                PythonOPTemplate(Flaky),
+                parameters={
+                    "counter": str(tmp_path / f"exit-{expected}.count"),
+                    "succeed_on": 1,
+                    "kind": "{{workflow.status}}",
+                },
+            )
+        )
+        wf = Workflow("with-exit", on_exit=exit_steps)
+        wf.add(flaky(tmp_path, f"main-{expected}", succeed_on, "plain"))
+        assert run(wf) == expected
+        note = wf.query_step(name="note")[0]
+        assert note.phase == "Succeeded" and note.inputs.parameters["kind"].value == expected
+        assert wf.query_step(name=f"{wf.id}.onExit")[0].type == "Steps"

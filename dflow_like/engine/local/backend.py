@@ -88,6 +88,7 @@ class LocalBackend:
             wf_id=wf_id, name=name, entrypoint=entrypoint, parameters=parameters, parallelism=parallelism,
             reuse=list(reuse), namespace=main_namespace(), workers=int(config["workers"] or 0),
             config=public_settings(config.snapshot()), s3_config=public_settings(s3_config.snapshot()),
+            on_exit=getattr(workflow, "on_exit", None),
         )  # fmt: skip
         write_payload(ws.root, payload)
         store = StateStore(ws.db_path)

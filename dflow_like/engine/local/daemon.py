@@ -43,7 +43,7 @@ def run_engine(root: Path, resume: bool) -> str:
     _apply_settings(payload.config, config)
     _apply_settings(payload.s3_config, s3_config)
     workspace = Workspace(root.parent.parent, payload.wf_id)
-    table = TemplateTable(payload.entrypoint)
+    table = TemplateTable(payload.entrypoint, payload.on_exit)
     workers = payload.workers or os.cpu_count() or 1
     pool = WorkerPool(workers, dict(table.by_name))  # forked before any database is open
     store = StateStore(workspace.db_path)

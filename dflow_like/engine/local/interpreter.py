@@ -126,7 +126,18 @@ class Interpreter:
             root.end_time = time.time()
             self.save(root)
             raise
+        if self.table.on_exit is not None:
+            await self._run_exit_handler(root, self.table.on_exit)
         return root
+
+    async def _run_exit_handler(self, root: StepRecord, template: OPTemplate) -> None:
+        """Argo's ``onExit``: runs whatever happened, sees ``{{workflow.status}}``; its failure fails the run."""
+        self.workflow_scope["status"] = root.phase
+        frame = Frame(root, "", {}, {}, "steps", self.workflow_scope, self.root_semaphores)
+        record = await self.run_step(frame, Step(f"{self.wf_id}.onExit", template))
+        if record.phase in FAILED_PHASES and root.phase == "Succeeded":
+            root.phase, root.message = "Failed", f"exit handler failed: {record.message}"
+            self.save(root)
 
     async def _run_container(
         self, rec: StepRecord, template: OPTemplate, params: dict[str, str], arts: dict[str, Any],

@@ -1,0 +1,104 @@
+"""The dflow-like command line, run as a user would (a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from dflow_like import Workflow
+
+SCRIPT = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from dflow_like import Step, Workflow
+    from dflow_like.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate
+
+    class Greet(OP):
+        @classmethod
+        def get_input_sign(cls):
+            return OPIOSign({"name": str})
+
+        @classmethod
+        def get_output_sign(cls):
+            return OPIOSign({"card": Artifact(Path)})
+
+        def execute(self, op_in):
+            print("writing a card for", op_in["name"])
+            Path("card.txt").write_text("Dear " + op_in["name"])
+            return OPIO({"card": Path("card.txt")})
+
+    wf = Workflow("cli")
+    wf.add(Step("greet", PythonOPTemplate(Greet), parameters={"name": sys.argv[1]}))
+    wf.submit()
+""")
+
+
+def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dflow_like.cli", *args], capture_output=True, text=True, check=check, timeout=120
+    )
+
+
+def test_run_list_status_logs_download(tmp_path: Path) -> None:
+    script = tmp_path / "card.py"
+    script.write_text(SCRIPT)
+    run = cli("run", str(script), "Ada")
+    wf_id, phase = run.stdout.strip().split(": ")
+    assert wf_id.startswith("cli-") and phase == "Succeeded"
+    listing = cli("list").stdout
+    assert wf_id in listing and "Succeeded" in listing
+    status = cli("status", wf_id).stdout.splitlines()
+    assert status[0] == f"{wf_id}: Succeeded"
+    assert status[2].split()[:2] == ["greet", "Succeeded"] and status[2].startswith("  ")  # a tree, indented
+    assert status[2].split()[2].endswith("s")  # duration
+    assert "writing a card for Ada" in cli("logs", wf_id, "greet").stdout
+    out = cli("download", wf_id, "greet", "--artifact", "card", "--path", str(tmp_path / "dl")).stdout.split()
+    assert Path(out[0]).read_text() == "Dear Ada"
+
+
+def test_unknown_ids_and_steps_are_clear_errors(tmp_path: Path) -> None:
+    missing = cli("status", "nope-12345", check=False)
+    assert missing.returncode == 1 and "no local workflow 'nope-12345'" in missing.stderr
+    script = tmp_path / "card.py"
+    script.write_text(SCRIPT)
+    wf_id = cli("run", str(script), "Bo").stdout.split(":")[0]
+    bad = cli("download", wf_id, "greet", "--artifact", "nope", check=False)
+    assert bad.returncode == 1 and "has no output artifact 'nope' (it has: card)" in bad.stderr
+
+
+def test_resume_finishes_a_run_whose_engine_was_killed(tmp_path: Path) -> None:
+    script = tmp_path / "slow.py"
+    script.write_text(textwrap.dedent("""
+        import time
+        from dflow_like import Step, Workflow
+        from dflow_like.python import OP, PythonOPTemplate
+
+        @OP.function
+        def nap(i: int) -> {"i": int}:
+            time.sleep(0.3)
+            return {"i": i}
+
+        wf = Workflow("slow")
+        for i in range(6):
+            wf.add(Step(f"nap{i}", PythonOPTemplate(nap), parameters={"i": i}))
+        wf.submit()
+        print(wf.id)
+    """))
+    wf_id = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout.strip()
+    wf = Workflow(id=wf_id)
+    deadline = time.time() + 60
+    while len(wf.query_step(phase="Succeeded")) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    from dflow_like.engine.local.backend import LocalBackend
+
+    os.kill(int(LocalBackend()._row(wf_id)["engine_pid"]), signal.SIGKILL)
+    time.sleep(0.3)
+    assert "Error" in cli("status", wf_id, check=False).stdout.splitlines()[0]
+    resumed = cli("resume", wf_id)
+    assert resumed.stdout.strip() == f"{wf_id}: Succeeded"
+    assert len(wf.query_step(type="Pod", phase="Succeeded")) == 6
