@@ -7,9 +7,9 @@ so the local engine and the Argo compiler read the very same strings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from .._mapping import DictMapping
 from ..expr import ArgoVar
 
 if TYPE_CHECKING:
@@ -187,13 +187,8 @@ class OutputArtifact(_Field):
         self.extra = kwargs
 
 
-class _NamedFields(MutableMapping[str, Any]):
+class _NamedFields(DictMapping):
     """name → field; assigning a field names it (``inputs.parameters["x"] = InputParameter()``)."""
-
-    def __init__(self, fields: dict[str, Any] | None = None) -> None:
-        self._data: dict[str, Any] = {}
-        for name, value in (fields or {}).items():
-            self[name] = value
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -207,15 +202,6 @@ class _NamedFields(MutableMapping[str, Any]):
             value.name = key
         self._data[key] = value
 
-    def __delitem__(self, key: str) -> None:
-        del self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
     def __repr__(self) -> str:
         return f"{dict(self._data)!r}"
 
@@ -226,8 +212,8 @@ class Inputs:
         parameters: dict[str, InputParameter] | None = None,
         artifacts: dict[str, InputArtifact] | None = None,
     ) -> None:
-        self.parameters = _NamedFields(parameters)
-        self.artifacts = _NamedFields(artifacts)
+        self.parameters = _NamedFields(parameters or {})
+        self.artifacts = _NamedFields(artifacts or {})
 
 
 class Outputs:
@@ -236,8 +222,8 @@ class Outputs:
         parameters: dict[str, OutputParameter] | None = None,
         artifacts: dict[str, OutputArtifact] | None = None,
     ) -> None:
-        self.parameters = _NamedFields(parameters)
-        self.artifacts = _NamedFields(artifacts)
+        self.parameters = _NamedFields(parameters or {})
+        self.artifacts = _NamedFields(artifacts or {})
 
     def bound(self, step: Step) -> Outputs:
         """The same fields, as references to ``step``'s outputs."""

@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
 from typing import Any
+
+from .._mapping import DictMapping
 
 __all__ = ["OPIO", "Artifact", "BigParameter", "OPIOSign", "Parameter", "field_kind"]
 
 _NO_DEFAULT: Any = object()
 
 
-class _Mapping(MutableMapping[str, Any]):
-    """A plain dict-backed mapping; dflow code indexes, iterates and copies these."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._data: dict[str, Any] = dict(*args, **kwargs)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._data[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._data!r})"
-
-
-class OPIO(_Mapping):
+class OPIO(DictMapping):
     """The values an OP receives or returns: name → value (artifacts as local paths)."""
 
 
-class OPIOSign(_Mapping):
+class OPIOSign(DictMapping):
     """The declared fields: name → type, ``Parameter``, ``BigParameter`` or ``Artifact``."""
 
 

@@ -33,6 +33,7 @@ from ..values import decode_value, encode_value
 from . import codes
 from .execute import run_step
 from .files import materialize
+from .namespace import restore_main_namespace
 from .spec import StepSpec
 
 __all__ = ["LAYOUT_FILE", "PARAM_ENV", "main", "pod_root"]
@@ -162,9 +163,7 @@ def _publish_reused(paths: _Paths, entry: dict[str, Any]) -> None:
 def _load(paths: _Paths, name: str) -> Any:
     with open(paths.bundle / "templates.pkl", "rb") as fh:
         data = cloudpickle.load(fh)
-    main_module = sys.modules["__main__"]
-    for key, value in data["namespace"].items():
-        setattr(main_module, key, value)
+    restore_main_namespace(data["namespace"])
     return data["templates"][name]
 
 

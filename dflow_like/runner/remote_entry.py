@@ -12,6 +12,7 @@ import cloudpickle
 
 from . import codes
 from .execute import run_step
+from .namespace import restore_main_namespace
 from .spec import StepSpec
 
 __all__ = ["main", "write_template"]
@@ -48,9 +49,7 @@ def main(argv: list[str]) -> int:
                 sys.path.append(entry)
     with open(attempt / "template.pkl", "rb") as fh:
         data = cloudpickle.load(fh)
-    main_module = sys.modules["__main__"]
-    for name, value in data["namespace"].items():
-        setattr(main_module, name, value)
+    restore_main_namespace(data["namespace"])
     spec = StepSpec.read(attempt)
     os.environ.update(spec.envs)
     code = run_step(spec, data["template"])

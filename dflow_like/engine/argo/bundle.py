@@ -30,6 +30,7 @@ import cloudpickle
 
 from ...python.template import PythonOPTemplate, upload_packages
 from ...records import StepRecord
+from ...runner.namespace import main_namespace
 
 __all__ = ["DEPENDENCIES", "build_bundle", "reuse_table", "upload_bundle"]
 
@@ -74,17 +75,6 @@ def _by_value_modules(templates: Iterable[PythonOPTemplate]) -> list[ModuleType]
     return modules
 
 
-def _main_namespace() -> dict[str, Any]:
-    main = sys.modules.get("__main__")
-    if main is None:
-        return {}
-    return {
-        name: value
-        for name, value in vars(main).items()
-        if (isinstance(value, type) or callable(value)) and getattr(value, "__module__", None) == "__main__"
-    }
-
-
 def reuse_table(records: Iterable[StepRecord]) -> dict[str, Any]:
     """``key → {"parameters": wire values, "artifacts": ArtifactRef JSON}`` of keyed records."""
     table: dict[str, Any] = {}
@@ -114,7 +104,7 @@ def build_bundle(dest: Path, templates: dict[str, PythonOPTemplate], reuse: list
         cloudpickle.register_pickle_by_value(module)
     try:
         with open(dest / "templates.pkl", "wb") as fh:
-            cloudpickle.dump({"templates": templates, "namespace": _main_namespace()}, fh)
+            cloudpickle.dump({"templates": templates, "namespace": main_namespace()}, fh)
     finally:
         for module in modules:
             cloudpickle.unregister_pickle_by_value(module)

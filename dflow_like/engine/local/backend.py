@@ -15,7 +15,8 @@ from typing import Any
 from ..._config import config, home_dir, s3_config
 from ...graph.template import OPTemplate
 from ...records import StepRecord
-from .payload import Payload, main_namespace, public_settings, write_payload
+from ...runner.namespace import main_namespace
+from .payload import Payload, public_settings, write_payload
 from .state_store import StateStore
 from .workspace import Workspace
 

@@ -19,8 +19,9 @@ import cloudpickle
 
 from ...graph.template import OPTemplate
 from ...records import StepRecord
+from ...runner.namespace import restore_main_namespace
 
-__all__ = ["Payload", "main_namespace", "read_payload", "write_payload"]
+__all__ = ["Payload", "read_payload", "write_payload"]
 
 _SECRET_KEYS = {"access_key", "secret_key", "token", "password"}
 
@@ -38,18 +39,6 @@ class Payload:
     config: dict[str, Any] = field(default_factory=dict)
     s3_config: dict[str, Any] = field(default_factory=dict)
     on_exit: OPTemplate | None = None
-
-
-def main_namespace() -> dict[str, Any]:
-    """Classes and functions the caller defined in ``__main__`` (a script or notebook)."""
-    main = sys.modules.get("__main__")
-    if main is None:
-        return {}
-    return {
-        name: value
-        for name, value in vars(main).items()
-        if (isinstance(value, type) or callable(value)) and getattr(value, "__module__", None) == "__main__"
-    }
 
 
 def public_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +62,5 @@ def read_payload(root: Path) -> Payload:
         os.chdir(launch["cwd"])
     with open(root / "workflow.pkl", "rb") as fh:
         payload: Payload = cloudpickle.load(fh)
-    main = sys.modules["__main__"]
-    for name, value in payload.namespace.items():
-        setattr(main, name, value)
+    restore_main_namespace(payload.namespace)
     return payload

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ...engine.local.payload import main_namespace
 from ...engine.local.processes import Outcome
+from ...runner.namespace import main_namespace
 from ...runner.remote_entry import write_template
 from ...runner.spec import StepSpec
 from ..dispatcher import DispatcherExecutor
