@@ -73,7 +73,8 @@ def test_unknown_ids_and_steps_are_clear_errors(tmp_path: Path) -> None:
 
 def test_resume_finishes_a_run_whose_engine_was_killed(tmp_path: Path) -> None:
     script = tmp_path / "slow.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import time
         from dflow_like import Step, Workflow
         from dflow_like.python import OP, PythonOPTemplate
@@ -88,7 +89,8 @@ def test_resume_finishes_a_run_whose_engine_was_killed(tmp_path: Path) -> None:
             wf.add(Step(f"nap{i}", PythonOPTemplate(nap), parameters={"i": i}))
         wf.submit()
         print(wf.id)
-    """))
+    """)
+    )
     wf_id = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout.strip()
     wf = Workflow(id=wf_id)
     deadline = time.time() + 60
