@@ -25,6 +25,9 @@ class DictMapping(MutableMapping[str, Any]):
     def __delitem__(self, key: str) -> None:
         del self._data[key]
 
+    def __contains__(self, key: object) -> bool:  # not via __getitem__ and a raised KeyError
+        return key in self._data
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 

@@ -18,9 +18,14 @@ from jsonpickle.unpickler import Unpickler
 __all__ = ["decode_value", "encode_value", "type_name_of"]
 
 
+_SCALARS = (bool, int, float, type(None))
+
+
 def encode_value(value: Any) -> str:
     if isinstance(value, str):
         return value
+    if type(value) in _SCALARS:  # exactly what jsonpickle would write, without its machinery
+        return json.dumps(value)
     return json.dumps(Pickler(keys=True).flatten(value, reset=True), separators=(",", ":"))
 
 

@@ -45,7 +45,7 @@ def artifact_argument(owner: str, name: str, value: Any) -> ArtifactRef | str | 
 def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: bool) -> None:
     if isinstance(value, (ArgoVar, str)) and (isinstance(value, ArgoVar) or "{{" in value):
         return
-    if expected is None or expected is Any:
+    if expected is None or expected is Any or (type(expected) is type and type(value) is expected):
         return
     if sliced:
         if not isinstance(value, (list, tuple)):
