@@ -16,7 +16,8 @@ from typing import TypedDict
 from ase.build import bulk
 from ase.io import read, write
 
-from dflow_like import Step, Workflow, download_artifact, upload_artifact
+from dflow_like import ArtifactRef, Step, Workflow, download_artifact, upload_artifact
+from dflow_like.artifacts import ArtifactPart, StoredTree
 from dflow_like.ops import Relax
 from dflow_like.python import OP, Artifact, PythonOPTemplate
 
@@ -40,15 +41,12 @@ def compare(before: Artifact(Path), after: Artifact(Path)) -> Report:  # type: i
     return {"report": Path("report.txt"), "frames": frames}
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        # A user's file: a Cu cell with one atom pushed off its site.
-        mine = Path(tmp) / "my_cu.extxyz"
-        atoms = bulk("Cu", "fcc", a=3.59, cubic=True)
-        atoms.positions[1] += [0.15, -0.1, 0.05]
-        write(mine, atoms)
-        uploaded = upload_artifact(mine)  # stored now; the local file may go away
+# What upload_artifact() returns when artifacts go to S3 (as on Argo): the default of
+# build_workflow(), so the workflow compiles without uploading anything.
+IN_S3 = ArtifactRef((ArtifactPart(StoredTree("s3", "upload/my-cu", "tar"), "my_cu.extxyz"),))
 
+
+def build_workflow(uploaded: ArtifactRef = IN_S3) -> Workflow:
     relax = Step(
         "relax",
         PythonOPTemplate(Relax),
@@ -63,6 +61,19 @@ def main() -> None:
     wf = Workflow(name="artifacts")
     wf.add(relax)
     wf.add(report)
+    return wf
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        # A user's file: a Cu cell with one atom pushed off its site.
+        mine = Path(tmp) / "my_cu.extxyz"
+        atoms = bulk("Cu", "fcc", a=3.59, cubic=True)
+        atoms.positions[1] += [0.15, -0.1, 0.05]
+        write(mine, atoms)
+        uploaded = upload_artifact(mine)  # stored now; the local file may go away
+
+    wf = build_workflow(uploaded)
     wf.submit()
     print(f"workflow {wf.id}: {wf.wait()}")
 

@@ -15,7 +15,13 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eos import build_workflow  # the sibling example, found from any cwd
+import eos  # the sibling example, found from any cwd
+
+from dflow_like import Workflow
+
+
+def build_workflow() -> Workflow:
+    return eos.build_workflow()
 
 
 def main() -> None:

@@ -26,12 +26,17 @@ class Hello(OP):
         return OPIO({"greeting": greeting, "length": len(greeting)})
 
 
+def build_workflow() -> Workflow:
+    wf = Workflow(name="hello")
+    wf.add(Step("hello", PythonOPTemplate(Hello, image="python:3.11"), parameters={"name": "world"}))
+    return wf
+
+
 def main() -> None:
     # An OP is a plain class: it can be called (and unit-tested) without any workflow.
     assert Hello().execute(OPIO({"name": "test"}))["greeting"] == "Hello, test!"
 
-    wf = Workflow(name="hello")
-    wf.add(Step("hello", PythonOPTemplate(Hello, image="python:3.11"), parameters={"name": "world"}))
+    wf = build_workflow()
     wf.submit()  # returns at once; the run goes on in a local engine process
     phase = wf.wait()
     step = wf.query_step(name="hello")[0]

@@ -73,7 +73,7 @@ def relax_loop() -> Steps:
     return loop
 
 
-def main() -> None:
+def build_workflow() -> Workflow:
     build = Step("build", PythonOPTemplate(BuildBulk), parameters={"element": "Cu", "supercell": [2, 2, 2]})
     rattle = Step(
         "rattle",
@@ -90,6 +90,11 @@ def main() -> None:
     wf = Workflow(name="recursion")
     for step in (build, rattle, relax, check):
         wf.add(step)
+    return wf
+
+
+def main() -> None:
+    wf = build_workflow()
     wf.submit()
     print(f"workflow {wf.id}: {wf.wait()}")
 

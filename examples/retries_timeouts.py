@@ -71,33 +71,38 @@ class Broken(OP):
         raise FatalError("input deck is inconsistent: retrying cannot help")
 
 
+def build_workflow(counters: str = "/tmp/retries-example") -> Workflow:
+    """``counters``: a directory every attempt sees, where Flaky and Broken count their runs."""
+    flaky = Step(
+        "flaky",
+        PythonOPTemplate(Flaky, retry_on_transient_error=3),
+        parameters={"counter": str(Path(counters, "flaky")), "succeed_on": 3},
+    )
+    hang = Step(
+        "hang",
+        PythonOPTemplate(Hang, timeout=2),
+        parameters={"seconds": 60.0},
+        continue_on_failed=True,
+    )
+    broken = Step(
+        "broken",
+        PythonOPTemplate(Broken, retry_on_transient_error=3),
+        parameters={"counter": str(Path(counters, "broken"))},
+        continue_on_failed=True,
+    )
+    wf = Workflow(name="retries")
+    wf.add([flaky, hang, broken])  # one parallel stage
+    return wf
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        flaky_count, broken_count = Path(tmp, "flaky"), Path(tmp, "broken")
-        flaky = Step(
-            "flaky",
-            PythonOPTemplate(Flaky, retry_on_transient_error=3),
-            parameters={"counter": str(flaky_count), "succeed_on": 3},
-        )
-        hang = Step(
-            "hang",
-            PythonOPTemplate(Hang, timeout=2),
-            parameters={"seconds": 60.0},
-            continue_on_failed=True,
-        )
-        broken = Step(
-            "broken",
-            PythonOPTemplate(Broken, retry_on_transient_error=3),
-            parameters={"counter": str(broken_count)},
-            continue_on_failed=True,
-        )
-        wf = Workflow(name="retries")
-        wf.add([flaky, hang, broken])  # one parallel stage
+        wf = build_workflow(tmp)
         start = time.monotonic()
         wf.submit()
         phase = wf.wait()
         elapsed = time.monotonic() - start
-        broken_runs = broken_count.read_text()
+        broken_runs = Path(tmp, "broken").read_text()
 
     print(f"workflow {wf.id}: {phase} in {elapsed:.1f} s (not the 60 s 'hang' asked for)")
     for name in ("flaky", "hang", "broken"):

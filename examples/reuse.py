@@ -19,7 +19,8 @@ from dflow_like.python import PythonOPTemplate, Slices
 SCALES = [float(s) for s in np.linspace(0.96, 1.04, 12)]
 
 
-def eos_workflow(eos: str) -> Workflow:
+def build_workflow(eos: str = "birchmurnaghan") -> Workflow:
+    """The same workflow for either EOS; the default is the second run (reuse is a ``submit`` option)."""
     build = Step("build", PythonOPTemplate(BuildBulk), parameters={"element": "Cu", "a": 3.6}, key="build")
     scale = Step(
         "scale",
@@ -65,14 +66,14 @@ def report(wf: Workflow) -> None:
 
 
 def main() -> None:
-    first = eos_workflow("sj")
+    first = build_workflow("sj")
     first.submit()
     assert first.wait() == "Succeeded"
     report(first)
 
     # Everything but the fit, by key: build, scale and energy-0 .. energy-11.
     keep = [s for s in first.query_step() if s.key and s.key != "fit"]
-    second = eos_workflow("birchmurnaghan")
+    second = build_workflow("birchmurnaghan")
     second.submit(reuse_step=keep)
     assert second.wait() == "Succeeded"
     report(second)

@@ -57,7 +57,7 @@ def tabulate(elements: list[str], a: list[float], cells: Artifact(list[Path])) -
     return {"table": "\n".join(rows)}
 
 
-def main() -> None:
+def build_workflow() -> Workflow:
     relax = Step(
         "relax",
         PythonOPTemplate(
@@ -81,6 +81,11 @@ def main() -> None:
     wf = Workflow(name="slices")
     wf.add(relax)
     wf.add(table)
+    return wf
+
+
+def main() -> None:
+    wf = build_workflow()
     wf.submit()
     print(f"workflow {wf.id}: {wf.wait()}")
     items = [s for s in wf.query_step(name="relax") if s.type == "Pod"]

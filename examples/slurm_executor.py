@@ -38,7 +38,8 @@ def slurm() -> DispatcherExecutor:
     )
 
 
-def main() -> None:
+def build_workflow() -> Workflow:
+    """Runs on the local engine only: for Argo, ``to_yaml()`` refuses ``executor=``, naming the step."""
     build = Step("build", PythonOPTemplate(BuildBulk), parameters={"element": "Cu", "a": 3.6})
     scale = Step(
         "scale",
@@ -67,6 +68,11 @@ def main() -> None:
     wf = Workflow(name="slurm-eos")
     for step in (build, scale, energy, fit):
         wf.add(step)
+    return wf
+
+
+def main() -> None:
+    wf = build_workflow()
     wf.submit()
     phase = wf.wait()
     print(f"workflow {wf.id}: {phase}")

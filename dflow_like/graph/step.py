@@ -45,13 +45,13 @@ def artifact_argument(owner: str, name: str, value: Any) -> ArtifactRef | str | 
 def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: bool) -> None:
     if isinstance(value, (ArgoVar, str)) and (isinstance(value, ArgoVar) or "{{" in value):
         return
-    if expected is None or expected is Any or (type(expected) is type and type(value) is expected):
-        return
     if sliced:
         if not isinstance(value, (list, tuple)):
             raise DefinitionError(
                 f"{owner}: parameter {name!r} is sliced, so it must be a list; got {type(value).__name__} {value!r:.60}"
             )
+        return
+    if expected is None or expected is Any or (type(expected) is type and type(value) is expected):
         return
     try:
         check_type(value, expected, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
