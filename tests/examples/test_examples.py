@@ -111,10 +111,6 @@ def test_reuse_skips_the_expensive_steps(runs: dict[str, Run]) -> None:
 
 
 def test_compile_to_argo(example_base: Path) -> None:
-    from dflow_like import Workflow
-
-    if not hasattr(Workflow, "to_yaml"):
-        pytest.skip("Workflow.to_yaml (the Argo compiler) is not there yet")
     proc, cwd = start_example("compile_to_argo", example_base)
     out, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0, err
