@@ -17,6 +17,7 @@ import gzip
 import os
 import tarfile
 from pathlib import Path
+from typing import IO
 
 from .errors import UnsafeArchiveError
 
@@ -55,13 +56,16 @@ def _write_members(source: Path, out: object) -> None:
                 tar.addfile(info)
 
 
-def unpack(archive: str | Path, target: str | Path, sub_path: str | None = None) -> None:
-    """Extract ``archive`` into ``target`` (only ``sub_path`` and below, if given)."""
+def unpack(archive: str | Path | IO[bytes], target: str | Path, sub_path: str | None = None) -> None:
+    """Extract ``archive`` (a path or a binary file object) into ``target``.
+
+    Only ``sub_path`` and below, if given.
+    """
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     root = target.resolve()
     wanted = _normalise(sub_path) if sub_path else ""
-    with tarfile.open(archive, mode="r:*") as tar:
+    with _open_tar(archive) as tar:
         for member in tar:
             name = _normalise(member.name)
             if wanted and name != wanted and not name.startswith(wanted + "/"):
@@ -69,6 +73,12 @@ def unpack(archive: str | Path, target: str | Path, sub_path: str | None = None)
             _check(member, name, root)
             member.name = name or "."
             tar.extract(member, root, **_FILTER)  # type: ignore[arg-type]
+
+
+def _open_tar(archive: str | Path | IO[bytes]) -> tarfile.TarFile:
+    if isinstance(archive, (str, Path)):
+        return tarfile.open(archive, mode="r:*")
+    return tarfile.open(fileobj=archive, mode="r:*")
 
 
 def _normalise(name: str) -> str:

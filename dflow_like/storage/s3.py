@@ -8,7 +8,10 @@ existing object stays whole until the new one replaces it. Both facts are checke
 against SeaweedFS in ``tests/storage/test_s3_atomicity.py``.
 
 Integrity: the file's SHA-256 is stored as ``x-amz-meta-sha256`` at upload; every
-download hashes the bytes as they stream in and refuses a mismatch.
+download hashes the bytes as they stream in and refuses a mismatch (and a body shorter
+than its Content-Length) before the file is renamed into place. Large bodies are hashed
+on a helper thread while the main one receives and writes; small ones (``fetch``)
+are read into memory, checked, and never touch a temp file.
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from ._files import atomic_path
-from ._hashing import CHUNK, file_digest
+from ._hashing import CHUNK, BackgroundDigest, file_digest
 from .errors import (
     S3_AUTH_CODES,
     S3_MISSING_CODES,
@@ -32,10 +35,12 @@ from .errors import (
     missing_extra,
 )
 
-__all__ = ["DEFAULT_PART_SIZE", "SHA256_META", "MinioStorageClient"]
+__all__ = ["DEFAULT_PART_SIZE", "IN_MEMORY_LIMIT", "SHA256_META", "MinioStorageClient"]
 
 DEFAULT_PART_SIZE = 16 << 20  # bytes held in memory per in-flight part
 SHA256_META = "sha256"
+IN_MEMORY_LIMIT = 4 << 20  # ``fetch`` keeps objects up to this size in memory
+BACKGROUND_HASH_FROM = 8 << 20  # smaller bodies are hashed inline: a thread costs more
 
 
 def _import_minio() -> Any:
@@ -116,6 +121,29 @@ class MinioStorageClient:
                 response.close()
                 response.release_conn()
 
+    def fetch(self, key: str, spill: Callable[[], str], limit: int = IN_MEMORY_LIMIT) -> bytes | None:
+        """Object ``key`` as verified bytes if it has at most ``limit`` bytes.
+
+        A larger object (or one of unknown length) is downloaded, verified, to the
+        path ``spill()`` returns, and the result is None. One GET either way: small
+        artifacts skip the temp file, its rename and its removal.
+        """
+        with self._errors(key):
+            response = self._client.get_object(self.bucket, key)
+            try:
+                length = _content_length(response.headers)
+                if length is None or length > limit:
+                    self._receive(key, response, spill())
+                    return None
+                expected = _stored_sha256(response.headers)
+                data: bytes = response.read()
+                actual = hashlib.sha256(data).hexdigest() if expected else ""
+                self._check(key, len(data), length, expected, actual)
+                return data
+            finally:
+                response.close()
+                response.release_conn()
+
     def list(self, prefix: str, recursive: bool = False) -> list[str]:
         with self._errors(prefix):
             objects = self._client.list_objects(self.bucket, prefix=prefix, recursive=recursive)
@@ -174,20 +202,19 @@ class MinioStorageClient:
     def _receive(self, key: str, response: Any, path: str) -> None:
         """Stream a GET response to ``path`` atomically, hashing as it arrives."""
         expected = _stored_sha256(response.headers)
-        length = response.headers.get("Content-Length")
-        digest = hashlib.sha256()
-        size = 0
+        length = _content_length(response.headers)
         with atomic_path(path) as temp, open(temp, "wb") as out:
-            for chunk in response.stream(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
+            size, actual = _drain(response, out.write, bool(expected), length)
             out.close()
-            if length is not None and int(length) != size:
-                raise self._error(f"{key}: got {size} of {length} bytes", transient=True)
-            if expected and digest.hexdigest() != expected:
-                message = f"{key}: SHA-256 of the downloaded bytes differs from the stored one"
-                raise self._error(message, True, ChecksumMismatch)
+            self._check(key, size, length, expected, actual)
+
+    def _check(self, key: str, size: int, length: int | None, expected: str, actual: str) -> None:
+        """Refuse a short body, or one whose SHA-256 is not the one stored at upload."""
+        if length is not None and length != size:
+            raise self._error(f"{key}: got {size} of {length} bytes", transient=True)
+        if expected and actual != expected:
+            message = f"{key}: SHA-256 of the downloaded bytes differs from the stored one"
+            raise self._error(message, True, ChecksumMismatch)
 
     def _stream_digest(self, key: str, algorithm: str) -> str:
         digest = hashlib.new(algorithm)
@@ -239,6 +266,32 @@ class MinioStorageClient:
         if isinstance(exc, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)):
             return self._error(f"cannot reach the S3 server ({type(exc).__name__})", True)
         return None
+
+
+def _content_length(headers: Any) -> int | None:
+    value = headers.get("Content-Length")
+    return None if value is None else int(value)
+
+
+def _drain(response: Any, sink: Callable[[bytes], object], hashing: bool, length: int | None) -> tuple[int, str]:
+    """Copy a response body to ``sink``; return its size and (if ``hashing``) SHA-256.
+
+    A large body is hashed on a helper thread (``BackgroundDigest``) while this one
+    receives and writes, so verification adds little to the wall time.
+    """
+    digest: Any = None
+    with ExitStack() as stack:
+        if hashing and (length is None or length >= BACKGROUND_HASH_FROM):
+            digest = stack.enter_context(BackgroundDigest())
+        elif hashing:
+            digest = hashlib.sha256()
+        size = 0
+        for chunk in response.stream(CHUNK):
+            if digest is not None:
+                digest.update(chunk)
+            sink(chunk)
+            size += len(chunk)
+        return size, digest.hexdigest() if digest is not None else ""
 
 
 def _stored_sha256(headers: Any) -> str:

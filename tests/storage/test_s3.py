@@ -172,3 +172,42 @@ def test_checksum_mismatch_detected(client: StorageClient, s3_settings: SeaweedF
         client.download(key, str(tmp_path / "got.txt"))
     assert info.value.transient
     assert not (tmp_path / "got.txt").exists()
+
+
+def test_tampered_archive_is_refused_and_nothing_is_unpacked(s3_settings: SeaweedFS, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    make_tree(src)
+    tree = put_tree(get_storage_client(), str(src), new_key("tree"), archive="tar")
+    raw = _raw(s3_settings)
+    stat = raw.stat_object(s3_settings.bucket, tree.key)
+    digest = (stat.metadata or {}).get("x-amz-meta-sha256", "")
+    good = raw.get_object(s3_settings.bucket, tree.key).read()
+    bad = good[:-16] + bytes(16)
+    raw.put_object(s3_settings.bucket, tree.key, io.BytesIO(bad), len(bad), metadata={"sha256": digest})
+    with pytest.raises(ChecksumMismatch):
+        get_tree(tree, str(tmp_path / "dest"))
+    assert not (tmp_path / "dest").exists() or not any((tmp_path / "dest").iterdir())
+
+
+def test_large_download_is_verified_and_replaces_an_existing_file(s3_settings: SeaweedFS, tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * (48 * 1024))  # 12 MiB: the threaded hashing path
+    client = get_storage_client()
+    key = new_key("big.bin")
+    client.upload(key, str(big))
+    target = tmp_path / "got.bin"
+    target.write_text("old content")
+    client.download(key, str(target))
+    assert target.read_bytes() == big.read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+    _raw(s3_settings).put_object(
+        s3_settings.bucket,
+        key,
+        io.BytesIO(bytes(len(big.read_bytes()))),
+        big.stat().st_size,
+        metadata={"sha256": client.checksum(key)},
+    )
+    with pytest.raises(ChecksumMismatch):
+        client.download(key, str(target))
+    assert target.read_bytes() == big.read_bytes()  # the verified file is kept
