@@ -2,9 +2,11 @@
 
 Strings travel as they are; every other value as jsonpickle text (plain JSON for
 JSON types), so numbers compare as numbers in ``when`` expressions on every engine.
-jsonpickle's ``Pickler``/``Unpickler`` are used directly with the stdlib ``json``:
-``keys=True`` keeps non-string dict keys intact, and no other backend (e.g. YAML)
-ever guesses at a plain string.
+Plain JSON values (numbers, booleans, null, lists and string-keyed dicts of them) are
+written and read with the stdlib ``json`` — byte for byte what jsonpickle writes — and
+jsonpickle (slow to import) is loaded only for values that need it. Its
+``Pickler``/``Unpickler`` are used directly: ``keys=True`` keeps non-string dict keys
+intact, and no other backend (e.g. YAML) ever guesses at a plain string.
 """
 
 from __future__ import annotations
@@ -12,20 +14,39 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jsonpickle.pickler import Pickler
-from jsonpickle.unpickler import Unpickler
-
 __all__ = ["decode_value", "encode_value", "type_name_of"]
 
+_SCALARS = (bool, int, float, str, type(None))
 
-_SCALARS = (bool, int, float, type(None))
+
+def _plain_json(value: Any) -> bool:
+    """Whether jsonpickle would write ``value`` exactly as ``json`` does."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is list:
+        return all(_plain_json(v) for v in value)
+    if kind is dict:
+        return all(type(k) is str and not k.startswith(("py/", "json://")) and _plain_json(v) for k, v in value.items())
+    return False
+
+
+def _tagged(data: Any) -> bool:
+    """Whether decoded JSON carries jsonpickle tags (objects, tuples, non-string keys)."""
+    if isinstance(data, list):
+        return any(_tagged(v) for v in data)
+    if isinstance(data, dict):
+        return any(k.startswith(("py/", "json://")) or _tagged(v) for k, v in data.items())
+    return False
 
 
 def encode_value(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if type(value) in _SCALARS:  # exactly what jsonpickle would write, without its machinery
-        return json.dumps(value)
+    if _plain_json(value):
+        return json.dumps(value, separators=(",", ":"))
+    from jsonpickle.pickler import Pickler
+
     return json.dumps(Pickler(keys=True).flatten(value, reset=True), separators=(",", ":"))
 
 
@@ -37,6 +58,10 @@ def decode_value(raw: str, type_name: str = "") -> Any:
         data = json.loads(raw)
     except ValueError:  # not JSON: a plain string value of an untyped parameter
         return raw
+    if not _tagged(data):
+        return data
+    from jsonpickle.unpickler import Unpickler
+
     return Unpickler(keys=True).restore(data, reset=True)
 
 

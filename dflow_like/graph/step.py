@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
-
 from ..artifacts import ArtifactRef
 from ..expr import ArgoVar, ExpressionError, check_syntax, to_template
 from ..values import encode_value
@@ -53,6 +51,8 @@ def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: boo
         return
     if expected is None or expected is Any or (type(expected) is type and type(value) is expected):
         return
+    from typeguard import CollectionCheckStrategy, TypeCheckError, check_type  # ~40 ms: only when needed
+
     try:
         check_type(value, expected, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
     except TypeCheckError:

@@ -6,8 +6,6 @@ import os
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
-
 from .errors import SignatureError
 from .opio import Artifact, OPIOSign, Parameter, _type_repr, field_kind
 
@@ -43,6 +41,8 @@ def _check_field(owner: str, direction: str, name: str, value: Any, spec: Parame
         return
     if spec.type is Any:
         return
+    from typeguard import CollectionCheckStrategy, TypeCheckError, check_type  # ~40 ms: only when needed
+
     try:
         check_type(value, spec.type, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
     except TypeCheckError as exc:
