@@ -61,6 +61,7 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
     _die_with_parent()
     import jsonpickle  # noqa: F401 - loaded once here (in parallel with the engine), not in every step
     import typeguard  # noqa: F401
+
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
