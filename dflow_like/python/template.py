@@ -48,7 +48,11 @@ def _signature_io(op_class: type[OP], output_archive: dict[str, Any]) -> tuple[I
 
 
 class PythonOPTemplate(OPTemplate):
-    """Runs ``op_class.execute`` through the step runner, in ``image`` on remote engines."""
+    """Runs ``op_class.execute`` through the step runner, in ``image`` on remote engines.
+
+    dflow's ``input_*_slices``/``output_*_slices`` arguments are accepted so dflow
+    programs run unchanged, but ignored: ``Slices`` says what is sliced.
+    """
 
     kind = "python"
 

@@ -1,13 +1,12 @@
-"""Run the step runner in a forked child: process isolation without interpreter start-up.
+"""A step's own process: what a forked runner child does, and how it ends.
 
-The engine process has already imported the user's code, so a ``fork()`` gives each
-step its own process, session (for killing its whole tree), working directory and
-log in about a millisecond, where a fresh interpreter costs ~130 ms.
+Workers (``workers.py``) have already imported the user's code, so a ``fork()`` gives
+each step its own process, session (for killing its whole tree), working directory
+and log for a couple of milliseconds, where a fresh interpreter costs ~130 ms.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
 import functools
@@ -21,7 +20,7 @@ from ...runner import codes
 from ...runner.execute import run_step
 from ...runner.spec import StepSpec
 
-__all__ = ["ChildReaper", "Outcome", "kill_tree", "run_forked"]
+__all__ = ["Outcome", "kill_tree"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -87,66 +86,3 @@ def kill_tree(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGKILL)
-
-
-class ChildReaper:
-    """Resolves one future per forked child when it exits, from a single SIGCHLD handler.
-
-    Cheaper than a pidfd per child; reaps only the pids it was asked to watch, so
-    children started elsewhere (``subprocess.run``) are left to their owners.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.waiting: dict[int, asyncio.Future[int]] = {}
-        loop.add_signal_handler(signal.SIGCHLD, self.reap)
-
-    def watch(self, pid: int) -> asyncio.Future[int]:
-        future: asyncio.Future[int] = self.loop.create_future()
-        self.waiting[pid] = future
-        self.reap()  # it may already have exited
-        return future
-
-    def reap(self) -> None:
-        for pid in list(self.waiting):
-            try:
-                done, status = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                done, status = pid, 0
-            if done:
-                future = self.waiting.pop(pid)
-                if not future.done():
-                    future.set_result(status)
-
-    def close(self) -> None:
-        self.loop.remove_signal_handler(signal.SIGCHLD)
-
-
-async def run_forked(
-    reaper: ChildReaper, spec: StepSpec, template: Any, log_path: str, timeout: float | None
-) -> Outcome:
-    """Fork a runner child for ``spec`` and wait for it; kill its tree on timeout or cancel."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        _child(spec, template, log_path)
-    exited = reaper.watch(pid)
-    timed_out = False
-    try:
-        if timeout is not None:
-            try:
-                status = await asyncio.wait_for(asyncio.shield(exited), timeout)
-            except asyncio.TimeoutError:
-                timed_out = True
-                kill_tree(pid)
-                status = await exited
-        else:
-            status = await exited
-    except asyncio.CancelledError:
-        kill_tree(pid)
-        await asyncio.shield(exited)
-        raise
-    if os.WIFSIGNALED(status):
-        return Outcome(None, os.WTERMSIG(status), timed_out, pid)
-    return Outcome(os.waitstatus_to_exitcode(status), None, timed_out, pid)

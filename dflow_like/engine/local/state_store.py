@@ -158,9 +158,6 @@ class StateStore:
         sql = f"SELECT {_NODE_COLUMNS} FROM nodes {where} ORDER BY start_time IS NULL, start_time, seq"
         return [self._record(row) for row in self.db.execute(sql, args)]
 
-    def node_extras(self) -> dict[str, tuple[int | None, str | None]]:
-        return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, pid, job_id FROM nodes")}
-
     def _record(self, row: tuple[Any, ...]) -> StepRecord:
         wf = self._workflow_id()
         return StepRecord(
