@@ -10,8 +10,6 @@ once, and the SHA-256 stored as ``x-amz-meta-sha256`` is checked on every downlo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from ._files import atomic_path
@@ -21,6 +19,7 @@ from .errors import (
     S3_MISSING_CODES,
     S3_TRANSIENT_CODES,
     ChecksumMismatch,
+    ErrorTranslation,
     ObjectNotFound,
     StorageError,
     missing_extra,
@@ -41,7 +40,7 @@ def _import_boto3() -> tuple[Any, Any]:
     return boto3, botocore
 
 
-class Boto3StorageClient:
+class Boto3StorageClient(ErrorTranslation):
     """The ``StorageClient`` for one bucket, via boto3 (keys are full object names)."""
 
     verifies_transfers = True
@@ -193,27 +192,6 @@ class Boto3StorageClient:
             finally:
                 body.close()
         return digest.hexdigest()
-
-    def _error(self, message: str, transient: bool = False, kind: type[StorageError] = StorageError) -> StorageError:
-        return kind(
-            f"{message} (endpoint {self.endpoint}, bucket {self.bucket!r})",
-            endpoint=self.endpoint,
-            bucket=self.bucket,
-            transient=transient,
-        )
-
-    @contextmanager
-    def _errors(self, key: str) -> Iterator[None]:
-        """Translate botocore failures into ``StorageError`` (secret-free)."""
-        try:
-            yield
-        except StorageError:
-            raise
-        except Exception as exc:
-            translated = self._translate(exc, key)
-            if translated is None:
-                raise
-            raise translated from None
 
     def _translate(self, exc: Exception, key: str) -> StorageError | None:
         _, botocore = _import_boto3()

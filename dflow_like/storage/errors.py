@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 __all__ = [
     "ChecksumMismatch",
+    "ErrorTranslation",
     "MissingDependency",
     "ObjectNotFound",
     "StorageError",
@@ -61,3 +65,38 @@ class MissingDependency(StorageError, ImportError):
 def missing_extra(module: str) -> MissingDependency:
     """The error raised when ``minio``/``boto3`` is absent: says how to install it."""
     return MissingDependency(f'the {module!r} package is needed for S3 storage: pip install "dflow-like[s3]"')
+
+
+class ErrorTranslation:
+    """Turns a client library's failures into ``StorageError``s naming endpoint and bucket.
+
+    A client sets ``endpoint`` and ``bucket`` and implements ``_translate`` (its
+    library's exceptions → a ``StorageError``, or ``None`` to let one pass).
+    """
+
+    endpoint: str
+    bucket: str
+
+    def _error(self, message: str, transient: bool = False, kind: type[StorageError] = StorageError) -> StorageError:
+        return kind(
+            f"{message} (endpoint {self.endpoint}, bucket {self.bucket!r})",
+            endpoint=self.endpoint,
+            bucket=self.bucket,
+            transient=transient,
+        )
+
+    @contextmanager
+    def _errors(self, key: str) -> Iterator[None]:
+        """Translate failures inside the block (secret-free messages)."""
+        try:
+            yield
+        except StorageError:
+            raise
+        except Exception as exc:
+            translated = self._translate(exc, key)
+            if translated is None:
+                raise
+            raise translated from None
+
+    def _translate(self, exc: Exception, key: str) -> StorageError | None:
+        raise NotImplementedError

@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from ._files import atomic_path
@@ -30,6 +30,7 @@ from .errors import (
     S3_MISSING_CODES,
     S3_TRANSIENT_CODES,
     ChecksumMismatch,
+    ErrorTranslation,
     ObjectNotFound,
     StorageError,
     missing_extra,
@@ -51,7 +52,7 @@ def _import_minio() -> Any:
     return minio
 
 
-class MinioStorageClient:
+class MinioStorageClient(ErrorTranslation):
     """The ``StorageClient`` for one bucket of an S3-compatible server.
 
     Keys are full object names in ``bucket``. ``prefix`` is not applied to keys: it is
@@ -227,27 +228,6 @@ class MinioStorageClient:
                 response.close()
                 response.release_conn()
         return digest.hexdigest()
-
-    def _error(self, message: str, transient: bool = False, kind: type[StorageError] = StorageError) -> StorageError:
-        return kind(
-            f"{message} (endpoint {self.endpoint}, bucket {self.bucket!r})",
-            endpoint=self.endpoint,
-            bucket=self.bucket,
-            transient=transient,
-        )
-
-    @contextmanager
-    def _errors(self, key: str) -> Iterator[None]:
-        """Translate minio/urllib3 failures into ``StorageError`` (secret-free)."""
-        try:
-            yield
-        except StorageError:
-            raise
-        except Exception as exc:
-            translated = self._translate(exc, key)
-            if translated is None:
-                raise
-            raise translated from None
 
     def _translate(self, exc: Exception, key: str) -> StorageError | None:
         import urllib3
