@@ -88,9 +88,26 @@ def test_server_down_is_transient(s3_settings: SeaweedFS, tmp_path: Path) -> Non
     assert (tmp_path / "dst" / "f").read_text() == "x"
 
 
+def _upload_in_progress(server: SeaweedFS, key: str) -> bool:
+    """Whether the server holds an unfinished multipart upload of ``key`` (S3 ListMultipartUploads)."""
+    import boto3
+    from botocore.config import Config
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://{server.endpoint}",
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
+    )
+    uploads = s3.list_multipart_uploads(Bucket=server.bucket, Prefix=key).get("Uploads", [])
+    return any(u.get("Key") == key for u in uploads)
+
+
 def test_killed_multipart_upload_leaves_no_object(s3_settings: SeaweedFS, tmp_path: Path) -> None:
-    src = _big_file(tmp_path / "big.bin", 120)
-    get_storage_client().upload(new_key("warm"), str(tmp_path / "big.bin"))  # bucket exists
+    src = _big_file(tmp_path / "big.bin", 240)
+    get_storage_client().ensure_bucket()  # type: ignore[attr-defined]
     key = new_key("killed")
     script = (
         "import sys; from dflow_like.storage.s3 import MinioStorageClient as C; a = sys.argv; "
@@ -99,7 +116,9 @@ def test_killed_multipart_upload_leaves_no_object(s3_settings: SeaweedFS, tmp_pa
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     args = [s3_settings.endpoint, s3_settings.access_key, s3_settings.secret_key]
     child = subprocess.Popen([sys.executable, "-c", script, *args, s3_settings.bucket, key, str(src)], env=env)
-    time.sleep(1.2)
+    deadline = time.time() + 60
+    while not _upload_in_progress(s3_settings, key) and child.poll() is None and time.time() < deadline:
+        time.sleep(0.02)  # kill it once parts are on the server, not before the upload began
     assert child.poll() is None, "upload finished before it could be interrupted"
     child.kill()
     child.wait()
