@@ -76,7 +76,7 @@ class StepRecord:
         if record is None:
             known = ", ".join(sorted(self.outputs.parameters)) or "none"
             raise KeyError(f"step {self.name!r} has no output parameter {name!r} (it has: {known})")
-        record.raw = value if isinstance(value, str) else encode_value(value)
+        record.raw = encode_value(value)
 
     def modify_output_artifact(self, name: str, artifact: ArtifactRef) -> None:
         if name not in self.outputs.artifacts:

@@ -173,9 +173,8 @@ class LocalBackend:
             raise KeyError(f"workflow {wf_id!r} has no state yet")
         return row
 
-    def _reap(self, wf_id: str) -> bool:
+    def _engine_running(self, pid: int | None) -> bool:
         """Whether the engine process is still running (reaping it if we started it)."""
-        pid = self._row(wf_id).get("engine_pid")
         if pid in self._children:
             try:
                 done, _ = os.waitpid(pid, os.WNOHANG)
@@ -187,17 +186,19 @@ class LocalBackend:
             return True
         return _alive(pid)
 
-    def _join(self, wf_id: str, timeout: float = 5.0) -> None:
+    def _join(self, pid: int | None, timeout: float = 5.0) -> None:
         """Reap a finished engine we started (it exits right after writing its final phase)."""
+        if pid not in self._children:
+            return
         deadline = time.monotonic() + timeout
-        while self._reap(wf_id) and time.monotonic() < deadline:
+        while self._engine_running(pid) and time.monotonic() < deadline:
             time.sleep(0.002)
 
     def status(self, wf_id: str) -> tuple[str, str]:
         row = self._row(wf_id)
         if row["phase"] in FINAL:
             return row["phase"], row.get("message") or ""
-        if self._reap(wf_id):
+        if self._engine_running(row.get("engine_pid")):
             return row["phase"], row.get("message") or ""
         row = self._row(wf_id)  # it may have finished between the two reads
         if row["phase"] in FINAL:
@@ -213,7 +214,7 @@ class LocalBackend:
         while True:
             phase, _ = self.status(wf_id)
             if phase in FINAL:
-                self._join(wf_id)
+                self._join(self._row(wf_id).get("engine_pid"))
                 return phase
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"workflow {wf_id!r} still {phase} after {timeout} s")

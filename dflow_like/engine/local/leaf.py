@@ -132,9 +132,9 @@ class LeafRunner:
             return self.local
         key = id(step.executor)
         if key not in self.executors:
-            from .remote import executor_for_spec
+            from ...executor.slurm.engine_adapter import SlurmStepExecutor  # only runs that use Slurm load it
 
-            executor = executor_for_spec(step.executor, self.workspace)
+            executor = SlurmStepExecutor(step.executor, self.workspace)
             executor.on_submit = self._record_job
             self.executors[key] = executor
         return self.executors[key]
