@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["decode_value", "encode_value", "type_name_of"]
+__all__ = ["decode_value", "encode_value", "may_need_jsonpickle", "type_name_of"]
 
 _SCALARS = (bool, int, float, str, type(None))
 
@@ -38,6 +38,15 @@ def _tagged(data: Any) -> bool:
     if isinstance(data, dict):
         return any(k.startswith(("py/", "json://")) or _tagged(v) for k, v in data.items())
     return False
+
+
+def may_need_jsonpickle(text: str) -> bool:
+    """Whether wire text (a value, or JSON holding values) may carry jsonpickle tags.
+
+    Cheap and conservative: it also matches tags inside JSON-escaped strings (a spec's
+    parameters), and a plain string that merely contains one says yes too.
+    """
+    return '"py/' in text or '"json://' in text
 
 
 def encode_value(value: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..artifacts import ArtifactRef
 from ..expr import ArgoVar, ExpressionError, check_syntax, to_template
+from ..python.checks import fast_accepts
 from ..values import encode_value
 from .errors import DefinitionError
 from .io import Outputs, _Field
@@ -49,7 +50,7 @@ def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: boo
                 f"{owner}: parameter {name!r} is sliced, so it must be a list; got {type(value).__name__} {value!r:.60}"
             )
         return
-    if expected is None or expected is Any or (type(expected) is type and type(value) is expected):
+    if expected is None or fast_accepts(value, expected):
         return
     from typeguard import CollectionCheckStrategy, TypeCheckError, check_type  # ~40 ms: only when needed
 

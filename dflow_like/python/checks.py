@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
+import types
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 from .errors import SignatureError
 from .opio import Artifact, OPIOSign, Parameter, _type_repr, field_kind
 
-__all__ = ["check_opio", "describe_value"]
+__all__ = ["check_opio", "describe_value", "fast_accepts", "needs_typeguard"]
+
+# Plain classes whose check is an isinstance (what typeguard does for them too), and
+# the numeric tower typeguard follows (PEP 484: an int is a float, a float a complex).
+_PLAIN = (int, str, bool, bytes, list, dict, tuple, set, frozenset, type(None))
+_WIDENED: dict[Any, tuple[type, ...]] = {float: (int, float), complex: (int, float, complex)}
+_CONTAINERS = (list, set, frozenset)
+_UNIONS = (Union, types.UnionType)
 
 
 def describe_value(value: Any) -> str:
@@ -29,6 +37,66 @@ def _is_pathlike_tree(value: Any) -> bool:
     return False
 
 
+def _fast_type(tp: Any) -> bool:
+    """Whether ``fast_accepts`` decides ``tp`` on its own (no typeguard needed)."""
+    if tp is Any or tp is None or tp in _PLAIN or tp in _WIDENED:
+        return True
+    origin, args = get_origin(tp), get_args(tp)
+    if origin in _UNIONS or origin in _CONTAINERS or origin is dict:
+        return all(_fast_type(a) for a in args)
+    if origin is tuple:
+        return all(a is Ellipsis or _fast_type(a) for a in args)
+    return False
+
+
+def fast_accepts(value: Any, tp: Any) -> bool:
+    """True only if typeguard would accept ``value`` as ``tp``; False means "ask typeguard".
+
+    Covers the builtin types most parameters use, so a step's process checks them
+    without importing typeguard (~8 MB and ~40 ms); anything else, and every
+    rejection (for typeguard's message), goes to typeguard.
+    """
+    if tp is Any:
+        return True
+    if tp is None:
+        return value is None
+    if tp in _PLAIN:
+        return isinstance(value, tp)
+    if tp in _WIDENED:
+        return isinstance(value, _WIDENED[tp])
+    origin, args = get_origin(tp), get_args(tp)
+    if origin in _UNIONS:
+        return any(fast_accepts(value, a) for a in args)
+    if origin in _CONTAINERS:
+        return isinstance(value, origin) and (not args or all(fast_accepts(v, args[0]) for v in value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            return False
+        if not args:
+            return True
+        key, item = args
+        return all(fast_accepts(k, key) and fast_accepts(v, item) for k, v in value.items())
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(fast_accepts(v, args[0]) for v in value)
+        if args == ((),):  # tuple[()]: the empty tuple
+            return not value
+        return len(args) == len(value) and all(fast_accepts(v, a) for v, a in zip(value, args))
+    return False
+
+
+def needs_typeguard(*signs: OPIOSign) -> bool:
+    """Whether checking values against these signs may import typeguard on success."""
+    for sign in signs:
+        for raw_spec in sign.values():
+            spec = field_kind(raw_spec)
+            if isinstance(spec, Parameter) and not _fast_type(spec.type):
+                return True
+    return False
+
+
 def _check_field(owner: str, direction: str, name: str, value: Any, spec: Parameter | Artifact) -> None:
     if isinstance(spec, Artifact):
         if value is None and spec.optional:
@@ -39,7 +107,7 @@ def _check_field(owner: str, direction: str, name: str, value: Any, spec: Parame
                 f"(paths), got {describe_value(value)}"
             )
         return
-    if spec.type is Any:
+    if fast_accepts(value, spec.type):
         return
     from typeguard import CollectionCheckStrategy, TypeCheckError, check_type  # ~40 ms: only when needed
 

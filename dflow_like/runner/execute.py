@@ -165,7 +165,9 @@ def run_step(spec: StepSpec, template: OPTemplate) -> int:
     """Run ``spec`` with ``template``; write ``outputs.json`` on success, ``error.txt`` on failure."""
     attempt = Path(spec.attempt_dir)
     try:
-        spec.workdir.mkdir(parents=True, exist_ok=True)
+        workdir = os.path.join(spec.attempt_dir, "workdir")
+        if not os.path.isdir(workdir):
+            os.makedirs(workdir)
         if isinstance(template, PythonOPTemplate):
             result = _run_python(spec, template)
         elif isinstance(template, ScriptOPTemplate):

@@ -54,19 +54,17 @@ def _die_with_parent() -> None:
 
 
 def _child(spec: StepSpec, template: Any, log_path: str) -> None:
+    """A step's process, forked from a worker (whose signal handlers are the defaults)."""
     code = codes.ERROR
     try:
         os.setsid()
         _die_with_parent()
-        signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
-            signal.signal(sig, signal.SIG_DFL)
-        spec.workdir.mkdir(parents=True, exist_ok=True)  # per-step I/O happens here, off the engine
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         os.close(fd)
-        os.environ.update(spec.envs)
+        if spec.envs:
+            os.environ.update(spec.envs)
         code = run_step(spec, template)
     except BaseException:
         with contextlib.suppress(Exception):

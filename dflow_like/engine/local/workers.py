@@ -1,13 +1,12 @@
-"""Warm workers: the engine's forks happen off its own loop.
+"""Warm workers, the engine's side: the engine's forks happen off its own loop.
 
-The engine forks ``W`` workers once, after the workflow is loaded, so each worker
-already holds every template and the user's imported modules. For every step a
-worker forks one child (the step's own process, session and workdir), waits for it
-and sends back its exit status and ``outputs.json``. The engine loop only writes a
-request and reads two short replies per step; the ~2 ms a ``fork()`` costs on a VM
-is spent in the workers, in parallel.
-
-Frames on the pipes are a 4-byte length and a pickle of plain data.
+The engine forks ``W`` workers once, after the workflow is loaded (see
+``worker_process``), so each worker already holds every template and the user's
+imported modules. For every step a worker forks one child (the step's own process,
+session and workdir), waits for it and sends back its exit status and
+``outputs.json``. The engine loop only writes a request and reads two short
+replies per step; the ~2 ms a ``fork()`` costs on a VM is spent in the workers, in
+parallel.
 """
 
 from __future__ import annotations
@@ -17,92 +16,19 @@ import contextlib
 import os
 import pickle
 import signal
-import struct
-from pathlib import Path
 from typing import Any
 
 from ...graph.template import OPTemplate
 from ...runner.spec import StepSpec
-from .processes import Outcome, _child, _die_with_parent, _libc, kill_tree
+from .processes import Outcome, kill_tree
+from .worker_process import HEADER, WorkerHandle, send_frame, spawn_worker
 
 __all__ = ["WorkerPool"]
 
-_HEADER = struct.Struct("!I")
-
-
-def _send(fd: int, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_HEADER.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _read_exact(fd: int, size: int) -> bytes | None:
-    chunks, left = [], size
-    while left:
-        chunk = os.read(fd, left)
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def _receive(fd: int) -> Any:
-    header = _read_exact(fd, _HEADER.size)
-    if header is None:
-        return None
-    body = _read_exact(fd, _HEADER.unpack(header)[0])
-    return None if body is None else pickle.loads(body)
-
-
-def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) -> None:
-    """Runs in a worker process: one request at a time, one forked child per request."""
-    _die_with_parent()
-    import jsonpickle  # noqa: F401 - loaded once here (in parallel with the engine), not in every step
-    import typeguard  # noqa: F401
-
-    signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_DFL)
-    while True:
-        message = _receive(requests)
-        if message is None:
-            os._exit(0)
-        spec_json, template_name, log_path = message
-        spec = StepSpec.from_json(spec_json)
-        pid = os.fork()
-        if pid == 0:
-            os.close(requests)
-            os.close(replies)
-            _child(spec, templates[template_name], log_path)
-        _send(replies, ("started", pid))
-        _, status = os.waitpid(pid, 0)
-        outputs = Path(spec.attempt_dir, "outputs.json")
-        text = (
-            outputs.read_text() if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and outputs.exists() else None
-        )
-        _send(replies, ("exited", status, text))
-
 
 class _Worker:
-    def __init__(self, templates: dict[str, OPTemplate], siblings: list[_Worker]) -> None:
-        req_r, self.requests = os.pipe()
-        self.replies, rep_w = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # pragma: no cover - the worker process
-            os.close(self.requests)
-            os.close(self.replies)
-            for sibling in siblings:  # else a sibling never sees EOF on its request pipe
-                with contextlib.suppress(OSError):
-                    os.close(sibling.requests)
-                    os.close(sibling.replies)
-            try:
-                _worker_loop(req_r, rep_w, templates)
-            finally:
-                os._exit(1)
-        os.close(req_r)
-        os.close(rep_w)
+    def __init__(self, handle: WorkerHandle) -> None:
+        self.pid, self.requests, self.replies = handle.pid, handle.requests, handle.replies
         self.buffer = b""
         self.started: asyncio.Future[int] | None = None
         self.exited: asyncio.Future[tuple[int, str | None]] | None = None
@@ -119,12 +45,12 @@ class _Worker:
             asyncio.get_running_loop().remove_reader(self.replies)
             return
         self.buffer += data
-        while len(self.buffer) >= _HEADER.size:
-            size = _HEADER.unpack(self.buffer[: _HEADER.size])[0]
-            if len(self.buffer) < _HEADER.size + size:
+        while len(self.buffer) >= HEADER.size:
+            size = HEADER.unpack(self.buffer[: HEADER.size])[0]
+            if len(self.buffer) < HEADER.size + size:
                 break
-            message = pickle.loads(self.buffer[_HEADER.size : _HEADER.size + size])
-            self.buffer = self.buffer[_HEADER.size + size :]
+            message = pickle.loads(self.buffer[HEADER.size : HEADER.size + size])
+            self.buffer = self.buffer[HEADER.size + size :]
             self._deliver(message)
 
     def _deliver(self, message: tuple[Any, ...]) -> None:
@@ -136,7 +62,7 @@ class _Worker:
     async def run(self, spec: StepSpec, template_name: str, log_path: str, timeout: float | None) -> Outcome:
         loop = asyncio.get_running_loop()
         self.started, self.exited = loop.create_future(), loop.create_future()
-        _send(self.requests, (spec.to_json(), template_name, log_path))
+        send_frame(self.requests, (spec.to_json(), spec.attempt_dir, template_name, log_path))
         pid = await asyncio.shield(self.started)
         timed_out = False
         try:
@@ -168,14 +94,11 @@ class _Worker:
 
 
 class WorkerPool:
-    """``size`` warm workers; ``run`` waits for an idle one (this caps local concurrency)."""
+    """Warm workers; ``run`` waits for an idle one (this caps local concurrency)."""
 
-    def __init__(self, size: int, templates: dict[str, OPTemplate]) -> None:
+    def __init__(self, templates: dict[str, OPTemplate], handles: list[WorkerHandle]) -> None:
         self.templates = templates
-        _libc()  # loaded before forking, for every child's prctl
-        self.workers: list[_Worker] = []
-        for _ in range(size):
-            self.workers.append(_Worker(templates, self.workers))
+        self.workers = [_Worker(handle) for handle in handles]
         self._idle: asyncio.Queue[_Worker] | None = None
 
     def _attach(self) -> asyncio.Queue[_Worker]:
@@ -195,7 +118,8 @@ class WorkerPool:
         except ChildProcessError:
             self.workers.remove(worker)
             worker.close()
-            worker = _Worker(self.templates, self.workers)  # replace the dead worker, report an error
+            others = [WorkerHandle(w.pid, w.requests, w.replies) for w in self.workers]
+            worker = _Worker(spawn_worker(self.templates, others))  # replace the dead worker, report an error
             self.workers.append(worker)
             asyncio.get_running_loop().add_reader(worker.replies, worker.on_readable)
             return Outcome(None, signal.SIGKILL, False, 0)

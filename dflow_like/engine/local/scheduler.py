@@ -1,0 +1,71 @@
+"""The engine's main loop: the state store, the interpreter and the worker pool, on asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+from ..._config import config, s3_config
+from ...graph.collect import TemplateTable
+from .interpreter import Interpreter
+from .leaf import LeafRunner
+from .payload import Payload
+from .state_store import StateStore
+from .worker_process import WorkerHandle
+from .workers import WorkerPool
+from .workspace import Workspace
+
+__all__ = ["schedule"]
+
+
+async def _run(interpreter: Interpreter) -> str:
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(interpreter.run())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        root = await task
+    except asyncio.CancelledError:
+        return "Failed"
+    return root.phase
+
+
+def schedule(root: Path, payload: Payload, table: TemplateTable, handles: list[WorkerHandle], resume: bool) -> str:
+    """Run the workflow to its end on the already forked workers; return its phase."""
+    pool = WorkerPool(dict(table.by_name), handles)
+    workspace = Workspace(root.parent.parent, payload.wf_id)
+    store = StateStore(workspace.db_path)
+    previous = {rec.id: rec for rec in store.nodes()} if resume else {}
+    store.update_workflow(phase="Running", engine_pid=os.getpid(), started=time.time(), message="", terminate=0)
+    use_s3 = bool(config["debug_s3"])
+    prefix = str(s3_config["prefix"] or "")
+    leaves = LeafRunner(
+        workspace, payload.wf_id, store.save_node, pool, "s3" if use_s3 else "local", prefix, dict(previous)
+    )
+    interpreter = Interpreter(
+        payload.wf_id,
+        table,
+        store,
+        leaves,
+        len(handles),
+        payload.parameters,
+        payload.parallelism,
+        payload.reuse,
+        previous,
+    )
+    try:
+        phase = asyncio.run(_run(interpreter))
+        message = "terminated" if phase == "Failed" and _terminated(store) else ""
+        store.update_workflow(phase=phase, finished=time.time(), message=message)
+        store.close()
+    finally:
+        pool.close()
+    return phase
+
+
+def _terminated(store: StateStore) -> bool:
+    row = store.workflow_row()
+    return bool(row and row.get("terminate"))

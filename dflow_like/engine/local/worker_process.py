@@ -1,0 +1,132 @@
+"""The worker side of the warm pool: a process that forks one child per step.
+
+A worker is forked from the engine as soon as the workflow is loaded and before the
+engine imports its scheduler (asyncio, SQLite, the interpreter): every ``fork()`` a
+worker makes copies page tables for all it has mapped, and the step's child tears
+them down again, so a worker holds only what steps need. This module therefore
+imports no asyncio. The engine side (``workers.py``) talks to a worker over two
+pipes; frames are a 4-byte length and a pickle of plain data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...graph.template import OPTemplate
+from ...runner.spec import StepSpec
+from ...values import may_need_jsonpickle
+from .processes import _child, _die_with_parent, _libc
+from .warmup import load_jsonpickle, preload_for, warm_runner
+
+__all__ = ["HEADER", "WorkerHandle", "send_frame", "spawn_worker", "spawn_workers"]
+
+HEADER = struct.Struct("!I")
+
+
+@dataclass
+class WorkerHandle:
+    """A running worker as the engine sees it: its pid and its ends of the pipes."""
+
+    pid: int
+    requests: int  # the engine writes requests here
+    replies: int  # and reads the worker's replies here
+
+
+def send_frame(fd: int, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, left)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive(fd: int) -> Any:
+    header = _read_exact(fd, HEADER.size)
+    if header is None:
+        return None
+    body = _read_exact(fd, HEADER.unpack(header)[0])
+    return None if body is None else pickle.loads(body)
+
+
+def spawn_worker(templates: dict[str, OPTemplate], others: list[WorkerHandle]) -> WorkerHandle:
+    """Fork a worker; ``others`` are the engine's handles to close in it."""
+    _libc()  # loaded before forking, for every child's prctl
+    req_r, requests = os.pipe()
+    replies, rep_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the worker process
+        os.close(requests)
+        os.close(replies)
+        for other in others:  # else a sibling never sees EOF on its request pipe
+            with contextlib.suppress(OSError):
+                os.close(other.requests)
+                os.close(other.replies)
+        try:
+            _worker_loop(req_r, rep_w, templates)
+        finally:
+            os._exit(1)
+    os.close(req_r)
+    os.close(rep_w)
+    return WorkerHandle(pid, requests, replies)
+
+
+def spawn_workers(size: int, templates: dict[str, OPTemplate]) -> list[WorkerHandle]:
+    """Fork ``size`` workers (before the engine opens its database or event loop)."""
+    handles: list[WorkerHandle] = []
+    for _ in range(size):
+        handles.append(spawn_worker(templates, handles))
+    return handles
+
+
+def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) -> None:
+    """Runs in a worker process: one request at a time, one forked child per request."""
+    _die_with_parent()
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    preload_for(templates.values())  # in parallel with the engine, not in every step
+    warm_runner()
+    gc.freeze()  # a child's collections then never walk (and write to) inherited objects
+    jsonpickle_loaded = False
+    while True:
+        message = _receive(requests)
+        if message is None:
+            os._exit(0)
+        spec_json, attempt_dir, template_name, log_path = message
+        if not jsonpickle_loaded and may_need_jsonpickle(spec_json):
+            load_jsonpickle()
+            jsonpickle_loaded = True
+        # Between fork and exit, every page either process writes is copied: the
+        # child parses its spec and announces itself; the worker only waits.
+        pid = os.fork()
+        if pid == 0:
+            send_frame(replies, ("started", os.getpid()))
+            os.close(requests)
+            os.close(replies)
+            _child(StepSpec.from_json(spec_json), templates[template_name], log_path)
+        _, status = os.waitpid(pid, 0)
+        outputs = Path(attempt_dir, "outputs.json")
+        succeeded = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        text = outputs.read_text() if succeeded and outputs.exists() else None
+        send_frame(replies, ("exited", status, text))
+        if not jsonpickle_loaded and text is not None and may_need_jsonpickle(text):
+            load_jsonpickle()  # this step's child imported it; later children inherit it
+            jsonpickle_loaded = True
