@@ -34,5 +34,10 @@ class StorageClient(Protocol):
         ...
 
     def checksum(self, key: str) -> str:
-        """Hex SHA-256 of object ``key``'s content, used to verify transfers."""
+        """CRC32C of object ``key``'s content, used to verify transfers.
+
+        8 lowercase hex digits of the 32-bit value, big-endian (``e3069283`` for
+        ``b"123456789"``; the definition is in ``_hashing``). A client that returns a
+        plain hex SHA-256 (the older definition) is still accepted by ``trees``.
+        """
         ...

@@ -4,7 +4,8 @@ With empty ``access_key``/``secret_key`` boto3 finds credentials itself (environ
 ``~/.aws`` profiles, SSO, instance and container roles). A custom ``endpoint`` is
 addressed path-style, which S3-compatible servers need. Same atomicity and integrity
 rules as ``MinioStorageClient``: multipart completion makes large objects appear at
-once, and the SHA-256 stored as ``x-amz-meta-sha256`` is checked on every download.
+once, and the CRC32C stored as ``x-amz-meta-crc32c`` (or an older object's plain
+``x-amz-meta-sha256``) is checked on every download.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 from typing import Any
 
 from ._files import atomic_path
-from ._hashing import CHUNK, file_digest
+from ._hashing import CHUNK, Crc32c, Hasher, content_checksum
 from .errors import (
     S3_AUTH_CODES,
     S3_MISSING_CODES,
@@ -24,7 +25,7 @@ from .errors import (
     StorageError,
     missing_extra,
 )
-from .s3 import DEFAULT_PART_SIZE, SHA256_META
+from .s3 import CRC32C_META, DEFAULT_PART_SIZE, stored_hash
 
 __all__ = ["Boto3StorageClient"]
 
@@ -88,14 +89,14 @@ class Boto3StorageClient(ErrorTranslation):
         return f"Boto3StorageClient(endpoint={self.endpoint!r}, bucket={self.bucket!r})"
 
     def upload(self, key: str, path: str) -> None:
-        digest = file_digest(path)
+        digest = content_checksum(path)
         self.ensure_bucket()
         with self._errors(key):
             self._s3.upload_file(
                 path,
                 self.bucket,
                 key,
-                ExtraArgs={"Metadata": {SHA256_META: digest}},
+                ExtraArgs={"Metadata": {CRC32C_META: digest}},
                 Config=self._transfer,
             )
 
@@ -132,13 +133,15 @@ class Boto3StorageClient(ErrorTranslation):
             etag = str(self._s3.head_object(Bucket=self.bucket, Key=key)["ETag"]).strip('"')
         if len(etag) == 32 and "-" not in etag:
             return etag
-        return self._stream_digest(key, "md5")
+        return self._stream_digest(key, hashlib.md5())
 
     def checksum(self, key: str) -> str:
         with self._errors(key):
             head = self._s3.head_object(Bucket=self.bucket, Key=key)
-        stored = str(head.get("Metadata", {}).get(SHA256_META, ""))
-        return stored or self._stream_digest(key, "sha256")
+        stored = stored_hash(head.get("Metadata"))
+        if stored and not stored.legacy:
+            return stored.value
+        return self._stream_digest(key, Crc32c())  # no CRC32C stored (none, or a plain SHA-256)
 
     def ensure_bucket(self) -> None:
         """Create the bucket once if it is missing and ``create_bucket`` allows it."""
@@ -166,24 +169,24 @@ class Boto3StorageClient(ErrorTranslation):
                 raise
 
     def _receive(self, key: str, response: Any, body: Any, path: str) -> None:
-        expected = str(response.get("Metadata", {}).get(SHA256_META, ""))
+        expected = stored_hash(response.get("Metadata"))
         length = response.get("ContentLength")
-        digest = hashlib.sha256()
+        digest = expected.hasher() if expected else None
         size = 0
         with atomic_path(path) as temp, open(temp, "wb") as out:
             for chunk in body.iter_chunks(CHUNK):
-                digest.update(chunk)
+                if digest is not None:
+                    digest.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
             out.close()
             if length is not None and int(length) != size:
                 raise self._error(f"{key}: got {size} of {length} bytes", True)
-            if expected and digest.hexdigest() != expected:
-                message = f"{key}: SHA-256 of the downloaded bytes differs from the stored one"
-                raise self._error(message, True, ChecksumMismatch)
+            if expected and digest is not None and digest.hexdigest() != expected.value:
+                raise self._error(f"{key}: {expected.mismatch}", True, ChecksumMismatch)
 
-    def _stream_digest(self, key: str, algorithm: str) -> str:
-        digest = hashlib.new(algorithm)
+    def _stream_digest(self, key: str, digest: Hasher) -> str:
+        """Digest of the object's bytes, streamed (for objects without a usable stored checksum)."""
         with self._errors(key):
             body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
             try:

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from ._files import atomic_path
-from ._hashing import file_digest
+from ._hashing import content_checksum, file_digest
 from .errors import ObjectNotFound, StorageError
 
 __all__ = ["LocalStorageClient"]
@@ -82,7 +82,7 @@ class LocalStorageClient:
         return file_digest(self._existing(key), "md5")
 
     def checksum(self, key: str) -> str:
-        return file_digest(self._existing(key))
+        return content_checksum(self._existing(key))
 
     def _existing(self, key: str) -> Path:
         path = self.path(key)

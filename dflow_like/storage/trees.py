@@ -3,9 +3,9 @@
 ``archive="tar"`` stores a tree as one ``.tgz`` object (one request however many
 files); ``archive=None`` stores one object per file under a prefix and moves the
 files on a thread pool. Every transfer is verified: a client that checks what it
-moves (``verifies_transfers``, e.g. ``MinioStorageClient``: SHA-256 stored at upload,
-compared at download) is trusted; for any other client the local SHA-256 is compared
-with ``client.checksum(key)`` after each upload and download.
+moves (``verifies_transfers``, e.g. ``MinioStorageClient``: CRC32C stored at upload,
+compared at download) is trusted; for any other client the local file's CRC32C is
+compared with ``client.checksum(key)`` after each upload and download.
 
 A ``tar`` tree is fetched with the client's ``fetch`` when it has one: a small
 archive arrives in memory, verified, and is unpacked from there (no temp directory,
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .._config import s3_config
 from ..artifacts import StoredTree
-from ._hashing import file_digest
+from ._hashing import content_checksum, file_digest
 from ._protocol import StorageClient
 from .archive import pack, unpack
 from .errors import ChecksumMismatch, ObjectNotFound
@@ -191,8 +191,15 @@ def _download(client: StorageClient, key: str, path: str) -> None:
 
 
 def _verify(client: StorageClient, key: str, path: str, what: str) -> None:
-    if file_digest(path) != client.checksum(key):
-        raise ChecksumMismatch(f"{what} of {key!r}: SHA-256 differs at the two ends", transient=True)
+    """Compare the local file with ``client.checksum(key)``.
+
+    A plugin client may still return a plain SHA-256 (the protocol's older
+    definition), so that is tried before calling the copies different.
+    """
+    remote = client.checksum(key).strip().lower()
+    if content_checksum(path) != remote and file_digest(path, "sha256") != remote:
+        message = f"{what} of {key!r}: CRC32C of the local file differs from the stored object's"
+        raise ChecksumMismatch(message, transient=True)
 
 
 def _parallel(jobs: Iterable[Callable[[], None]], workers: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 import uuid
@@ -23,9 +24,10 @@ from dflow_like.storage import (
     put_tree,
 )
 from dflow_like.storage.aws import Boto3StorageClient
-from dflow_like.storage.s3 import MinioStorageClient
+from dflow_like.storage.s3 import CRC32C_META, LEGACY_SHA256_META, MinioStorageClient, StoredHash, stored_hash
 from dflow_like.storage.seaweed import SeaweedFS
 from tests.storage._trees import make_tree, same_files
+from tests.storage.test_hashing import reference
 
 pytestmark = pytest.mark.s3
 
@@ -64,7 +66,7 @@ def test_protocol_operations(client: StorageClient, tmp_path: Path) -> None:
     client.download(f"{base}/c/f.txt", str(tmp_path / "out" / "g.txt"))
     assert (tmp_path / "out" / "g.txt").read_text() == "hello"
     assert client.get_md5(f"{base}/b.txt") == "5d41402abc4b2a76b9719d911017c592"
-    assert client.checksum(f"{base}/c/f.txt") == ("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
+    assert client.checksum(f"{base}/c/f.txt") == reference(b"hello") == "9a71bb4c"
     with pytest.raises(ObjectNotFound):
         client.download(f"{base}/missing", str(tmp_path / "x"))
     assert not (tmp_path / "x").exists()
@@ -166,12 +168,78 @@ def test_checksum_mismatch_detected(client: StorageClient, s3_settings: SeaweedF
     key = new_key("f.txt")
     client.upload(key, str(tmp_path / "f.txt"))
     stored = client.checksum(key)
-    # Corrupt the object behind the client's back, keeping the old digest as metadata.
-    _raw(s3_settings).put_object(s3_settings.bucket, key, io.BytesIO(b"evil"), 4, metadata={"sha256": stored})
-    with pytest.raises(ChecksumMismatch) as info:
+    assert stored == reference(b"good")
+    # Corrupt the object behind the client's back, keeping the old checksum as metadata.
+    metadata: dict[str, str | list[str] | tuple[str]] = {CRC32C_META: stored}
+    _raw(s3_settings).put_object(s3_settings.bucket, key, io.BytesIO(b"evil"), 4, metadata=metadata)
+    message = "CRC32C of the downloaded bytes differs from the one stored at upload"
+    with pytest.raises(ChecksumMismatch, match=message) as info:
         client.download(key, str(tmp_path / "got.txt"))
     assert info.value.transient
     assert not (tmp_path / "got.txt").exists()
+    if isinstance(client, MinioStorageClient):
+        with pytest.raises(ChecksumMismatch, match=message):
+            client.fetch(key, lambda: str(tmp_path / "spill"))
+        assert not (tmp_path / "spill").exists()
+
+
+@pytest.mark.parametrize("size", [5, 20 << 20])  # one PUT, and a multipart upload (16 MiB parts)
+def test_upload_stores_the_crc32c(client: StorageClient, s3_settings: SeaweedFS, tmp_path: Path, size: int) -> None:
+    data = (bytes(range(256)) * (size // 256 + 1))[:size]
+    (tmp_path / "f").write_bytes(data)
+    key = new_key("f")
+    client.upload(key, str(tmp_path / "f"))
+    stat = _raw(s3_settings).stat_object(s3_settings.bucket, key)
+    metadata = {name.lower(): value for name, value in (stat.metadata or {}).items()}
+    assert metadata.get(f"x-amz-meta-{CRC32C_META}") == reference(data)
+    assert f"x-amz-meta-{LEGACY_SHA256_META}" not in metadata  # only the CRC32C is written
+    assert [name for name in metadata if name.startswith("x-amz-meta-")] == [f"x-amz-meta-{CRC32C_META}"]
+    assert client.checksum(key) == reference(data)
+    client.download(key, str(tmp_path / "back"))
+    assert (tmp_path / "back").read_bytes() == data
+
+
+@pytest.mark.parametrize("size", [5, 12 << 20])  # fetched into memory, and spilled to a file
+def test_legacy_sha256_metadata_still_verifies(
+    client: StorageClient, s3_settings: SeaweedFS, tmp_path: Path, size: int
+) -> None:
+    """Objects written before the CRC32C carry a plain SHA-256 as ``sha256``."""
+    data = (b"legacy" * (size // 6 + 1))[:size]
+    key = new_key("old")
+    raw = _raw(s3_settings)
+    sha = hashlib.sha256(data).hexdigest()
+    raw.put_object(s3_settings.bucket, key, io.BytesIO(data), size, metadata={LEGACY_SHA256_META: sha})
+    client.download(key, str(tmp_path / "got"))
+    assert (tmp_path / "got").read_bytes() == data
+    assert client.checksum(key) == reference(data)  # always the CRC32C (streamed here)
+    if isinstance(client, MinioStorageClient):
+        assert client.fetch(key, lambda: str(tmp_path / "spill")) == (data if size <= 4 << 20 else None)
+    wrong = hashlib.sha256(b"other").hexdigest()
+    raw.put_object(s3_settings.bucket, key, io.BytesIO(data), size, metadata={LEGACY_SHA256_META: wrong})
+    with pytest.raises(ChecksumMismatch, match="SHA-256 of the downloaded bytes differs"):
+        client.download(key, str(tmp_path / "bad"))
+    if isinstance(client, MinioStorageClient):
+        with pytest.raises(ChecksumMismatch):
+            client.fetch(key, lambda: str(tmp_path / "spill2"))
+    assert not (tmp_path / "bad").exists()
+
+
+def test_stored_hash_reads_every_metadata_spelling() -> None:
+    crc, sha = "0872AE21", "ab" * 32
+    assert stored_hash({"X-Amz-Meta-Crc32c": crc}) == StoredHash("0872ae21", legacy=False)  # headers
+    assert stored_hash({"crc32c": crc, "sha256": sha}) == StoredHash("0872ae21", legacy=False)  # boto3
+    assert stored_hash({"x-amz-meta-sha256": sha}) == StoredHash(sha, legacy=True)
+    assert stored_hash({"x-amz-meta-content-sha256-4m": sha}) is None  # the unreleased block hash: gone
+    assert stored_hash(None) is None
+
+
+def test_checksum_without_metadata_streams_the_crc32c(
+    client: StorageClient, s3_settings: SeaweedFS, tmp_path: Path
+) -> None:
+    data = bytes(range(251)) * ((9 << 20) // 251)  # several chunks, the last one partial
+    key = new_key("bare")
+    _raw(s3_settings).put_object(s3_settings.bucket, key, io.BytesIO(data), len(data))
+    assert client.checksum(key) == reference(data)
 
 
 def test_tampered_archive_is_refused_and_nothing_is_unpacked(s3_settings: SeaweedFS, tmp_path: Path) -> None:
@@ -181,10 +249,12 @@ def test_tampered_archive_is_refused_and_nothing_is_unpacked(s3_settings: Seawee
     tree = put_tree(get_storage_client(), str(src), new_key("tree"), archive="tar")
     raw = _raw(s3_settings)
     stat = raw.stat_object(s3_settings.bucket, tree.key)
-    digest = (stat.metadata or {}).get("x-amz-meta-sha256", "")
+    digest = (stat.metadata or {}).get(f"x-amz-meta-{CRC32C_META}", "")
     good = raw.get_object(s3_settings.bucket, tree.key).read()
+    assert digest == reference(good)
     bad = good[:-16] + bytes(16)
-    raw.put_object(s3_settings.bucket, tree.key, io.BytesIO(bad), len(bad), metadata={"sha256": digest})
+    metadata: dict[str, str | list[str] | tuple[str]] = {CRC32C_META: digest}
+    raw.put_object(s3_settings.bucket, tree.key, io.BytesIO(bad), len(bad), metadata=metadata)
     with pytest.raises(ChecksumMismatch):
         get_tree(tree, str(tmp_path / "dest"))
     assert not (tmp_path / "dest").exists() or not any((tmp_path / "dest").iterdir())
@@ -192,7 +262,7 @@ def test_tampered_archive_is_refused_and_nothing_is_unpacked(s3_settings: Seawee
 
 def test_large_download_is_verified_and_replaces_an_existing_file(s3_settings: SeaweedFS, tmp_path: Path) -> None:
     big = tmp_path / "big.bin"
-    big.write_bytes(bytes(range(256)) * (48 * 1024))  # 12 MiB: the threaded hashing path
+    big.write_bytes(bytes(range(256)) * (48 * 1024))  # 12 MiB: streamed to a file, not fetched
     client = get_storage_client()
     key = new_key("big.bin")
     client.upload(key, str(big))
@@ -206,7 +276,7 @@ def test_large_download_is_verified_and_replaces_an_existing_file(s3_settings: S
         key,
         io.BytesIO(bytes(len(big.read_bytes()))),
         big.stat().st_size,
-        metadata={"sha256": client.checksum(key)},
+        metadata={CRC32C_META: client.checksum(key)},
     )
     with pytest.raises(ChecksumMismatch):
         client.download(key, str(target))
