@@ -94,7 +94,7 @@ config = Settings(
         # "debug" (dflow's local mode): always the local engine; "argo": always Argo.
         "mode": "default",
         "home": _default_home(),
-        "workers": 0,  # 0: one per CPU
+        "workers": 0,  # 0: one per CPU, plus one
         "debug_s3": False,
         "host": "",
         "token": "",

@@ -43,7 +43,6 @@ def _store_output(spec: StepSpec, name: str, out_dir: Path, layout: Any, archive
 def _inputs_for_op(spec: StepSpec, template: PythonOPTemplate) -> OPIO:
     op_in = OPIO()
     sign = template.op_class.get_input_sign()
-    inputs_dir = Path(spec.attempt_dir) / "inputs" / "artifacts"
     for name, raw in spec.parameters.items():
         kind = field_kind(sign[name]) if name in sign else None
         declared = getattr(kind, "type", None)
@@ -52,7 +51,7 @@ def _inputs_for_op(spec: StepSpec, template: PythonOPTemplate) -> OPIO:
         if data is None:
             continue
         ref = ArtifactRef.from_json(data)
-        dest = inputs_dir / name
+        dest = Path(spec.attempt_dir, "inputs", "artifacts", name)
         placed = materialize(ref, dest)
         kind = field_kind(sign[name]) if name in sign else Artifact(Path)
         op_in[name] = input_value(placed, getattr(kind, "type", Path), ref.gathered, dest)
@@ -82,7 +81,7 @@ def _run_python(spec: StepSpec, template: PythonOPTemplate) -> dict[str, Any]:
     op = template.make_op()
     op.key = spec.key
     op.workflow_name = spec.workflow_id
-    os.chdir(spec.workdir)
+    os.chdir(os.path.join(spec.attempt_dir, "workdir"))
     op_out = op.execute(op_in)
     return _outputs_of_op(spec, template, op_out)
 
@@ -162,8 +161,11 @@ def _classify(exc: BaseException) -> int:
 
 
 def run_step(spec: StepSpec, template: OPTemplate) -> int:
-    """Run ``spec`` with ``template``; write ``outputs.json`` on success, ``error.txt`` on failure."""
-    attempt = Path(spec.attempt_dir)
+    """Run ``spec`` with ``template``; write ``outputs.json`` on success, ``error.txt`` on failure.
+
+    Plain ``os.path`` strings, not ``pathlib``, on this path: in a freshly forked child
+    every object touched costs a page copy, and a step has a few hundred at most.
+    """
     try:
         workdir = os.path.join(spec.attempt_dir, "workdir")
         if not os.path.isdir(workdir):
@@ -178,7 +180,12 @@ def run_step(spec: StepSpec, template: OPTemplate) -> int:
         if isinstance(exc, KeyboardInterrupt):
             raise
         traceback.print_exc()
-        (attempt / "error.txt").write_text(f"{type(exc).__name__}: {exc}")
+        _write(os.path.join(spec.attempt_dir, "error.txt"), f"{type(exc).__name__}: {exc}")
         return _classify(exc)
-    (attempt / "outputs.json").write_text(json.dumps(result, separators=(",", ":")))
+    _write(os.path.join(spec.attempt_dir, "outputs.json"), json.dumps(result, separators=(",", ":")))
     return codes.SUCCEEDED
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)

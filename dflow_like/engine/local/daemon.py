@@ -29,7 +29,9 @@ def run_engine(root: Path, resume: bool) -> str:
     _apply_settings(payload.config, config)
     _apply_settings(payload.s3_config, s3_config)
     table = TemplateTable(payload.entrypoint, payload.on_exit)
-    size = payload.workers or os.cpu_count() or 1
+    # One more worker than CPUs (make -j N+1): a worker waiting on the engine between
+    # steps leaves its CPU to the spare one, so the CPUs stay busy.
+    size = payload.workers or (os.cpu_count() or 1) + 1
     handles = spawn_workers(size, dict(table.by_name))
     from .scheduler import schedule  # after the fork: see the module docstring
 

@@ -17,7 +17,6 @@ import pickle
 import signal
 import struct
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ...graph.template import OPTemplate
@@ -110,9 +109,9 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
         message = _receive(requests)
         if message is None:
             os._exit(0)
-        spec_json, attempt_dir, template_name, log_path = message
-        if not jsonpickle_loaded and may_need_jsonpickle(spec_json):
-            load_jsonpickle()
+        spec_json, template_name, log_path, jsonpickle = message
+        if not jsonpickle_loaded and (jsonpickle or may_need_jsonpickle(spec_json)):
+            load_jsonpickle()  # once a value needed it; later children inherit it
             jsonpickle_loaded = True
         # Between fork and exit, every page either process writes is copied: the
         # child parses its spec and announces itself; the worker only waits.
@@ -123,10 +122,4 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
             os.close(replies)
             _child(StepSpec.from_json(spec_json), templates[template_name], log_path)
         _, status = os.waitpid(pid, 0)
-        outputs = Path(attempt_dir, "outputs.json")
-        succeeded = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-        text = outputs.read_text() if succeeded and outputs.exists() else None
-        send_frame(replies, ("exited", status, text))
-        if not jsonpickle_loaded and text is not None and may_need_jsonpickle(text):
-            load_jsonpickle()  # this step's child imported it; later children inherit it
-            jsonpickle_loaded = True
+        send_frame(replies, ("exited", status))

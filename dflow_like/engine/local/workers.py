@@ -3,10 +3,9 @@
 The engine forks ``W`` workers once, after the workflow is loaded (see
 ``worker_process``), so each worker already holds every template and the user's
 imported modules. For every step a worker forks one child (the step's own process,
-session and workdir), waits for it and sends back its exit status and
-``outputs.json``. The engine loop only writes a request and reads two short
-replies per step; the ~2 ms a ``fork()`` costs on a VM is spent in the workers, in
-parallel.
+session and workdir) and reports its pid and exit status. The engine loop writes a
+request, reads two short replies and then ``outputs.json`` per step; the ~2 ms a
+``fork()`` costs on a VM is spent in the workers, in parallel.
 """
 
 from __future__ import annotations
@@ -20,10 +19,21 @@ from typing import Any
 
 from ...graph.template import OPTemplate
 from ...runner.spec import StepSpec
+from ...values import may_need_jsonpickle
 from .processes import Outcome, kill_tree
 from .worker_process import HEADER, WorkerHandle, send_frame, spawn_worker
 
 __all__ = ["WorkerPool"]
+
+
+def _read_outputs(spec: StepSpec) -> str | None:
+    """``outputs.json`` of a step that exited 0, read here: the engine never forks, so
+    its reads cost no copy-on-write faults, unlike the worker's."""
+    try:
+        with open(os.path.join(spec.attempt_dir, "outputs.json")) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
 
 
 class _Worker:
@@ -31,7 +41,7 @@ class _Worker:
         self.pid, self.requests, self.replies = handle.pid, handle.requests, handle.replies
         self.buffer = b""
         self.started: asyncio.Future[int] | None = None
-        self.exited: asyncio.Future[tuple[int, str | None]] | None = None
+        self.exited: asyncio.Future[int] | None = None
 
     def on_readable(self) -> None:
         try:
@@ -57,24 +67,26 @@ class _Worker:
         if message[0] == "started" and self.started is not None and not self.started.done():
             self.started.set_result(message[1])
         elif message[0] == "exited" and self.exited is not None and not self.exited.done():
-            self.exited.set_result((message[1], message[2]))
+            self.exited.set_result(message[1])
 
-    async def run(self, spec: StepSpec, template_name: str, log_path: str, timeout: float | None) -> Outcome:
+    async def run(
+        self, spec: StepSpec, template_name: str, log_path: str, timeout: float | None, jsonpickle: bool
+    ) -> Outcome:
         loop = asyncio.get_running_loop()
         self.started, self.exited = loop.create_future(), loop.create_future()
-        send_frame(self.requests, (spec.to_json(), spec.attempt_dir, template_name, log_path))
+        send_frame(self.requests, (spec.to_json(), template_name, log_path, jsonpickle))
         pid = await asyncio.shield(self.started)
         timed_out = False
         try:
             if timeout is None:
-                status, outputs = await asyncio.shield(self.exited)
+                status = await asyncio.shield(self.exited)
             else:
                 try:
-                    status, outputs = await asyncio.wait_for(asyncio.shield(self.exited), timeout)
+                    status = await asyncio.wait_for(asyncio.shield(self.exited), timeout)
                 except asyncio.TimeoutError:
                     timed_out = True
                     kill_tree(pid)
-                    status, outputs = await self.exited
+                    status = await self.exited
         except asyncio.CancelledError:
             kill_tree(pid)
             with contextlib.suppress(Exception):
@@ -82,7 +94,8 @@ class _Worker:
             raise
         if os.WIFSIGNALED(status):
             return Outcome(None, os.WTERMSIG(status), timed_out, pid)
-        return Outcome(os.waitstatus_to_exitcode(status), None, timed_out, pid, outputs)
+        code = os.waitstatus_to_exitcode(status)
+        return Outcome(code, None, timed_out, pid, _read_outputs(spec) if code == 0 else None)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -98,6 +111,7 @@ class WorkerPool:
 
     def __init__(self, templates: dict[str, OPTemplate], handles: list[WorkerHandle]) -> None:
         self.templates = templates
+        self.jsonpickle = False  # once a step's outputs needed jsonpickle, workers preload it
         self.workers = [_Worker(handle) for handle in handles]
         self._idle: asyncio.Queue[_Worker] | None = None
 
@@ -114,7 +128,10 @@ class WorkerPool:
         idle = self._attach()
         worker = await idle.get()
         try:
-            return await worker.run(spec, template_name, log_path, timeout)
+            outcome = await worker.run(spec, template_name, log_path, timeout, self.jsonpickle)
+            if outcome.outputs is not None and may_need_jsonpickle(outcome.outputs):
+                self.jsonpickle = True
+            return outcome
         except ChildProcessError:
             self.workers.remove(worker)
             worker.close()
