@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
 import time
 from pathlib import Path
@@ -41,9 +40,6 @@ class ForkExecutor:
         self.names = names
 
     async def run(self, spec: StepSpec, template: OPTemplate, log_path: str, timeout: float | None) -> Outcome:
-        # Made here, not in the child: three mkdirs cost the engine microseconds, but
-        # the Python around them costs a freshly forked child dozens of page copies.
-        os.makedirs(spec.workdir, exist_ok=True)
         return await self.pool.run(spec, self.names[id(template)], log_path, timeout)
 
 
