@@ -53,10 +53,14 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _child(spec: StepSpec, template: Any, log_path: str) -> None:
-    """A step's process, forked from a worker (whose signal handlers are the defaults)."""
+def _child(spec_json: str, template: Any, log_path: str) -> None:
+    """A step's process, forked from a worker (whose signal handlers are the defaults).
+
+    Never returns: whatever happens, the process ends here with the step's exit code.
+    """
     code = codes.ERROR
     try:
+        spec = StepSpec.from_json(spec_json)
         os.setsid()
         _die_with_parent()
         # The step's directories are made here, in parallel, not by the engine: a mkdir

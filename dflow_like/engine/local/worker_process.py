@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...graph.template import OPTemplate
-from ...runner.spec import StepSpec
 from ...values import may_need_jsonpickle
 from .processes import _child, _die_with_parent, _libc
 from .warmup import load_jsonpickle, preload_for, warm_runner
@@ -134,6 +133,6 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
             send_frame(replies, ("started", os.getpid()))
             os.close(requests)
             os.close(replies)
-            _child(StepSpec.from_json(spec_json), templates[template_name], log_path)
+            _child(spec_json, templates[template_name], log_path)
         _, status = os.waitpid(pid, 0)
         send_frame(replies, ("exited", status))
