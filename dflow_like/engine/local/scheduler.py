@@ -21,8 +21,9 @@ from .workspace import Workspace
 __all__ = ["schedule"]
 
 
-async def _run(interpreter: Interpreter) -> str:
+async def _run(interpreter: Interpreter, store: StateStore) -> str:
     loop = asyncio.get_running_loop()
+    store.call_later = loop.call_later  # group node writes into one commit per interval
     task = asyncio.ensure_future(interpreter.run())
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, task.cancel)
@@ -30,6 +31,8 @@ async def _run(interpreter: Interpreter) -> str:
         root = await task
     except asyncio.CancelledError:
         return "Failed"
+    finally:
+        store.call_later = None
     return root.phase
 
 
@@ -57,7 +60,7 @@ def schedule(root: Path, payload: Payload, table: TemplateTable, handles: list[W
         previous,
     )
     try:
-        phase = asyncio.run(_run(interpreter))
+        phase = asyncio.run(_run(interpreter, store))
         message = "terminated" if phase == "Failed" and _terminated(store) else ""
         store.update_workflow(phase=phase, finished=time.time(), message=message)
         store.close()

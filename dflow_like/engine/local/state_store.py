@@ -10,9 +10,9 @@ runs again on resume; nothing that depended on it can have run from a later comm
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,9 @@ class StateStore:
         self._seq = 0
         self._in_tx = False
         self._commit_scheduled = False
+        # Set by the engine once its loop runs (``loop.call_later``): node writes are
+        # then grouped into one commit per interval. Readers never need asyncio.
+        self.call_later: Callable[[float, Callable[[], None]], object] | None = None
 
     def close(self) -> None:
         self.commit()
@@ -80,16 +83,14 @@ class StateStore:
 
     # --- writes (engine only) -------------------------------------------------------
     def _defer_commit(self) -> None:
-        """Commit soon, from the running event loop (or now, outside one)."""
+        """Commit soon, through ``call_later`` (the engine's event loop), or now without one."""
         if self._commit_scheduled:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        if self.call_later is None:
             self.commit()
             return
         self._commit_scheduled = True
-        loop.call_later(COMMIT_INTERVAL, self.commit)
+        self.call_later(COMMIT_INTERVAL, self.commit)
 
     def begin(self) -> None:
         if not self._in_tx:
