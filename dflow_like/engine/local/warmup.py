@@ -39,7 +39,11 @@ def preload_for(templates: Iterable[OPTemplate]) -> None:
     for template in templates:
         if isinstance(template, PythonOPTemplate):
             op = template.op_class
-            if needs_typeguard(op.get_input_sign(), op.get_output_sign()):
+            try:
+                needed = needs_typeguard(op.get_input_sign(), op.get_output_sign())
+            except Exception:  # a broken sign fails its step, with a message, not the worker
+                needed = True
+            if needed:
                 importlib.import_module("typeguard")
                 return
 
