@@ -229,6 +229,47 @@ def test_unsupported_things_fail_with_a_clear_message() -> None:
         wf.to_dict()
 
 
+def _sliced_double(name: str, parallelism: int | None) -> Step:
+    from dflow_like.python import Slices
+
+    return Step(
+        name,
+        PythonOPTemplate(Double, slices=Slices(input_parameter=["x"], output_parameter=["y"])),
+        parameters={"x": [1, 2, 3, 4]},
+        parallelism=parallelism,
+    )
+
+
+def test_a_sliced_step_parallelism_caps_its_template() -> None:
+    alone = Workflow("alone")
+    alone.add(_sliced_double("fan", 2))
+    manifest = alone.to_dict()
+    assert templates(manifest)["alone"]["parallelism"] == 2  # Argo has no per-step cap
+    assert manifest_problems(manifest) == []
+
+    from dflow_like import Steps
+
+    inner = Steps("inner", parallelism=3)
+    inner.add(_sliced_double("fan", 2))
+    inner.add(_sliced_double("other", None))
+    shared = Workflow("shared")
+    shared.add(Step("run", inner))
+    with pytest.warns(UserWarning, match=r"template 'inner'.*'fan' \(2\) caps the whole template"):
+        manifest = shared.to_dict()
+    assert templates(manifest)["inner"]["parallelism"] == 2  # the smaller of the two caps
+    assert "parallelism" not in templates(manifest)["shared"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("continue_on_num_success", 2), ("continue_on_success_ratio", 0.5)])
+def test_success_thresholds_are_refused_on_argo_not_dropped(field: str, value: float) -> None:
+    wf = Workflow("t")
+    step = _sliced_double("fan", None)
+    setattr(step, field, value)
+    wf.add(step)
+    with pytest.raises(CompileError, match=rf"step 'fan' .*{field}={value}.*not supported on Argo"):
+        wf.to_dict()
+
+
 def test_compile_is_deterministic() -> None:
     opts = CompileOptions()
     assert compile_workflow(features_workflow(), opts) == compile_workflow(features_workflow(), opts)

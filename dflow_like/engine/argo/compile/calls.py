@@ -91,6 +91,13 @@ def compile_call(step: Step, ctx: Context, gathered: set[str]) -> dict[str, Any]
             f"{step.owner}: executor={type(step.executor).__name__} (Slurm) is not supported on "
             "Argo yet; run this workflow on the local engine, or drop executor= for Argo"
         )
+    for field in ("continue_on_num_success", "continue_on_success_ratio"):
+        if getattr(step, field) is not None:
+            raise CompileError(
+                f"{step.owner}: {field}={getattr(step, field)!r} is not supported on Argo yet (a "
+                "silent drop would fail the whole run on one failed item); use continue_on_failed=True "
+                "and check the items' results in the next step, or run this workflow on the local engine"
+            )
     gather = gathers(step)
     node: dict[str, Any] = {"name": step.name, "template": ctx.template_name(step.template, gather)}
     artifacts, layouts = _artifact_arguments(step, ctx, gathered)

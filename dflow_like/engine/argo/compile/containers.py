@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from ....expr import ArgoVar, to_template
 from ....graph.dag import DAG
+from ....graph.step import Step
 from ....graph.steps import Steps
 from ....graph.template import OPTemplate
 from ....values import encode_value
 from .calls import compile_call, gathers, output_artifact_ref
 from .errors import CompileError
+from .loops import is_looped
 
 if TYPE_CHECKING:
     from .context import Context
@@ -87,13 +90,35 @@ def _outputs(template: OPTemplate, gathered: set[str]) -> dict[str, Any]:
     return out
 
 
-def _frame(name: str, template: OPTemplate, body_key: str, body: Any, gathered: set[str]) -> dict[str, Any]:
+def _parallelism(name: str, template: OPTemplate, calls: list[Step]) -> int | None:
+    """The template's cap, lowered to the smallest cap of a fan-out step inside it.
+
+    Argo caps templates, not steps, so a sliced step's ``parallelism`` caps the
+    template that holds it, as dflow compiles it: never more at once than asked,
+    but its siblings share the cap (a warning says so when there are siblings).
+    """
+    caps = [(step.name, int(step.parallelism)) for step in calls if step.parallelism and is_looped(step)]
+    if caps and len(calls) > 1:
+        named = ", ".join(f"{n!r} ({c})" for n, c in caps)
+        warnings.warn(
+            f"template {name!r}: on Argo the parallelism of step {named} caps the whole template "
+            "(Argo has no per-step cap), so its other steps share it; the local engine caps the step alone",
+            stacklevel=2,
+        )
+    values = [c for _, c in caps] + ([int(template.parallelism)] if template.parallelism else [])
+    return min(values) if values else None
+
+
+def _frame(
+    name: str, template: OPTemplate, calls: list[Step], body_key: str, body: Any, gathered: set[str]
+) -> dict[str, Any]:
     compiled: dict[str, Any] = {"name": name, "inputs": _inputs(name, template)}
     outputs = _outputs(template, gathered)
     if outputs:
         compiled["outputs"] = outputs
-    if template.parallelism:
-        compiled["parallelism"] = int(template.parallelism)
+    parallelism = _parallelism(name, template, calls)
+    if parallelism:
+        compiled["parallelism"] = parallelism
     compiled[body_key] = body
     return compiled
 
@@ -104,7 +129,8 @@ def steps_template(name: str, template: Steps, ctx: Context) -> dict[str, Any]:
     for stage in template.steps:
         stages.append([compile_call(step, ctx, gathered) for step in stage])
         gathered.update(step.name for step in stage if gathers(step))
-    return _frame(name, template, "steps", stages, gathered)
+    calls = [step for stage in template.steps for step in stage]
+    return _frame(name, template, calls, "steps", stages, gathered)
 
 
 def dag_template(name: str, template: DAG, ctx: Context) -> dict[str, Any]:
@@ -112,4 +138,4 @@ def dag_template(name: str, template: DAG, ctx: Context) -> dict[str, Any]:
     ctx.current_tasks = {task.name for task in template.tasks}
     tasks = [compile_call(task, ctx, gathered) for task in template.tasks]
     ctx.current_tasks = set()
-    return _frame(name, template, "dag", {"tasks": tasks}, gathered)
+    return _frame(name, template, list(template.tasks), "dag", {"tasks": tasks}, gathered)
