@@ -8,7 +8,7 @@ The pod contract (paths are under ``$DFLOW_LIKE_POD_ROOT``, ``/`` in a real pod)
 - input artifacts at ``/tmp/inputs/artifacts/<name>``: a file, a directory with a
   ``.dflow_like.json`` layout file, or a gathered prefix (one such directory per item);
 - outputs to ``/tmp/outputs/parameters/<name>`` and ``/tmp/outputs/artifacts/<name>``
-  (each artifact a directory carrying its layout file), plus ``dflow_layouts``.
+  (each artifact a directory carrying its layout file), plus ``dflow_layouts`` and, on success, ``dflow_success`` = 1.
 
 The step itself runs through ``run_step``, the same function every engine uses, so
 exit codes mean the same (3: transient, retried by ``lastRetry.exitCode == 3``).
@@ -160,6 +160,11 @@ def _publish_reused(paths: _Paths, entry: dict[str, Any]) -> None:
     (paths.out_params / "dflow_layouts").write_text(json.dumps(layouts))
 
 
+def _mark_success(paths: _Paths) -> None:
+    """The ``dflow_success`` output (default 0) that success-threshold checks count."""
+    (paths.out_params / "dflow_success").write_text("1")
+
+
 def _load(paths: _Paths, name: str) -> Any:
     with open(paths.bundle / "templates.pkl", "rb") as fh:
         data = cloudpickle.load(fh)
@@ -204,6 +209,7 @@ def main(argv: list[str]) -> int:
         if spec.key and spec.key in reuse:
             print(f"step key {spec.key!r}: reusing the outputs of {reuse[spec.key].get('name')!r}")
             _publish_reused(paths, reuse[spec.key])
+            _mark_success(paths)
             return codes.SUCCEEDED
     except Exception as exc:  # the pod could not even start the step: Argo's "Error"
         print(f"dflow_like pod: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -214,6 +220,7 @@ def main(argv: list[str]) -> int:
     signal.alarm(0)
     if code == codes.SUCCEEDED:
         _publish(paths, json.loads((paths.attempt / "outputs.json").read_text()))
+        _mark_success(paths)
     else:
         error = paths.attempt / "error.txt"
         if error.exists():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 import yaml
 
-from dflow_like import DAG, Step, Task, Workflow, s3_config
+from dflow_like import DAG, Step, Task, Workflow, argo_sequence, s3_config
 from dflow_like.artifacts import ArtifactPart, ArtifactRef, StoredTree
 from dflow_like.engine.argo import lint_manifest
 from dflow_like.engine.argo.compile import CompileError, CompileOptions, compile_workflow
@@ -260,13 +263,75 @@ def test_a_sliced_step_parallelism_caps_its_template() -> None:
     assert "parallelism" not in templates(manifest)["shared"]
 
 
-@pytest.mark.parametrize(("field", "value"), [("continue_on_num_success", 2), ("continue_on_success_ratio", 0.5)])
-def test_success_thresholds_are_refused_on_argo_not_dropped(field: str, value: float) -> None:
+def test_a_success_threshold_compiles_to_a_check_after_the_loop() -> None:
     wf = Workflow("t")
-    step = _sliced_double("fan", None)
-    setattr(step, field, value)
+    fan = _sliced_double("fan", None)
+    fan.continue_on_num_success = 3
+    wf.add(fan)
+    wf.add(Step("after", PythonOPTemplate(Double), parameters={"x": 1}))
+    manifest = wf.to_dict()
+    stages = templates(manifest)["t"]["steps"]
+    assert [[node["name"] for node in stage] for stage in stages] == [["fan"], ["fan-check-success"], ["after"]]
+    assert stages[0][0]["continueOn"] == {"failed": True}  # items may fail; the check decides
+    check = params(stages[1][0])
+    assert check["success"] == "{{steps.fan.outputs.parameters.dflow_success}}"
+    assert check["items"] == "[0, 1, 2, 3]" and check["threshold"] == "3"
+    assert check["kind"] == "continue_on_num_success"
+    assert templates(manifest)["dflow-check-success"]["script"]["image"] == "python:3.11"
+    assert manifest_problems(manifest) == []
+
+
+def test_a_success_ratio_in_a_dag_holds_back_the_tasks_after_it() -> None:
+    dag = DAG("d")
+    fan = Task("fan", PythonOPTemplate(Double), parameters={"x": 1}, with_sequence=argo_sequence(5))
+    fan.continue_on_success_ratio = 0.5
+    dag.add(fan)
+    dag.add(Task("after", PythonOPTemplate(Double), parameters={"x": fan.outputs.parameters["y"]}))
+    wf = Workflow("r")
+    wf.add(Step("run", dag))
+    manifest = wf.to_dict()
+    tasks = {t["name"]: t for t in templates(manifest)["d"]["dag"]["tasks"]}
+    assert tasks["fan-check-success"]["dependencies"] == ["fan"]
+    assert set(tasks["after"]["dependencies"]) == {"fan", "fan-check-success"}
+    check = params(tasks["fan-check-success"])
+    assert check["success"] == "{{tasks.fan.outputs.parameters.dflow_success}}" and check["count"] == "5"
+    assert manifest_problems(manifest) == []
+
+
+def _run_check(manifest: dict[str, Any], **values: str) -> subprocess.CompletedProcess[str]:
+    """The check template's script, run as its pod would run it (its env filled in)."""
+    script = templates(manifest)["dflow-check-success"]["script"]
+    env = {e["name"]: e["value"] for e in script["env"]}
+    filled = {name: values.get(name.lower(), "") for name in env}
+    return subprocess.run(
+        [sys.executable, "-c", script["source"]], env={**os.environ, **filled},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_the_check_script_fails_the_run_below_the_threshold() -> None:
+    wf = Workflow("t")
+    fan = _sliced_double("fan", None)
+    fan.continue_on_num_success = 3
+    wf.add(fan)
+    manifest = wf.to_dict()
+    common = {"step": "fan", "kind": "continue_on_num_success", "items": "[0, 1, 2, 3]"}
+    met = _run_check(manifest, success='["1","0","1","1"]', threshold="3", **common)
+    assert met.returncode == 0 and "fan: 3 of 4 items succeeded" in met.stdout
+    missed = _run_check(manifest, success='["1","1"]', threshold="3", **common)  # two items left no outputs
+    assert missed.returncode == 1 and "2 of 4 items succeeded; continue_on_num_success=3 is not met" in missed.stdout
+    ratio = {"step": "fan", "kind": "continue_on_success_ratio", "threshold": "0.5", "start": "1", "end": "4"}
+    assert _run_check(manifest, success='["1","1"]', **ratio).returncode == 0  # 2 of 4
+    assert _run_check(manifest, success='["1"]', **ratio).returncode == 1  # 1 of 4
+    assert _run_check(manifest, success="", **ratio).returncode == 1  # every item failed
+
+
+def test_a_success_threshold_needs_a_looped_python_op() -> None:
+    wf = Workflow("t")
+    step = Step("one", PythonOPTemplate(Double), parameters={"x": 1})
+    step.continue_on_num_success = 1
     wf.add(step)
-    with pytest.raises(CompileError, match=rf"step 'fan' .*{field}={value}.*not supported on Argo"):
+    with pytest.raises(CompileError, match=r"step 'one' .*continue_on_num_success needs a looped step"):
         wf.to_dict()
 
 

@@ -65,6 +65,7 @@ def test_a_list_artifact_keeps_its_layout(tmp_path: Path, bundle: Path) -> None:
     assert meta["layout"] == ["f0.txt", "f1.txt", "f2.txt"]
     assert (out / "artifacts" / "files" / "f2.txt").read_text() == "file 2\n"
     assert json.loads((out / "parameters" / "dflow_layouts").read_text()) == {"files": meta["layout"]}
+    assert (out / "parameters" / "dflow_success").read_text() == "1"  # what success thresholds count
 
 
 def test_slice_items_fan_in_to_a_consumer(tmp_path: Path, bundle: Path) -> None:
@@ -87,6 +88,7 @@ def test_a_failing_op_exits_with_the_runner_code(tmp_path: Path, bundle: Path) -
     done = run_pod(tmp_path, bundle, "make", {"n": "not-a-number"})
     assert done.returncode == 1
     assert "n" in done.stderr
+    assert not (tmp_path / "tmp/outputs/parameters/dflow_success").exists()  # Argo's default: 0
 
 
 def test_a_reused_key_publishes_recorded_outputs(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from ....python.template import PythonOPTemplate
 from .artifacts import gathered_argument, literal_argument
 from .errors import CompileError
 from .loops import is_looped, loop_fields, sliced_names
+from .thresholds import threshold_of
 
 if TYPE_CHECKING:
     from .context import Context
@@ -91,13 +92,6 @@ def compile_call(step: Step, ctx: Context, gathered: set[str]) -> dict[str, Any]
             f"{step.owner}: executor={type(step.executor).__name__} (Slurm) is not supported on "
             "Argo yet; run this workflow on the local engine, or drop executor= for Argo"
         )
-    for field in ("continue_on_num_success", "continue_on_success_ratio"):
-        if getattr(step, field) is not None:
-            raise CompileError(
-                f"{step.owner}: {field}={getattr(step, field)!r} is not supported on Argo yet (a "
-                "silent drop would fail the whole run on one failed item); use continue_on_failed=True "
-                "and check the items' results in the next step, or run this workflow on the local engine"
-            )
     gather = gathers(step)
     node: dict[str, Any] = {"name": step.name, "template": ctx.template_name(step.template, gather)}
     artifacts, layouts = _artifact_arguments(step, ctx, gathered)
@@ -117,9 +111,8 @@ def compile_call(step: Step, ctx: Context, gathered: set[str]) -> dict[str, Any]
     node.update(loop_fields(step))
     if step.when is not None:
         node["when"] = step.when
-    continue_on = {
-        k: True for k, flag in (("failed", step.continue_on_failed), ("error", step.continue_on_error)) if flag
-    }
+    failed = step.continue_on_failed or threshold_of(step) is not None  # the check step decides
+    continue_on = {k: True for k, flag in (("failed", failed), ("error", step.continue_on_error)) if flag}
     if continue_on:
         node["continueOn"] = continue_on
     return node

@@ -14,6 +14,7 @@ from ....values import encode_value
 from .calls import compile_call, gathers, output_artifact_ref
 from .errors import CompileError
 from .loops import is_looped
+from .thresholds import threshold_of
 
 if TYPE_CHECKING:
     from .context import Context
@@ -127,7 +128,11 @@ def steps_template(name: str, template: Steps, ctx: Context) -> dict[str, Any]:
     gathered: set[str] = set()
     stages: list[list[dict[str, Any]]] = []
     for stage in template.steps:
-        stages.append([compile_call(step, ctx, gathered) for step in stage])
+        nodes = [compile_call(step, ctx, gathered) for step in stage]
+        stages.append(nodes)
+        checks = [ctx.check(step, node, "steps") for step, node in zip(stage, nodes) if threshold_of(step)]
+        if checks:
+            stages.append(checks)  # right after the loop, before anything that uses its outputs
         gathered.update(step.name for step in stage if gathers(step))
     calls = [step for stage in template.steps for step in stage]
     return _frame(name, template, calls, "steps", stages, gathered)
@@ -138,4 +143,12 @@ def dag_template(name: str, template: DAG, ctx: Context) -> dict[str, Any]:
     ctx.current_tasks = {task.name for task in template.tasks}
     tasks = [compile_call(task, ctx, gathered) for task in template.tasks]
     ctx.current_tasks = set()
+    for task, node in list(zip(template.tasks, tasks)):
+        if threshold_of(task):
+            check = ctx.check(task, node, "tasks")
+            check["dependencies"] = [task.name]
+            for other in tasks:  # whatever waits for the loop waits for its check too
+                if task.name in other.get("dependencies", []):
+                    other["dependencies"].append(check["name"])
+            tasks.append(check)
     return _frame(name, template, list(template.tasks), "dag", {"tasks": tasks}, gathered)

@@ -7,6 +7,7 @@ from typing import Any
 from ....graph.collect import TemplateTable
 from ....graph.dag import DAG
 from ....graph.script_templates import ScriptOPTemplate
+from ....graph.step import Step
 from ....graph.steps import Steps
 from ....graph.template import OPTemplate
 from ....python.template import PythonOPTemplate
@@ -14,6 +15,7 @@ from .containers import dag_template, steps_template
 from .errors import CompileError
 from .leaves import python_template, script_template
 from .options import CompileOptions
+from .thresholds import CHECK_TEMPLATE, check_call, check_template
 
 __all__ = ["Context"]
 
@@ -27,6 +29,14 @@ class Context:
         self.current_tasks: set[str] = set()
         self.used: set[str] = set()  # names called as themselves (not as a gather variant)
         self._variants: dict[int, tuple[str, PythonOPTemplate]] = {}
+        self._checks = False  # whether any step has a success threshold (one check template)
+
+    def check(self, step: Step, node: dict[str, Any], scope: str) -> dict[str, Any]:
+        """The check step after ``step``'s loop; its template is emitted once."""
+        if CHECK_TEMPLATE in self.table.by_name:
+            raise CompileError(f"template name {CHECK_TEMPLATE!r} is reserved for success-threshold checks")
+        self._checks = True
+        return check_call(step, node, scope)
 
     def template_name(self, template: OPTemplate, gather: bool = False) -> str:
         base = self.table.name_of(template)
@@ -53,6 +63,8 @@ class Context:
         compiled = [(name, template, self._compile(name, template)) for name, template in self.table]
         kept = [c for name, t, c in compiled if name in self.used or not isinstance(t, PythonOPTemplate)]
         kept += [python_template(n, t, self.opts, gather=True) for n, t in self._variants.values()]
+        if self._checks:
+            kept.append(check_template(self.opts))
         return kept
 
     def python_templates(self) -> dict[str, PythonOPTemplate]:

@@ -19,6 +19,7 @@ from ....values import encode_value
 from .artifacts import GATHER_KEY, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, location, output_key
 from .options import CompileOptions
 from .settings import leaf_settings, resources
+from .thresholds import SUCCESS_OUTPUT
 
 __all__ = ["BOOT", "BUNDLE_DIR", "PARAM_ENV", "TIMEOUT_GRACE", "python_template", "script_template"]
 
@@ -119,6 +120,7 @@ def _python_outputs(template: PythonOPTemplate, opts: CompileOptions, gather: bo
             entry["globalName"] = global_name
         params.append(entry)
     params.append({"name": "dflow_layouts", "valueFrom": {"path": f"{PARAMS_DIR}/dflow_layouts", "default": "{}"}})
+    params.append({"name": SUCCESS_OUTPUT, "valueFrom": {"path": f"{PARAMS_DIR}/{SUCCESS_OUTPUT}", "default": "0"}})
     artifacts: list[dict[str, Any]] = []
     for n, art in template.outputs.artifacts.items():
         archive = None if gather else art.archive
