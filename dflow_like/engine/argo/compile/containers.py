@@ -14,7 +14,6 @@ from ....values import encode_value
 from .calls import compile_call, gathers, output_artifact_ref
 from .errors import CompileError
 from .loops import is_looped
-from .thresholds import threshold_of
 
 if TYPE_CHECKING:
     from .context import Context
@@ -130,7 +129,7 @@ def steps_template(name: str, template: Steps, ctx: Context) -> dict[str, Any]:
     for stage in template.steps:
         nodes = [compile_call(step, ctx, gathered) for step in stage]
         stages.append(nodes)
-        checks = [ctx.check(step, node, "steps") for step, node in zip(stage, nodes) if threshold_of(step)]
+        checks = [check for step, node in zip(stage, nodes) if (check := ctx.check(step, node, "steps"))]
         if checks:
             stages.append(checks)  # right after the loop, before anything that uses its outputs
         gathered.update(step.name for step in stage if gathers(step))
@@ -144,8 +143,8 @@ def dag_template(name: str, template: DAG, ctx: Context) -> dict[str, Any]:
     tasks = [compile_call(task, ctx, gathered) for task in template.tasks]
     ctx.current_tasks = set()
     for task, node in list(zip(template.tasks, tasks)):
-        if threshold_of(task):
-            check = ctx.check(task, node, "tasks")
+        check = ctx.check(task, node, "tasks")
+        if check is not None:
             check["dependencies"] = [task.name]
             for other in tasks:  # whatever waits for the loop waits for its check too
                 if task.name in other.get("dependencies", []):

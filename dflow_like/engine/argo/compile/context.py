@@ -15,7 +15,7 @@ from .containers import dag_template, steps_template
 from .errors import CompileError
 from .leaves import python_template, script_template
 from .options import CompileOptions
-from .thresholds import CHECK_TEMPLATE, check_call, check_template
+from .thresholds import CHECK_TEMPLATE, check_call, check_template, threshold_of
 
 __all__ = ["Context"]
 
@@ -31,12 +31,15 @@ class Context:
         self._variants: dict[int, tuple[str, PythonOPTemplate]] = {}
         self._checks = False  # whether any step has a success threshold (one check template)
 
-    def check(self, step: Step, node: dict[str, Any], scope: str) -> dict[str, Any]:
-        """The check step after ``step``'s loop; its template is emitted once."""
+    def check(self, step: Step, node: dict[str, Any], scope: str) -> dict[str, Any] | None:
+        """The check step after ``step``'s loop, if it has a success threshold; one template serves all."""
+        threshold = threshold_of(step)
+        if threshold is None:
+            return None
         if CHECK_TEMPLATE in self.table.by_name:
             raise CompileError(f"template name {CHECK_TEMPLATE!r} is reserved for success-threshold checks")
         self._checks = True
-        return check_call(step, node, scope)
+        return check_call(step, node, scope, threshold)
 
     def template_name(self, template: OPTemplate, gather: bool = False) -> str:
         base = self.table.name_of(template)

@@ -17,6 +17,7 @@ from typing import Any
 from ....graph.step import Step
 from ....python.template import PythonOPTemplate
 from .errors import CompileError
+from .loops import is_looped
 from .options import CompileOptions
 
 __all__ = ["CHECK_TEMPLATE", "SUCCESS_OUTPUT", "check_call", "check_template", "threshold_of"]
@@ -73,12 +74,10 @@ def _loop_arguments(loop: dict[str, Any]) -> dict[str, str]:
     return {"count": str(seq.get("count", "")), "start": str(seq.get("start", "")), "end": str(seq.get("end", ""))}
 
 
-def check_call(step: Step, node: dict[str, Any], scope: str) -> dict[str, Any]:
+def check_call(step: Step, node: dict[str, Any], scope: str, threshold: tuple[str, float]) -> dict[str, Any]:
     """The check that runs right after looped ``step`` (compiled as ``node``); ``scope``: steps or tasks."""
-    threshold = threshold_of(step)
-    assert threshold is not None, "only steps with a success threshold get a check"
     field, value = threshold
-    if not any(key in node for key in ("withParam", "withItems", "withSequence")):
+    if not is_looped(step):
         raise CompileError(f"{step.owner}: {field} needs a looped step (Slices, with_param or with_sequence)")
     args = {
         "step": step.name,
