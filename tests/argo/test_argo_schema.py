@@ -1,16 +1,29 @@
 from __future__ import annotations
 
+import configparser
+import gzip
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
 
+import dflow_like
+from dflow_like import Step, Workflow
 from dflow_like.engine.argo.schema import (
+    SchemaReport,
     SchemaSkippedWarning,
+    SchemaUnavailableError,
     check_manifest_schema,
+    schema_dir,
     validate_manifest,
 )
+from dflow_like.python import PythonOPTemplate
 
+from ..argo_compile.ops import Double
 from .manifests import dag_workflow, steps_workflow
+
+ROOT = Path(__file__).resolve().parents[2]
 
 VERSIONS = ["v3.7", "v4"]
 
@@ -69,3 +82,54 @@ def test_absent_schemas_skip_with_a_reason(tmp_path: Path, monkeypatch: pytest.M
 def test_env_override_is_used(schemas: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DFLOW_LIKE_ARGO_SCHEMA_DIR", str(schemas))
     assert check_manifest_schema(dag_workflow(), "v4.1").skipped is None
+
+
+def test_schemas_ship_inside_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain install validates: the schemas are package data, not a folder beside the clone."""
+    monkeypatch.delenv("DFLOW_LIKE_ARGO_SCHEMA_DIR", raising=False)
+    package = Path(dflow_like.__file__).resolve().parent
+    assert schema_dir().is_relative_to(package)
+    for version in ("v3.7", "v4"):
+        assert check_manifest_schema(steps_workflow(), version) == SchemaReport([], None)
+
+
+def test_shipped_schemas_are_the_published_ones() -> None:
+    """Each file decompresses to the sha256 its provenance README records (Argo's schema.json)."""
+    readme = (schema_dir() / "README.md").read_text()
+    recorded = dict(re.findall(r"^\| (argo-v\S+\.schema\.json\.gz) +\|.*\| ([0-9a-f]{64}) \|$", readme, re.M))
+    files = sorted(p.name for p in schema_dir().glob("argo-v*.schema.json.gz"))
+    assert files == sorted(recorded) and len(files) == 2
+    for name in files:
+        digest = hashlib.sha256(gzip.decompress((schema_dir() / name).read_bytes())).hexdigest()
+        assert digest == recorded[name], name
+
+
+def test_setup_cfg_lists_the_schemas_as_package_data() -> None:
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    patterns = cfg["options.package_data"]["dflow_like.engine.argo"].replace(",", " ").split()
+    base = ROOT / "dflow_like" / "engine" / "argo"
+    shipped = {str(p.relative_to(base)) for pattern in patterns for p in base.glob(pattern)}
+    on_disk = {str(p.relative_to(base)) for p in (base / "schemas").iterdir()}
+    assert on_disk == shipped
+
+
+def test_lint_refuses_instead_of_skipping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty lint answer means "valid", never "could not check"."""
+    monkeypatch.setenv("DFLOW_LIKE_ARGO_SCHEMA_DIR", str(tmp_path))
+    workflow = Workflow("lint-me")
+    workflow.add(Step("double", PythonOPTemplate(Double), parameters={"x": 1}))
+    with pytest.raises(SchemaUnavailableError, match=f"cannot lint the Argo manifest: .*{tmp_path}"):
+        workflow.lint()
+
+
+def test_no_test_or_module_reads_outside_the_repository() -> None:
+    """A fresh clone has no ``shared/`` folder beside it: nothing may look there."""
+    needle = "shared" + "/argo-schema"
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("dflow_like", "tests", "examples", "bench", "ops")
+        for path in (ROOT / folder).rglob("*.py")
+        if needle in path.read_text() or "../" + "shared" in path.read_text()
+    ]
+    assert offenders == []

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from .client import ArgoClient, ArgoError
 from .lint import lint_manifest
-from .schema import SchemaReport, SchemaSkippedWarning, check_manifest_schema, validate_manifest
+from .schema import (
+    SchemaReport,
+    SchemaSkippedWarning,
+    SchemaUnavailableError,
+    check_manifest_schema,
+    validate_manifest,
+)
 from .status import step_records, workflow_phase
 
 __all__ = [
@@ -16,6 +22,7 @@ __all__ = [
     "ArgoError",
     "SchemaReport",
     "SchemaSkippedWarning",
+    "SchemaUnavailableError",
     "check_manifest_schema",
     "lint_manifest",
     "step_records",

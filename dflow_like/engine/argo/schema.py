@@ -1,9 +1,11 @@
 """Structural validation of Argo manifests against Argo's official JSON schemas.
 
-The schemas (``argo-v3.7.*.schema.json``, ``argo-v4.*.schema.json``) are data kept
-beside the repository, not inside the package; without them, or without
-``jsonschema``, validation is *skipped* (reported, never a crash). Before use the
-schema is adjusted to what Argo really accepts and to catch what it misses:
+The schemas (``argo-v3.7.*.schema.json.gz``, ``argo-v4.*.schema.json.gz``) ship inside
+the package (``schemas/``, provenance in its README); ``$DFLOW_LIKE_ARGO_SCHEMA_DIR``
+points at another folder of them (plain ``.json`` or gzipped). Without them, or without
+``jsonschema``, :func:`check_manifest_schema` says why it *skipped*;
+``Workflow.lint()`` refuses to answer instead (:class:`SchemaUnavailableError`). Before
+use the schema is adjusted to what Argo really accepts and to catch what it misses:
 
 - IntOrString fields (``retryStrategy.limit``, probe ports, ...) and AnyString
   parameter values are typed ``string`` in the schema but accept numbers;
@@ -19,6 +21,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import gzip
 import json
 import os
 import re
@@ -32,6 +35,7 @@ from ._optional import MissingExtraError, import_optional
 __all__ = [
     "SchemaReport",
     "SchemaSkippedWarning",
+    "SchemaUnavailableError",
     "check_manifest_schema",
     "schema_dir",
     "validate_manifest",
@@ -50,18 +54,21 @@ class SchemaSkippedWarning(UserWarning):
     """Schema validation could not run (schemas or jsonschema missing)."""
 
 
+class SchemaUnavailableError(RuntimeError):
+    """A check that must validate against the schemas cannot (why is in the message)."""
+
+
 class SchemaReport(NamedTuple):
     problems: list[str]
     skipped: str | None  # why validation did not run, or None when it ran
 
 
 def schema_dir() -> Path:
-    """``$DFLOW_LIKE_ARGO_SCHEMA_DIR``, else ``<repo>/../shared/argo-schema``."""
+    """``$DFLOW_LIKE_ARGO_SCHEMA_DIR``, else the schemas shipped in this package."""
     override = os.environ.get(ENV_SCHEMA_DIR)
     if override:
         return Path(override)
-    repo = Path(__file__).resolve().parents[3]
-    return repo.parent / "shared" / "argo-schema"
+    return Path(__file__).resolve().parent / "schemas"
 
 
 def validate_manifest(manifest: dict[str, Any], version: str = "v3.7") -> list[str]:
@@ -93,15 +100,16 @@ def check_manifest_schema(manifest: dict[str, Any], version: str = "v3.7") -> Sc
 
 
 def _schema_file(directory: Path, version: str) -> Path:
-    """The newest ``argo-<version>[.x].schema.json`` in ``directory``."""
+    """The newest ``argo-<version>[.x].schema.json[.gz]`` in ``directory``."""
     wanted = version.lstrip("v")
     found: list[tuple[tuple[int, ...], Path]] = []
-    for path in directory.glob("argo-v*.schema.json") if directory.is_dir() else []:
-        full = path.name[len("argo-v") : -len(".schema.json")]
+    for path in directory.glob("argo-v*.schema.json*") if directory.is_dir() else []:
+        match = re.fullmatch(r"argo-v(.+)\.schema\.json(\.gz)?", path.name)
+        full = match.group(1) if match else ""
         if full == wanted or full.startswith(wanted + "."):
             found.append((tuple(int(p) for p in re.findall(r"\d+", full)), path))
     if not found:
-        raise FileNotFoundError(f"no Argo {version} schema (argo-{version}*.schema.json) in {directory}")
+        raise FileNotFoundError(f"no Argo {version} schema (argo-{version}*.schema.json[.gz]) in {directory}")
     return max(found)[1]
 
 
@@ -115,7 +123,8 @@ def _validator(path: str, kind: str) -> Any:
 
 @functools.lru_cache(maxsize=4)
 def _adjusted_schema(path: str) -> dict[str, Any]:
-    schema = _adjust(json.loads(Path(path).read_text()))
+    raw = Path(path).read_bytes()
+    schema = _adjust(json.loads(gzip.decompress(raw) if path.endswith(".gz") else raw))
     schema.pop("oneOf", None)
     return schema
 

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from ..lint import lint_manifest
-from ..schema import check_manifest_schema
+from ..schema import SchemaUnavailableError, check_manifest_schema
 
 __all__ = ["SCHEMA_VERSIONS", "manifest_problems", "to_yaml"]
 
@@ -17,12 +17,15 @@ SCHEMA_VERSIONS = ("v3.7", "v4")
 def manifest_problems(manifest: dict[str, Any]) -> list[str]:
     """Schema problems (each version, prefixed by it) and semantic lint problems.
 
-    A schema check that cannot run (schemas or ``jsonschema`` missing) is skipped
-    silently here: the lint still runs, and ``validate_manifest`` warns elsewhere.
+    A schema check that cannot run (``jsonschema`` missing, or
+    ``$DFLOW_LIKE_ARGO_SCHEMA_DIR`` pointing at no schema) raises
+    :class:`SchemaUnavailableError`: an empty answer must mean "checked, valid".
     """
     problems: list[str] = []
     for version in SCHEMA_VERSIONS:
         report = check_manifest_schema(manifest, version)
+        if report.skipped:
+            raise SchemaUnavailableError(f"cannot lint the Argo manifest: {report.skipped}")
         problems += [f"schema {version}: {p}" for p in report.problems]
     problems += lint_manifest(manifest)
     return problems
