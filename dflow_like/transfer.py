@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._config import config, home_dir, uses_local_engine
-from .artifacts import ArtifactPart, ArtifactRef, Layout, StoredTree, layout_paths
+from .artifacts import ArtifactPart, ArtifactRef, Layout, StoredTree, item_dirs, layout_paths
 
 __all__ = ["download_artifact", "upload_artifact"]
 
@@ -89,17 +89,27 @@ def download_artifact(
 ) -> list[str]:  # fmt: skip
     """Download an artifact (a step's output, or an upload) into ``path``; returns the local paths.
 
-    ``slice`` picks one item of a sliced step's gathered output; ``sub_path`` one
-    relative path inside the artifact.
+    ``slice`` picks one item of a sliced step's gathered output (its files land in
+    ``path`` itself); ``sub_path`` one relative path inside the artifact.
+
+    A gathered output (every item of a fan-out) keeps every item's files: they are
+    merged into ``path`` as dflow merges them, unless two items return the same path
+    (say each writes ``note.txt``) or the step has ``Slices(create_dir=True)``; then
+    item ``i``'s files go to ``path/i/`` (dflow's ``create_dir`` layout). The paths
+    come back in item order either way. See :func:`dflow_like.artifacts.item_dirs`.
     """
     if not isinstance(artifact, ArtifactRef):
         raise TypeError(
             f"download_artifact: expected a step output artifact, got {type(artifact).__name__} {artifact!r:.60}"
         )
     parts = list(artifact.parts)
+    dirs = item_dirs(artifact) if slice is None else None
     if slice is not None:
         if artifact.gathered or len(parts) > 1:
-            parts = [parts[slice]]
+            positions = artifact.item_positions()
+            if artifact.positions is not None and slice not in positions:
+                raise IndexError(f"download_artifact: item {slice} of {artifact!r} left no output (items {positions})")
+            parts = [parts[positions.index(slice) if artifact.positions is not None else slice]]
         elif isinstance(parts[0].layout, list):
             parts = [ArtifactPart(parts[0].tree, parts[0].layout[slice])]
         else:
@@ -107,9 +117,10 @@ def download_artifact(
     dest = Path(path)
     dest.mkdir(parents=True, exist_ok=True)
     out: list[str] = []
-    for part in parts:
+    for index, part in enumerate(parts):
+        root = dest / dirs[index] if dirs else dest
         rels = [sub_path] if sub_path is not None else layout_paths(part.layout)
         for rel in rels:
-            _fetch(part.tree, rel, dest, skip_exists)
-            out.append(str(dest / rel) if rel else str(dest))
+            _fetch(part.tree, rel, root, skip_exists)
+            out.append(str(root / rel) if rel else str(root))
     return out

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import ArtifactPart, ArtifactRef, Layout, StoredTree, layout_paths
+from ..artifacts import ArtifactRef, Layout, StoredTree, item_dirs, layout_paths
 
 __all__ = ["collect_output", "input_value", "materialize", "relative_name"]
 
@@ -33,16 +33,6 @@ def _place(src: Path, dst: Path, link: bool) -> None:
         copy(str(src), str(dst))
 
 
-def _collides(parts: tuple[ArtifactPart, ...]) -> bool:
-    seen: set[str] = set()
-    for part in parts:
-        for path in layout_paths(part.layout):
-            if path in seen or path == "":
-                return True
-            seen.add(path)
-    return False
-
-
 def _fetch_tree(tree: StoredTree, layout: Layout, dest: Path) -> None:
     if tree.storage == "local":
         root = Path(tree.key)
@@ -61,14 +51,15 @@ def _fetch_tree(tree: StoredTree, layout: Layout, dest: Path) -> None:
 def materialize(ref: ArtifactRef, dest: Path) -> list[tuple[Path, Layout]]:
     """Copy an artifact into ``dest``; returns (root, layout) per part as placed.
 
-    Parts are merged into one directory (as dflow does) unless their paths collide,
-    in which case part ``i`` goes under ``dest/i``.
+    Parts are merged into one directory (as dflow does) unless their paths collide
+    or the step asked ``Slices(create_dir=True)``; then item ``i`` goes under
+    ``dest/i`` (:func:`dflow_like.artifacts.item_dirs`, the same as a download).
     """
-    nested = len(ref.parts) > 1 and _collides(ref.parts)
+    dirs = item_dirs(ref)
     placed = []
     dest.mkdir(parents=True, exist_ok=True)
     for index, part in enumerate(ref.parts):
-        root = dest / str(index) if nested else dest
+        root = dest / dirs[index] if dirs else dest
         _fetch_tree(part.tree, part.layout, root)
         placed.append((root, part.layout))
     return placed

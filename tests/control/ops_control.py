@@ -120,3 +120,22 @@ class Relax(OP):
                 fh.write(f"{os.getpid()}\n")
         residual = op_in["residual"] / 2
         return OPIO({"residual": residual, "converged": residual < op_in["tol"]})
+
+
+class Note(OP):
+    """The README's OP: every item writes ``note.txt`` (the same name); negative ``x`` fails."""
+
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"x": int})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"y": int, "note": Artifact(Path)})
+
+    @OP.exec_sign_check
+    def execute(self, op_in: OPIO) -> OPIO:
+        if op_in["x"] < 0:
+            raise ValueError(f"x={op_in['x']} is negative")
+        Path("note.txt").write_text(f"{op_in['x']}^2")
+        return OPIO({"y": op_in["x"] ** 2, "note": Path("note.txt")})

@@ -22,7 +22,7 @@ from dflow_like import (
 from dflow_like.python import PythonOPTemplate, Slices
 
 from .helpers import run
-from .ops_control import ReadOne, Square, Sum
+from .ops_control import Note, ReadOne, Square, Sum
 
 
 def sliced_square(**slices: object) -> PythonOPTemplate:
@@ -53,7 +53,7 @@ def test_slices_gather_parameters_and_artifacts_in_item_order(tmp_path: Path) ->
     total = wf.query_step(name="sum")[0].outputs.parameters
     assert total["total"].value == 55 and total["from_files"].value == 55
     paths = download_artifact(group.outputs.artifacts["out"], path=tmp_path)
-    assert [Path(p).name for p in paths] == ["sq3.txt", "sq1.txt", "sq2.txt", "sq5.txt", "sq4.txt"]
+    assert paths == [str(tmp_path / f"sq{x}.txt") for x in (3, 1, 2, 5, 4)]  # distinct names: merged, as dflow
     assert download_artifact(group.outputs.artifacts["out"], path=tmp_path / "one", slice=3)[0].endswith("sq5.txt")
 
 
@@ -164,3 +164,33 @@ def test_unequal_slice_lengths_are_a_clear_error() -> None:
     assert run(wf) == "Failed"
     message = wf.query_step(name="sum")[0].message
     assert "step 'sum'" in message and "unequal lengths" in message and "parameter 'values' has 3" in message
+
+
+def test_items_writing_the_same_file_all_survive_a_download(tmp_path: Path) -> None:
+    """The README's example: each item writes note.txt; each lands under its item position."""
+    wf = Workflow("notes")
+    slices = Slices(input_parameter=["x"], output_parameter=["y"], output_artifact=["note"])
+    template = PythonOPTemplate(Note, slices=slices)
+    wf.add(Step("sq", template, parameters={"x": [1, 2, 3]}))
+    assert run(wf) == "Succeeded"
+    group = wf.query_step(name="sq", type="StepGroup")[0]
+    paths = download_artifact(group.outputs.artifacts["note"], path=tmp_path)
+    assert paths == [str(tmp_path / str(i) / "note.txt") for i in range(3)]
+    assert [Path(p).read_text() for p in paths] == ["1^2", "2^2", "3^2"]
+    (one,) = download_artifact(group.outputs.artifacts["note"], path=tmp_path / "one", slice=1)
+    assert one == str(tmp_path / "one" / "note.txt") and Path(one).read_text() == "2^2"
+
+
+def test_create_dir_puts_every_item_under_its_position(tmp_path: Path) -> None:
+    """dflow's Slices(create_dir=True): item i's files under i/ even when names differ."""
+    wf = Workflow("dirs")
+    template = sliced_square(input_parameter=["x"], output_artifact=["out"], create_dir=True)
+    sq = Step("sq", template, parameters={"x": [3, 1]})
+    wf.add(sq)
+    files = {"files": sq.outputs.artifacts["out"]}
+    wf.add(Step("sum", PythonOPTemplate(Sum), parameters={"values": [0]}, artifacts=files))
+    assert run(wf) == "Succeeded"
+    group = wf.query_step(name="sq", type="StepGroup")[0]
+    paths = download_artifact(group.outputs.artifacts["out"], path=tmp_path)
+    assert paths == [str(tmp_path / "0" / "sq3.txt"), str(tmp_path / "1" / "sq1.txt")]
+    assert wf.query_step(name="sum")[0].outputs.parameters["from_files"].value == 10  # a step sees the same

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dflow_like import Step, Steps, Workflow
+from dflow_like import Step, Steps, Workflow, download_artifact
 from dflow_like.python import PythonOPTemplate, Slices
 
 from .helpers import run
-from .ops_control import Flaky, Hang, Square
+from .ops_control import Flaky, Hang, Note, Square
 
 
 def flaky(tmp_path: Path, name: str, succeed_on: int, kind: str, **template: object) -> Step:
@@ -144,3 +144,22 @@ def test_exit_handler_runs_after_success_and_after_failure_and_sees_the_status(t
         note = wf.query_step(name="note")[0]
         assert note.phase == "Succeeded" and note.inputs.parameters["kind"].value == expected
         assert wf.query_step(name=f"{wf.id}.onExit")[0].type == "Steps"
+
+
+@pytest.mark.parametrize("rule", [{"continue_on_num_success": 2}, {"continue_on_success_ratio": 0.5}])
+def test_partial_results_keep_the_positions_of_their_items(tmp_path: Path, rule: dict[str, float]) -> None:
+    """Items 1 and 3 fail: the gathered list keeps None in their places, the artifact names its items."""
+    slices = Slices(input_parameter=["x"], output_parameter=["y"], output_artifact=["note"])
+    wf = Workflow("partial-positions")
+    wf.add(Step("sq", PythonOPTemplate(Note, slices=slices), parameters={"x": [1, -2, 3, -4]}, **rule))  # type: ignore[arg-type]
+    assert run(wf) == "Succeeded"
+    group = wf.query_step(name="sq", type="StepGroup")[0]
+    assert group.outputs.parameters["y"].value == [1, None, 9, None]
+    note = group.outputs.artifacts["note"]
+    assert note.positions == (0, 2) and note.item_positions() == [0, 2]
+    paths = download_artifact(note, path=tmp_path)
+    assert paths == [str(tmp_path / "0" / "note.txt"), str(tmp_path / "2" / "note.txt")]
+    assert [Path(p).read_text() for p in paths] == ["1^2", "3^2"]
+    assert Path(download_artifact(note, path=tmp_path / "two", slice=2)[0]).read_text() == "3^2"
+    with pytest.raises(IndexError, match=r"item 1 of .* left no output"):
+        download_artifact(note, path=tmp_path / "one", slice=1)

@@ -61,6 +61,40 @@ def test_run_list_status_logs_download(tmp_path: Path) -> None:
     assert Path(out[0]).read_text() == "Dear Ada"
 
 
+NOTES = textwrap.dedent("""
+    from pathlib import Path
+    from dflow_like import Step, Workflow
+    from dflow_like.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate, Slices
+
+    class Square(OP):
+        @classmethod
+        def get_input_sign(cls):
+            return OPIOSign({"x": int})
+
+        @classmethod
+        def get_output_sign(cls):
+            return OPIOSign({"note": Artifact(Path)})
+
+        def execute(self, op_in):
+            Path("note.txt").write_text(f"{op_in['x']}^2")
+            return OPIO({"note": Path("note.txt")})
+
+    wf = Workflow("notes")
+    slices = Slices(input_parameter=["x"], output_artifact=["note"])
+    wf.add(Step("sq", PythonOPTemplate(Square, slices=slices), parameters={"x": [1, 2, 3]}))
+    wf.submit()
+""")
+
+
+def test_download_of_a_sliced_step_keeps_every_items_file(tmp_path: Path) -> None:
+    script = tmp_path / "notes.py"
+    script.write_text(NOTES)
+    wf_id = cli("run", str(script)).stdout.split(":")[0]
+    out = cli("download", wf_id, "sq", "--artifact", "note", "--path", str(tmp_path / "dl")).stdout.split()
+    assert out == [str(tmp_path / "dl" / str(i) / "note.txt") for i in range(3)]
+    assert [Path(p).read_text() for p in out] == ["1^2", "2^2", "3^2"]
+
+
 def test_unknown_ids_and_steps_are_clear_errors(tmp_path: Path) -> None:
     missing = cli("status", "nope-12345", check=False)
     assert missing.returncode == 1 and "no local workflow 'nope-12345'" in missing.stderr

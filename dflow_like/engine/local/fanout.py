@@ -126,20 +126,39 @@ def slice_artifact(step: Step, name: str, ref: ArtifactRef | None, index: Any) -
     return ArtifactRef((ArtifactPart(part.tree, layout),), name=ref.name)
 
 
-def gather_outputs(items: list[StepRecord]) -> IORecord:
-    """Outputs of a fan-out: parameters as lists, artifacts as one gathered artifact, in item order."""
-    done = [r for r in items if r.phase == "Succeeded"]
+def gather_outputs(items: list[StepRecord], step: Step | None = None) -> IORecord:
+    """Outputs of a fan-out, in item order, keeping every item's place.
+
+    A parameter becomes a list with one value per item, ``None`` where the item did
+    not succeed (``continue_on_num_success``/``_ratio``/``_failed`` let a step with
+    failed items go on): ``values[i]`` is always item ``i``'s. An artifact becomes
+    one gathered artifact of the succeeded items' parts, whose ``positions`` name
+    their items when some are missing. (dflow drops failed items instead, so their
+    places are lost: ``convert_dflow_list`` in dflow ``utils.py`` sorts what is left.)
+    """
+    done = [r.phase == "Succeeded" for r in items]
     gathered = IORecord()
-    names = {n: p.type_name for r in done for n, p in r.outputs.parameters.items()}
+    names = {n: p.type_name for r, ok in zip(items, done) if ok for n, p in r.outputs.parameters.items()}
     for name in names:
         values = [
             decode_value(r.outputs.parameters[name].raw, r.outputs.parameters[name].type_name)
-            for r in done
-            if name in r.outputs.parameters
+            if ok and name in r.outputs.parameters
+            else None
+            for r, ok in zip(items, done)
         ]
         gathered.parameters[name] = ParameterRecord(name, encode_value(values), "")
-    art_names = {n for r in done for n in r.outputs.artifacts}
+    art_names = {n for r, ok in zip(items, done) if ok for n in r.outputs.artifacts}
+    create_dir = bool(step is not None and step.slices is not None and step.slices.create_dir)
     for name in sorted(art_names):
-        parts = tuple(p for r in done if name in r.outputs.artifacts for p in r.outputs.artifacts[name].parts)
-        gathered.artifacts[name] = ArtifactRef(parts, gathered=True, name=name)
+        parts: list[ArtifactPart] = []
+        positions: list[int] = []
+        for position, (r, ok) in enumerate(zip(items, done)):
+            if ok and name in r.outputs.artifacts:
+                for part in r.outputs.artifacts[name].parts:
+                    parts.append(part)
+                    positions.append(position)
+        dense = positions == list(range(len(parts)))
+        gathered.artifacts[name] = ArtifactRef(
+            tuple(parts), gathered=True, name=name, positions=None if dense else tuple(positions), item_dirs=create_dir
+        )
     return gathered

@@ -328,7 +328,7 @@ class Interpreter:
         records = await asyncio.gather(
             *(self._run_item(frame, sub, step, rec, i, item, decoded) for i, item in enumerate(items))
         )
-        rec.outputs = gather_outputs(list(records))
+        rec.outputs = gather_outputs(list(records), step)
         ok = sum(1 for r in records if r.phase == "Succeeded")
         rec.phase, rec.message = _group_phase(step, ok, len(records))
         rec.end_time = time.time()
