@@ -135,6 +135,10 @@ def gather_outputs(items: list[StepRecord], step: Step | None = None) -> IORecor
     one gathered artifact of the succeeded items' parts, whose ``positions`` name
     their items when some are missing. (dflow drops failed items instead, so their
     places are lost: ``convert_dflow_list`` in dflow ``utils.py`` sorts what is left.)
+    Slurm steps run through this engine, so they gather the same. Argo's controller
+    aggregates only Succeeded loop children (``processAggregateNodeOutputs`` in
+    ``workflow/controller/operator.go``), so on Argo the compiler must add each item's
+    position as a hidden output and the consumer re-insert the holes (not done yet).
     """
     done = [r.phase == "Succeeded" for r in items]
     gathered = IORecord()
