@@ -12,6 +12,7 @@ from ._config import uses_local_engine
 from .graph.collect import TemplateTable
 from .graph.dag import DAG
 from .graph.errors import DefinitionError
+from .graph.keywords import check_keywords
 from .graph.step import Step, parameter_text
 from .graph.steps import Steps
 from .graph.template import OPTemplate
@@ -19,6 +20,13 @@ from .graph.validate import check_workflow
 from .records import StepRecord
 
 __all__ = ["Workflow", "list_workflows"]
+
+
+# dflow's Workflow arguments that have no effect here (accepted so dflow programs run).
+_DFLOW_WORKFLOW_ONLY = (
+    "namespace", "uid", "host", "token", "k8s_config_file", "k8s_api_server", "context",
+    "image_pull_secrets", "artifact_repo_key",
+)  # fmt: skip
 
 
 class Workflow:
@@ -53,7 +61,7 @@ class Workflow:
         self.labels = dict(labels or {})
         self.ttl_seconds_after_finished = ttl_seconds_after_finished
         self.pod_gc_strategy = pod_gc_strategy
-        self.extra = kwargs
+        self.extra = check_keywords(f"workflow {name!r}", kwargs, [Workflow.__init__], _DFLOW_WORKFLOW_ONLY)
         self.id = id
         self._backend_obj: Any = None
         if id is not None:

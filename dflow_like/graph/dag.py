@@ -6,6 +6,7 @@ from typing import Any
 
 from ..expr import template_references
 from .io import Inputs, Outputs
+from .keywords import check_keywords
 from .step import Step
 from .template import OPTemplate
 
@@ -55,6 +56,7 @@ class DAG(OPTemplate):
         parallelism: int | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs = check_keywords(f"DAG {name!r}", kwargs, [DAG.__init__, OPTemplate.__init__])
         super().__init__(name=name or "dag", inputs=inputs, outputs=outputs, parallelism=parallelism, **kwargs)
         self.tasks: list[Task] = []
         for task in tasks or []:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._mapping import DictMapping
 from ..expr import ArgoVar
+from .keywords import check_keywords
 
 if TYPE_CHECKING:
     from .step import Step
@@ -98,7 +99,12 @@ class InputParameter(_Field):
         super().__init__(name, None, type)
         self.description = description
         self.global_name = global_name
-        self.extra = kwargs
+        self.extra = check_keywords(
+            f"InputParameter {name!r}" if name else "InputParameter",
+            kwargs,
+            [InputParameter.__init__],
+            ("step", "template", "save_as_artifact", "path", "source"),
+        )
         if value is not _UNSET:
             self.value = value
 
@@ -125,7 +131,12 @@ class InputArtifact(_Field):
         self.optional = optional
         self.archive = archive
         self.sub_path = sub_path
-        self.extra = kwargs
+        self.extra = check_keywords(
+            f"InputArtifact {name!r}" if name else "InputArtifact",
+            kwargs,
+            [InputArtifact.__init__],
+            ("step", "template", "source", "mode", "save_as_parameter", "description"),
+        )
 
 
 class OutputParameter(_Field):
@@ -152,7 +163,12 @@ class OutputParameter(_Field):
         self.value_from_expression = value_from_expression
         self.global_name = global_name
         self.save_as_artifact = save_as_artifact
-        self.extra = kwargs
+        self.extra = check_keywords(
+            f"OutputParameter {name!r}" if name else "OutputParameter",
+            kwargs,
+            [OutputParameter.__init__],
+            ("step", "template", "save_both", "description"),
+        )
         if default is not _UNSET:
             self.default = default
         if value is not _UNSET:
@@ -184,7 +200,12 @@ class OutputArtifact(_Field):
         self.global_name = global_name
         self.from_expression = from_expression
         self.optional = optional
-        self.extra = kwargs
+        self.extra = check_keywords(
+            f"OutputArtifact {name!r}" if name else "OutputArtifact",
+            kwargs,
+            [OutputArtifact.__init__],
+            ("step", "template"),
+        )
 
 
 class _NamedFields(DictMapping):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .io import Inputs, Outputs
+from .keywords import check_keywords
 from .template import OPTemplate
 
 __all__ = ["PythonScriptOPTemplate", "ScriptOPTemplate", "ShellOPTemplate"]
@@ -28,6 +29,9 @@ class ScriptOPTemplate(OPTemplate):
         outputs: Outputs | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs = check_keywords(
+            f"{type(self).__name__} {name!r}", kwargs, [ScriptOPTemplate.__init__, OPTemplate.__init__]
+        )
         super().__init__(name=name, inputs=inputs, outputs=outputs, image=image, **kwargs)
         if isinstance(command, str):
             command = [command]

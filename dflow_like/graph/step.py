@@ -15,6 +15,7 @@ from ..python.checks import fast_accepts
 from ..values import encode_value
 from .errors import DefinitionError
 from .io import Outputs, _Field
+from .keywords import check_keywords
 from .template import OPTemplate
 
 __all__ = ["Step", "artifact_argument", "parameter_text"]
@@ -63,6 +64,13 @@ def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: boo
         ) from None
 
 
+# dflow's Step arguments that have no effect here (accepted so dflow programs run).
+_DFLOW_STEP_ONLY = (
+    "use_resource", "util_image", "util_image_pull_policy", "util_command",
+    "success_hook", "running_hook", "failure_hook",
+)  # fmt: skip
+
+
 class Step:
     """A template bound to parameters (values) and artifacts (files)."""
 
@@ -88,6 +96,8 @@ class Step:
         with_items: list[Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        owner = f"{'task' if self.is_task else 'step'} {name!r}"
+        self.extra = check_keywords(owner, kwargs, [Step.__init__, type(self).__init__], _DFLOW_STEP_ONLY)
         if not isinstance(template, OPTemplate):
             raise DefinitionError(
                 f"step {name!r}: template: expected a template (PythonOPTemplate, ShellOPTemplate, "
@@ -108,7 +118,6 @@ class Step:
         self.executor = executor
         self.parallelism = parallelism
         self.slices = slices if slices is not None else getattr(template, "slices", None)
-        self.extra = kwargs
         self.parameters: dict[str, str] = {}
         self.artifacts: dict[str, ArtifactRef | str | None] = {}
         self._bind_arguments(self.raw_parameters, dict(artifacts or {}))

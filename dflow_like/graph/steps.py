@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .io import Inputs, Outputs
+from .keywords import check_keywords
 from .step import Step
 from .template import OPTemplate
 
@@ -28,6 +29,7 @@ class Steps(OPTemplate):
         parallelism: int | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs = check_keywords(f"Steps {name!r}", kwargs, [Steps.__init__, OPTemplate.__init__])
         super().__init__(name=name or "steps", inputs=inputs, outputs=outputs, parallelism=parallelism, **kwargs)
         self.steps: list[list[Step]] = []
         for stage in steps or []:

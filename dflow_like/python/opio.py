@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._mapping import DictMapping
+from ..graph.keywords import check_keywords
 
 __all__ = ["OPIO", "Artifact", "BigParameter", "OPIOSign", "Parameter", "field_kind"]
 
@@ -38,7 +39,7 @@ class Artifact:
         self.optional = optional
         self.global_name = global_name
         self.sub_path = sub_path
-        self.extra = kwargs
+        self.extra = check_keywords("Artifact", kwargs, [Artifact.__init__], ("description",))
 
     def __repr__(self) -> str:
         return f"Artifact({_type_repr(self.type)}, optional={self.optional})"
@@ -56,7 +57,7 @@ class Parameter:
     ) -> None:
         self.type = type
         self.global_name = global_name
-        self.extra = kwargs
+        self.extra = check_keywords(self.__class__.__name__, kwargs, [Parameter.__init__], ("description",))
         if default is not _NO_DEFAULT:
             self.default = default
 

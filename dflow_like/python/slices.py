@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..graph.keywords import check_keywords
+
 __all__ = ["Slices"]
 
 
@@ -40,7 +42,10 @@ class Slices:
         self.pool_size = pool_size
         self.register_first_only = register_first_only
         self.create_dir = create_dir
-        self.extra = kwargs
+        # dflow's Slices arguments that have no effect here are kept, anything else refused.
+        self.extra = check_keywords(
+            "Slices", kwargs, [Slices.__init__], ("shuffle", "random_seed", "pool_timeout", "raise_for_group")
+        )
         for label, size in (("group_size", group_size), ("pool_size", pool_size)):
             if size is not None and (not isinstance(size, int) or size < 1):
                 raise ValueError(f"Slices: {label} must be a positive integer, got {size!r}")

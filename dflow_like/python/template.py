@@ -12,6 +12,7 @@ from ..graph.io import (
     OutputParameter,
     Outputs,
 )
+from ..graph.keywords import check_keywords
 from ..graph.template import OPTemplate, kebab
 from .op import OP
 from .opio import Artifact, BigParameter, field_kind
@@ -80,6 +81,8 @@ class PythonOPTemplate(OPTemplate):
         cls = op_class if isinstance(op_class, type) else type(op_class)
         if not (isinstance(cls, type) and issubclass(cls, OP)):
             raise TypeError(f"PythonOPTemplate: op_class must be an OP subclass or @OP.function, got {op_class!r}")
+        owner = f"PythonOPTemplate({cls.__name__})"
+        kwargs = check_keywords(owner, kwargs, [PythonOPTemplate.__init__, OPTemplate.__init__])
         super().__init__(name=name or kebab(cls.__name__), image=image, **kwargs)
         self.op_class: type[OP] = cls
         self.op_instance = op_instance
