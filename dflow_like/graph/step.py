@@ -16,6 +16,8 @@ from ..values import encode_value
 from .errors import DefinitionError
 from .io import Outputs, _Field
 from .keywords import check_keywords
+from .names import warn_if_argo_refuses
+from .slice_names import check_slice_names
 from .template import OPTemplate
 
 __all__ = ["Step", "artifact_argument", "parameter_text"]
@@ -98,6 +100,8 @@ class Step:
     ) -> None:
         owner = f"{'task' if self.is_task else 'step'} {name!r}"
         self.extra = check_keywords(owner, kwargs, [Step.__init__, type(self).__init__], _DFLOW_STEP_ONLY)
+        if isinstance(name, str):
+            warn_if_argo_refuses("task" if self.is_task else "step", name, stacklevel=4 if self.is_task else 3)
         if not isinstance(template, OPTemplate):
             raise DefinitionError(
                 f"step {name!r}: template: expected a template (PythonOPTemplate, ShellOPTemplate, "
@@ -120,6 +124,8 @@ class Step:
         self.slices = slices if slices is not None else getattr(template, "slices", None)
         self.parameters: dict[str, str] = {}
         self.artifacts: dict[str, ArtifactRef | str | None] = {}
+        if self.slices is not None:
+            check_slice_names(self.owner, self.slices, template)
         self._bind_arguments(self.raw_parameters, dict(artifacts or {}))
         for text, is_when in ((self.when, True), (self.key, False), (self.with_param, False)):
             if text is not None:

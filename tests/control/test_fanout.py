@@ -194,3 +194,21 @@ def test_create_dir_puts_every_item_under_its_position(tmp_path: Path) -> None:
     paths = download_artifact(group.outputs.artifacts["out"], path=tmp_path)
     assert paths == [str(tmp_path / "0" / "sq3.txt"), str(tmp_path / "1" / "sq1.txt")]
     assert wf.query_step(name="sum")[0].outputs.parameters["from_files"].value == 10  # a step sees the same
+
+
+def test_an_empty_slice_list_succeeds_with_empty_outputs(tmp_path: Path) -> None:
+    """No KeyError: the declared outputs exist (empty) and a consumer of them runs."""
+    wf = Workflow("none")
+    sq = Step(
+        "sq",
+        sliced_square(input_parameter=["x"], output_parameter=["y"], output_artifact=["out"]),
+        parameters={"x": []},
+    )
+    wf.add(sq)
+    files = {"files": sq.outputs.artifacts["out"]}
+    wf.add(Step("sum", PythonOPTemplate(Sum), parameters={"values": sq.outputs.parameters["y"]}, artifacts=files))
+    assert run(wf) == "Succeeded"
+    group = wf.query_step(name="sq", type="StepGroup")[0]
+    assert group.outputs.parameters["y"].value == []
+    assert download_artifact(group.outputs.artifacts["out"], path=tmp_path) == []
+    assert wf.query_step(name="sum")[0].outputs.parameters["total"].value == 0

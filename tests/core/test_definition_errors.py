@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from dflow_like import DAG, DefinitionError, Step, Steps, Task, Workflow, list_workflows
-from dflow_like.python import PythonOPTemplate
+from dflow_like.graph.names import ArgoNameWarning
+from dflow_like.python import PythonOPTemplate, Slices
 
 from .ops_for_tests import Hello, Join, Shout
 
@@ -129,3 +132,33 @@ def test_steps_template_input_reference_must_exist() -> None:
     steps.add(Step("hello", PythonOPTemplate(Hello), parameters={"name": "{{inputs.parameters.who}}"}))
     with pytest.raises(DefinitionError, match="template 'inner' has no input parameter 'who'"):
         Workflow("inputs", steps=steps).submit()
+
+
+def test_a_slices_name_that_is_not_an_input_is_named_as_such() -> None:
+    """Not "parameter 'name': expected str, got list" (a type error of another field)."""
+    sliced = PythonOPTemplate(Hello, slices=Slices(input_parameter=["Name"]))
+    with pytest.raises(DefinitionError) as err:
+        Step("hello", sliced, parameters={"name": ["a", "b"]})
+    assert str(err.value) == (
+        "step 'hello' (template 'hello'): Slices input_parameter names 'Name', which is not an input parameter "
+        "of template 'hello' (did you mean 'name'?); its input parameters: name"
+    )
+    wrong_kind = PythonOPTemplate(Shout, slices=Slices(input_parameter=["text"], output_artifact=["text"]))
+    with pytest.raises(DefinitionError, match=r"output_artifact names 'text'.*it is an output parameter: list it in "):
+        Step("shout", wrong_kind, parameters={"text": ["a"]}, artifacts={"file": None})
+
+
+@pytest.mark.parametrize("name", ["my_step", "-lead", "dot.ted", "x" * 129])
+def test_step_names_argo_would_refuse_warn_when_built(name: str) -> None:
+    with pytest.warns(ArgoNameWarning, match="Argo Workflows would refuse this name") as caught:
+        hello(name)
+    assert caught[0].filename == __file__  # points at the user's line, not the library's
+    with pytest.warns(ArgoNameWarning, match=r"^task '"):
+        Task(name, PythonOPTemplate(Hello), parameters={"name": "x"})
+
+
+def test_valid_step_names_do_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hello("Step-1")
+        Task("9lives", PythonOPTemplate(Hello), parameters={"name": "x"})

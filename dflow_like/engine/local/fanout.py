@@ -165,4 +165,12 @@ def gather_outputs(items: list[StepRecord], step: Step | None = None) -> IORecor
         gathered.artifacts[name] = ArtifactRef(
             tuple(parts), gathered=True, name=name, positions=None if dense else tuple(positions), item_dirs=create_dir
         )
+    if step is not None:  # declared outputs exist even when no item made them (no items, or none succeeded)
+        declared = step.template.outputs
+        for name in declared.parameters:
+            if name not in gathered.parameters:
+                gathered.parameters[name] = ParameterRecord(name, encode_value([None] * len(items)), "")
+        for name in declared.artifacts:
+            if name not in gathered.artifacts:
+                gathered.artifacts[name] = ArtifactRef((), gathered=True, name=name, item_dirs=create_dir)
     return gathered
