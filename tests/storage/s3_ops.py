@@ -42,3 +42,20 @@ class Concat(OP):
             text += " + " + op_in["extra"].read_text()
         Path("all.txt").write_text(text)
         return OPIO({"text": text, "out": Path("all.txt")})
+
+
+class Note(OP):
+    """Every item writes the same name, ``note.txt``."""
+
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"x": int})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"note": Artifact(Path)})
+
+    @OP.exec_sign_check
+    def execute(self, op_in: OPIO) -> OPIO:
+        Path("note.txt").write_text(f"{op_in['x']}^2")
+        return OPIO({"note": Path("note.txt")})

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from dflow_like import Step, Workflow, config, download_artifact, s3_config, upload_artifact
-from dflow_like.python import PythonOPTemplate
+from dflow_like.python import PythonOPTemplate, Slices
 from dflow_like.storage.seaweed import SeaweedFS
 
-from .s3_ops import Concat, Write
+from .s3_ops import Concat, Note, Write
 
 pytestmark = pytest.mark.s3
 
@@ -99,3 +99,17 @@ def test_wrong_credentials_fail_clearly_and_no_secret_is_written_anywhere(
         assert secret not in repr(s3_config)
         leaks = [p for p in isolated_home.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
         assert leaks == [], f"secret found in {leaks}"
+
+
+def test_sliced_items_with_one_file_name_all_survive_a_download_from_s3(s3_settings: SeaweedFS, tmp_path: Path) -> None:
+    config["debug_s3"] = True
+    wf = Workflow("s3notes")
+    slices = Slices(input_parameter=["x"], output_artifact=["note"])
+    wf.add(Step("sq", PythonOPTemplate(Note, slices=slices), parameters={"x": [1, 2, 3]}))
+    wf.submit()
+    assert wf.wait(timeout=120) == "Succeeded"
+    note = wf.query_step(name="sq", type="StepGroup")[0].outputs.artifacts["note"]
+    assert {part.tree.storage for part in note.parts} == {"s3"}
+    paths = download_artifact(note, path=tmp_path / "dl")
+    assert paths == [str(tmp_path / "dl" / str(i) / "note.txt") for i in range(3)]
+    assert [Path(p).read_text() for p in paths] == ["1^2", "2^2", "3^2"]
