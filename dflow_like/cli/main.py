@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import runpy
 import sys
 import time
@@ -43,6 +44,8 @@ def _tree_lines(records: list[StepRecord]) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     before = set(dflow_like.list_workflows())
     sys.argv = [args.file, *args.args]
+    # as ``python FILE`` does: the script's folder first, so modules beside it import
+    sys.path.insert(0, os.path.dirname(os.path.abspath(args.file)))
     runpy.run_path(args.file, run_name="__main__")
     started = [i for i in dflow_like.list_workflows() if i not in before]
     worst = 0

@@ -12,7 +12,7 @@ import cloudpickle
 
 from . import codes
 from .execute import run_step
-from .namespace import restore_main_namespace
+from .namespace import caller_sys_path, restore_main_namespace, use_sys_path
 from .spec import StepSpec
 
 __all__ = ["main", "write_template"]
@@ -22,7 +22,7 @@ def write_template(attempt_dir: Path, template: Any, namespace: dict[str, Any]) 
     """Write what a fresh process needs to run ``template`` (see ``main``)."""
     with open(attempt_dir / "template.pkl", "wb") as fh:
         cloudpickle.dump({"template": template, "namespace": namespace}, fh)
-    (attempt_dir / "launch.json").write_text(json.dumps({"sys_path": [p for p in sys.path if p]}))
+    (attempt_dir / "launch.json").write_text(json.dumps({"sys_path": caller_sys_path()}))
 
 
 def _log_to(path: str) -> None:
@@ -44,9 +44,7 @@ def main(argv: list[str]) -> int:
     attempt = Path(args[0])
     launch = attempt / "launch.json"
     if launch.exists():
-        for entry in reversed(json.loads(launch.read_text())["sys_path"]):
-            if entry not in sys.path:
-                sys.path.append(entry)
+        use_sys_path(json.loads(launch.read_text())["sys_path"])
     with open(attempt / "template.pkl", "rb") as fh:
         data = cloudpickle.load(fh)
     restore_main_namespace(data["namespace"])
