@@ -76,7 +76,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    steps = [s for s in Workflow(id=args.id).query_step(name=args.step) if s.log_path]
+    wf = Workflow(id=args.id)
+    steps = [s for s in wf.query_step(name=args.step) if s.log_path]
+    phase = wf.query_status()
+    if phase in ("Failed", "Error") and not args.step:  # a run can fail before, or besides, its steps
+        print(f"===== {args.id} ({phase})")
+        print(wf.query_message() or "(no message)")
     if not steps:
         print(
             f"no step with a log matches {args.step!r}" if args.step else "no step has a log yet",
@@ -117,7 +122,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     wf = Workflow(id=args.id)
     wf.resume()
     phase = wf.wait() if args.wait else wf.query_status()
-    print(f"{args.id}: {phase}")
+    message = wf.query_message() if phase in ("Failed", "Error") else ""
+    print(f"{args.id}: {phase}{'  ' + message if message else ''}")
     return 0 if phase in ("Succeeded", "Running", "Pending") else 1
 
 
