@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..._config import config, s3_config
 from ...graph.collect import TemplateTable
+from .failures import failure_message
 from .interpreter import Interpreter
 from .leaf import LeafRunner
 from .payload import Payload
@@ -62,6 +63,8 @@ def schedule(root: Path, payload: Payload, table: TemplateTable, handles: list[W
     try:
         phase = asyncio.run(_run(interpreter, store))
         message = "terminated" if phase == "Failed" and _terminated(store) else ""
+        if phase != "Succeeded" and not message:
+            message = failure_message(store.nodes())
         store.update_workflow(phase=phase, finished=time.time(), message=message)
         store.close()
     finally:
