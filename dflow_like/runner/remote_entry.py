@@ -10,7 +10,7 @@ from typing import Any
 
 import cloudpickle
 
-from . import codes
+from . import codes, pickling
 from .execute import run_step
 from .namespace import caller_sys_path, restore_main_namespace, use_sys_path
 from .spec import StepSpec
@@ -21,7 +21,7 @@ __all__ = ["main", "write_template"]
 def write_template(attempt_dir: Path, template: Any, namespace: dict[str, Any]) -> None:
     """Write what a fresh process needs to run ``template`` (see ``main``)."""
     with open(attempt_dir / "template.pkl", "wb") as fh:
-        cloudpickle.dump({"template": template, "namespace": namespace}, fh)
+        pickling.dump({"template": template, "namespace": namespace}, fh)
     (attempt_dir / "launch.json").write_text(json.dumps({"sys_path": caller_sys_path()}))
 
 

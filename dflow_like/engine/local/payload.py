@@ -18,6 +18,7 @@ import cloudpickle
 
 from ...graph.template import OPTemplate
 from ...records import StepRecord
+from ...runner import pickling
 from ...runner.namespace import caller_sys_path, restore_main_namespace, use_sys_path
 
 __all__ = ["Payload", "read_payload", "write_payload"]
@@ -49,7 +50,7 @@ def write_payload(root: Path, payload: Payload) -> None:
     launch = {"sys_path": caller_sys_path(), "cwd": os.getcwd()}
     (root / "launch.json").write_text(json.dumps(launch))
     with open(root / "workflow.pkl", "wb") as fh:
-        cloudpickle.dump(payload, fh)
+        pickling.dump(payload, fh)
 
 
 def read_payload(root: Path) -> Payload:
