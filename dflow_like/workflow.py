@@ -61,7 +61,15 @@ class Workflow:
 
     # --- building ------------------------------------------------------------------------
     def add(self, step: Step | list[Step]) -> None:
-        """Append a step (or a list: a parallel stage) to the entrypoint ``Steps``/``DAG``."""
+        """Append a step (or a list: a parallel stage) to the entrypoint ``Steps``/``DAG``.
+
+        Only before ``submit()``: the engine runs the workflow as it was then.
+        """
+        if self.id is not None:
+            raise RuntimeError(
+                f"workflow {self.name!r} was already submitted (id {self.id!r}): a step added now would "
+                "never run; add every step before submit(), or build a new Workflow"
+            )
         entry = self.entrypoint
         if isinstance(entry, (Steps, DAG)):
             entry.add(step)  # type: ignore[arg-type]
@@ -97,7 +105,16 @@ class Workflow:
 
     # --- running -------------------------------------------------------------------------
     def submit(self, reuse_step: list[StepRecord] | None = None, **kwargs: Any) -> str:
-        """Validate, start the run, and return its id at once (it does not wait)."""
+        """Validate, start the run, and return its id at once (it does not wait).
+
+        A ``Workflow`` runs once: a second ``submit()`` raises instead of starting another
+        run (``resubmit()`` on Argo, or a new ``Workflow``, starts a fresh one).
+        """
+        if self.id is not None:
+            raise RuntimeError(
+                f"workflow {self.name!r} was already submitted (id {self.id!r}); to run it again, "
+                "build a new Workflow (or resume() this run to finish its failed steps)"
+            )
         self.validate()
         self.id = self._backend().submit(
             self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or []), workflow=self
@@ -144,7 +161,8 @@ class Workflow:
         self._backend().resume(self._require_id())
 
     def delete(self) -> None:
-        """Delete the run from the Argo server (Argo only)."""
+        """Delete the run: from the Argo server, or (local engine) its directory with state,
+        logs and step files. A local run must have ended (``terminate()`` it first)."""
         self._backend().delete(self._require_id())
 
     def resubmit(self) -> str:
@@ -153,7 +171,10 @@ class Workflow:
         return self.id
 
     def retry(self) -> None:
-        """Retry the failed steps of a finished run (Argo only)."""
+        """Run the failed steps of a finished run again, keeping the succeeded ones.
+
+        Argo: its retry API. Local engine: the same as ``resume()`` of a Failed/Error run.
+        """
         self._backend().retry(self._require_id())
 
     # --- the Argo manifest ---------------------------------------------------------------

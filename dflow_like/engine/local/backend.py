@@ -168,6 +168,31 @@ class LocalBackend:
             return
         self._start(ws, resume=True)
 
+    def retry(self, wf_id: str) -> None:
+        """Re-run the failed steps of a finished run: ``resume`` keeps every succeeded step."""
+        phase, _ = self.status(wf_id)
+        if phase not in ("Failed", "Error"):
+            raise RuntimeError(f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried")
+        self.resume(wf_id)
+
+    def resubmit(self, wf_id: str) -> str:
+        raise RuntimeError(
+            f"workflow {wf_id!r}: resubmit() is an Argo server call; the local engine runs a workflow again "
+            "when you submit() a new Workflow (or resume() this one)"
+        )
+
+    def delete(self, wf_id: str) -> None:
+        """Remove a finished run's directory (state, logs, step files); a running one is refused."""
+        ws = self._existing(wf_id)
+        phase, _ = self.status(wf_id)
+        pid = self._row(wf_id).get("engine_pid")
+        deadline = time.monotonic() + 5.0  # an ended engine exits right after writing its phase
+        while phase in FINAL and self._engine_running(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if phase not in FINAL or self._engine_running(pid):
+            raise RuntimeError(f"workflow {wf_id!r} is still {phase} (engine pid {pid}); terminate() it first")
+        shutil.rmtree(ws.root)
+
     def terminate(self, wf_id: str) -> None:
         row = self._row(wf_id)
         store = StateStore(self._existing(wf_id).db_path)
