@@ -54,7 +54,7 @@ class StepRecord:
     key: str | None = None
     template: str = ""
     parent_id: str | None = None
-    start_time: float | None = None
+    start_time: float | None = None  # when the step was ready to run (it may then wait its turn)
     end_time: float | None = None
     message: str = ""
     log_path: str | None = None
@@ -63,12 +63,22 @@ class StepRecord:
     job_id: str | None = None  # the Slurm job running it, if any
     inputs: IORecord = field(default_factory=IORecord)
     outputs: IORecord = field(default_factory=IORecord)
+    run_start_time: float | None = None  # when its process started (a worker, a Slurm job); None: unknown
 
     @property
     def duration(self) -> float | None:
-        if self.start_time is None or self.end_time is None:
+        """Seconds it ran: from its process's start (else its own start) to its end; None until it ends."""
+        begin = self.run_start_time if self.run_start_time is not None else self.start_time
+        if begin is None or self.end_time is None:
             return None
-        return self.end_time - self.start_time
+        return self.end_time - begin
+
+    @property
+    def queued(self) -> float | None:
+        """Seconds it waited for a worker, a ``parallelism`` slot or Slurm; None when unknown."""
+        if self.start_time is None or self.run_start_time is None:
+            return None
+        return self.run_start_time - self.start_time
 
     def modify_output_parameter(self, name: str, value: Any) -> None:
         """Change an output value before reusing this record (dflow's API)."""

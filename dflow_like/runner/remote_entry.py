@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m dflow_like.runner [--log FILE] ATTEMPT_DIR", file=sys.stderr)
         return codes.ERROR
     attempt = Path(args[0])
+    (attempt / "started").write_text(repr(time.time()))  # its queue time ends here (Slurm's pending)
     launch = attempt / "launch.json"
     if launch.exists():
         use_sys_path(json.loads(launch.read_text())["sys_path"])

@@ -200,3 +200,14 @@ def test_slurm_job_imports_ops_from_the_users_module(slurm_cluster: LocalSlurmCl
         [sys.executable, "-c", driver], cwd=project, capture_output=True, text=True, timeout=180, check=True
     )
     assert done.stdout.split() == ["Succeeded", "15"]
+
+
+def test_slurm_queue_time_is_apart_from_running_time(slurm_cluster: LocalSlurmCluster) -> None:
+    wf = Workflow("slurm-times")
+    wf.add(Step("where", PythonOPTemplate(Where), parameters={"x": 2}, executor=executor(slurm_cluster)))
+    wf.submit()
+    assert wf.wait(timeout=120) == "Succeeded"
+    rec = wf.query_step(name="where")[0]
+    assert rec.start_time is not None and rec.run_start_time is not None and rec.end_time is not None
+    assert rec.start_time < rec.run_start_time <= rec.end_time  # the job's own start, after sbatch
+    assert rec.queued is not None and rec.duration == rec.end_time - rec.run_start_time
