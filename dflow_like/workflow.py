@@ -204,6 +204,11 @@ class Workflow:
 
         return workflow_html(self)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's terminal: the same as text
+        from .notebook import workflow_text
+
+        printer.text(repr(self) if cycle else workflow_text(self))
+
     def watch(self, interval: float = 0.5, timeout: float | None = None) -> str:
         """In a notebook, show a refreshing table of steps until the run ends."""
         from .notebook import watch
