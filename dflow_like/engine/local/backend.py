@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._config import config, home_dir, s3_config
+from ...artifacts import ArtifactRef
 from ...graph.template import OPTemplate
 from ...records import StepRecord
 from ...runner.namespace import main_namespace
@@ -288,8 +290,14 @@ class LocalBackend:
             and _match(id, r.id) and _match(type, r.type) and (parent_id is None or r.parent_id == parent_id)
         ]  # fmt: skip
 
-    def global_outputs(self, wf_id: str) -> Any:
-        return self._row(wf_id).get("outputs")
+    def global_outputs(self, wf_id: str) -> dict[str, Any]:
+        """``{"parameters": {name: wire value}, "artifacts": {name: ArtifactRef}}``, as on Argo."""
+        text = self._row(wf_id).get("outputs")
+        data = json.loads(text) if text else {}
+        return {
+            "parameters": dict(data.get("parameters") or {}),
+            "artifacts": {n: ArtifactRef.from_json(a) for n, a in (data.get("artifacts") or {}).items()},
+        }
 
     def list_ids(self) -> list[str]:
         return Workspace.all_ids(self.home)
