@@ -132,6 +132,13 @@ class Workflow:
         return str(self._backend().status(self.id)[0])
 
     def query_message(self) -> str:
+        """Why the run is where it is, in one line; ``""`` while it runs well and after success.
+
+        A failed run names the steps that failed it and their errors
+        (``step relax failed: ValueError: ...``, or ``3 steps failed: ...``); a run whose
+        engine could not start or died says so and why; a terminated one says ``terminated``.
+        Each step's own message is on its record (``query_step(...)[0].message``).
+        """
         return str(self._backend().status(self._require_id())[1])
 
     def query_step(
@@ -150,6 +157,16 @@ class Workflow:
         return [s.key for s in self.query_step() if s.key]
 
     def query_global_outputs(self) -> Any:
+        """Outputs the run exported under a global name, as Argo does.
+
+        Returns ``{"parameters": {global name: value text}, "artifacts": {global name:
+        ArtifactRef}}``. An output is exported with
+        ``PythonOPTemplate(..., output_parameter_global_name={"y": "best-y"})`` (or
+        ``output_artifact_global_name``), or ``OutputParameter(global_name=...)`` on a
+        ``Steps``/``DAG``/script template; when several steps export one name, the last to
+        finish wins. Parameter values are the wire text (``json.loads`` for numbers and
+        lists); pass an artifact to ``download_artifact``.
+        """
         return self._backend().global_outputs(self._require_id())
 
     def terminate(self) -> None:
