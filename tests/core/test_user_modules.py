@@ -81,3 +81,17 @@ def test_python_dash_c_in_the_users_folder(project: Path) -> None:
 def test_driver_piped_on_stdin(project: Path) -> None:
     out = python("-", cwd=project, stdin=(project / "driver.py").read_text())
     assert out.splitlines()[0] == "Succeeded 42"
+
+
+def test_notebook_beside_the_users_module(project: Path) -> None:
+    """A Jupyter kernel has ``''`` on ``sys.path`` and runs in the notebook's folder."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_code_cell((project / "driver.py").read_text())]
+    client = nbclient.NotebookClient(
+        book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(project)}}
+    )
+    client.execute()
+    text = "".join(out.get("text", "") for out in book.cells[0].outputs)
+    assert text.splitlines()[0] == "Succeeded 42"
