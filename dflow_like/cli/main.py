@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     sys.argv = [args.file, *args.args]
     # as ``python FILE`` does: the script's folder first, so modules beside it import
     sys.path.insert(0, os.path.dirname(os.path.abspath(args.file)))
-    runpy.run_path(args.file, run_name="__main__")
+    runpy.run_path(os.path.abspath(args.file), run_name="__main__")  # absolute, as __file__ under python
     started = [i for i in dflow_like.list_workflows() if i not in before]
     worst = 0
     for wf_id in started:

@@ -9,6 +9,7 @@ file name, and the traceback points at the user's file and line.
 
 from __future__ import annotations
 
+import os
 import types
 from collections import ChainMap
 from typing import IO, Any
@@ -21,9 +22,15 @@ __all__ = ["dump"]
 _RENAMED = "<dynamic-code>"
 
 
+def _filename(code: types.CodeType) -> str:
+    """The code's file, absolute: the step runs in another directory than the caller."""
+    name = code.co_filename
+    return name if name.startswith("<") or os.path.isabs(name) else os.path.abspath(name)
+
+
 def _code_reduce(code: types.CodeType) -> Any:
     constructor, args = _impl._code_reduce(code)
-    return constructor, tuple(code.co_filename if arg == _RENAMED else arg for arg in args)
+    return constructor, tuple(_filename(code) if arg == _RENAMED else arg for arg in args)
 
 
 class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]  # untyped base

@@ -54,3 +54,16 @@ def test_tracebacks_name_the_users_script_and_line(tmp_path: Path) -> None:
     assert 'return OPIO({"y": 1 / op_in["x"]})' in divide_log  # the source line itself
     assert f'File "{script}", line 20, in check' in check_log
     assert "<dynamic-code>" not in divide_log + check_log
+
+
+def test_cli_run_of_a_relative_path_shows_the_source_line(tmp_path: Path) -> None:
+    """``dflow-like run ../science.py``: the step runs elsewhere, so the file name must be absolute."""
+    script = tmp_path / "science.py"
+    script.write_text(SCRIPT)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cmd = [sys.executable, "-m", "dflow_like.cli", "run", "../science.py"]
+    out = subprocess.run(cmd, cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    divide_log = Path(out.stdout.split()[0]).read_text()
+    assert f'File "{script}", line 15, in execute' in divide_log
+    assert 'return OPIO({"y": 1 / op_in["x"]})' in divide_log
