@@ -120,21 +120,3 @@ class Relax(OP):
                 fh.write(f"{os.getpid()}\n")
         residual = op_in["residual"] / 2
         return OPIO({"residual": residual, "converged": residual < op_in["tol"]})
-
-
-class Reject(OP):
-    """Fails with ``ValueError: x=<x> rejected`` for odd ``x``; returns ``x`` otherwise."""
-
-    @classmethod
-    def get_input_sign(cls) -> OPIOSign:
-        return OPIOSign({"x": int})
-
-    @classmethod
-    def get_output_sign(cls) -> OPIOSign:
-        return OPIOSign({"y": int})
-
-    @OP.exec_sign_check
-    def execute(self, op_in: OPIO) -> OPIO:
-        if op_in["x"] % 2:
-            raise ValueError(f"x={op_in['x']} rejected")
-        return OPIO({"y": op_in["x"]})

@@ -8,7 +8,8 @@ from dflow_like import Step, Workflow
 from dflow_like.python import PythonOPTemplate
 
 from .helpers import run
-from .ops_control import Reject, Square
+from .ops_control import Square
+from .ops_reject import Reject
 
 
 def test_resume_of_a_failed_run_keeps_the_times_of_kept_steps() -> None:

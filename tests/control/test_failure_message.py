@@ -6,7 +6,7 @@ from dflow_like import DAG, Step, Steps, Task, Workflow
 from dflow_like.python import PythonOPTemplate, Slices
 
 from .helpers import run
-from .ops_control import Reject
+from .ops_reject import Reject
 
 
 def test_one_failed_step_is_named_with_its_error() -> None:
