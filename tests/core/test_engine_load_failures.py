@@ -14,6 +14,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from dflow_like import Workflow, list_workflows
 
 FRAGILE = textwrap.dedent("""
@@ -125,3 +127,25 @@ def test_object_that_does_not_pickle_is_refused_at_submit(tmp_path: Path) -> Non
     assert "workflow 'locked' cannot be sent to its engine process" in done.stderr
     assert "cannot pickle '_thread.lock' object" in done.stderr
     assert list_workflows() == []  # no half-made run left behind
+
+
+def test_an_engine_that_crashes_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug of the engine's own (not a step's) leaves the run Error with its cause, not "gone"."""
+    from dflow_like.engine.local import daemon
+    from dflow_like.engine.local.state_store import StateStore
+
+    root = tmp_path / "home" / "workflows" / "crash-00000"
+    root.mkdir(parents=True)
+    store = StateStore(root / "state.db")
+    store.init_workflow("crash-00000", "crash", 0.0)
+    store.close()
+
+    def broken(root: Path, resume: bool) -> str:
+        raise AssertionError("scheduler invariant broken")
+
+    monkeypatch.setattr(daemon, "run_engine", broken)
+    assert daemon.main([str(root)]) == 1
+    wf = Workflow(id="crash-00000")
+    assert wf.query_status() == "Error"
+    message = wf.query_message()
+    assert "the engine failed" in message and "AssertionError: scheduler invariant broken" in message

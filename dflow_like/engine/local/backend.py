@@ -72,19 +72,6 @@ def _regex_match(pattern: str, text: str) -> bool:
         return False
 
 
-def _last_error(engine_log: Path) -> str:
-    """The exception line ending the last traceback in ``engine.log``, if the engine died of one."""
-    try:
-        with open(engine_log, "rb") as fh:
-            fh.seek(max(0, fh.seek(0, os.SEEK_END) - 8192))
-            lines = fh.read().decode("utf-8", "replace").splitlines()
-    except OSError:
-        return ""
-    if not any(line.startswith("Traceback") for line in lines):
-        return ""
-    return next((line.strip() for line in reversed(lines) if line.strip() and not line.startswith(" ")), "")
-
-
 class LocalBackend:
     """Starts engine processes and answers queries from their SQLite state."""
 
@@ -254,11 +241,9 @@ class LocalBackend:
         row = self._row(wf_id)  # it may have finished between the two reads
         if row["phase"] in FINAL:
             return row["phase"], row.get("message") or ""
-        last = _last_error(self.workspace(wf_id).engine_log)
-        said = f" ({last}; see engine.log)" if last else ""
         return (
             "Error",
-            f"engine process {row.get('engine_pid')} is gone{said}; Workflow(id={wf_id!r}).resume() finishes the run",
+            f"engine process {row.get('engine_pid')} is gone; Workflow(id={wf_id!r}).resume() finishes the run",
         )
 
     def wait(self, wf_id: str, timeout: float | None = None) -> str:

@@ -31,7 +31,7 @@ def _load(root: Path) -> tuple[Payload, TemplateTable]:
     return payload, TemplateTable(payload.entrypoint, payload.on_exit)
 
 
-def _record_load_failure(root: Path, exc: BaseException) -> None:
+def _record_failure(root: Path, exc: BaseException, what: str) -> None:
     """Leave the run ``Error`` with the cause, where ``query_message`` and the CLI show it.
 
     The traceback goes to ``engine.log`` (this process's stderr); the message names the
@@ -50,7 +50,7 @@ def _record_load_failure(root: Path, exc: BaseException) -> None:
     workspace = Workspace(root.parent.parent, root.name)
     store = StateStore(workspace.db_path)
     try:
-        message = f"the engine could not load the workflow: {cause}; traceback in {workspace.engine_log}"
+        message = f"{what}: {cause}; traceback in {workspace.engine_log}"
         store.update_workflow(phase="Error", finished=time.time(), message=message)
     finally:
         store.close()
@@ -60,7 +60,7 @@ def run_engine(root: Path, resume: bool) -> str:
     try:
         payload, table = _load(root)
     except Exception as exc:  # an import error, an object that does not unpickle, ...
-        _record_load_failure(root, exc)
+        _record_failure(root, exc, "the engine could not load the workflow")
         return "Error"
     # One more worker than CPUs (make -j N+1): a worker waiting on the engine between
     # steps leaves its CPU to the spare one, so the CPUs stay busy.
@@ -78,5 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     if len(paths) != 1:
         print("usage: python -m dflow_like.engine.local WORKFLOW_DIR [--resume]", file=sys.stderr)
         return 2
-    phase = run_engine(Path(paths[0]), resume)
+    try:
+        phase = run_engine(Path(paths[0]), resume)
+    except Exception as exc:  # a bug of the engine's own: say so where the user looks, then resume() can go on
+        _record_failure(Path(paths[0]), exc, "the engine failed (Workflow(id).resume() goes on from here)")
+        return 1
     return 0 if phase == "Succeeded" else 1
