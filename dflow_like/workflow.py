@@ -69,7 +69,15 @@ class Workflow:
 
     # --- building ------------------------------------------------------------------------
     def add(self, step: Step | list[Step]) -> None:
-        """Append a step (or a list: a parallel stage) to the entrypoint ``Steps``/``DAG``."""
+        """Append a step (or a list: a parallel stage) to the entrypoint ``Steps``/``DAG``.
+
+        Only before ``submit()``: the engine runs the workflow as it was then.
+        """
+        if self.id is not None:
+            raise RuntimeError(
+                f"workflow {self.name!r} was already submitted (id {self.id!r}): a step added now would "
+                "never run; add every step before submit(), or build a new Workflow"
+            )
         entry = self.entrypoint
         if isinstance(entry, (Steps, DAG)):
             entry.add(step)  # type: ignore[arg-type]
@@ -105,7 +113,16 @@ class Workflow:
 
     # --- running -------------------------------------------------------------------------
     def submit(self, reuse_step: list[StepRecord] | None = None, **kwargs: Any) -> str:
-        """Validate, start the run, and return its id at once (it does not wait)."""
+        """Validate, start the run, and return its id at once (it does not wait).
+
+        A ``Workflow`` runs once: a second ``submit()`` raises instead of starting another
+        run (``resubmit()`` on Argo, or a new ``Workflow``, starts a fresh one).
+        """
+        if self.id is not None:
+            raise RuntimeError(
+                f"workflow {self.name!r} was already submitted (id {self.id!r}); to run it again, "
+                "build a new Workflow (or resume() this run to finish its failed steps)"
+            )
         self.validate()
         self.id = self._backend().submit(
             self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or []), workflow=self
@@ -123,6 +140,13 @@ class Workflow:
         return str(self._backend().status(self.id)[0])
 
     def query_message(self) -> str:
+        """Why the run is where it is, in one line; ``""`` while it runs well and after success.
+
+        A failed run names the steps that failed it and their errors
+        (``step relax failed: ValueError: ...``, or ``3 steps failed: ...``); a run whose
+        engine could not start or died says so and why; a terminated one says ``terminated``.
+        Each step's own message is on its record (``query_step(...)[0].message``).
+        """
         return str(self._backend().status(self._require_id())[1])
 
     def query_step(
@@ -141,6 +165,16 @@ class Workflow:
         return [s.key for s in self.query_step() if s.key]
 
     def query_global_outputs(self) -> Any:
+        """Outputs the run exported under a global name, as Argo does.
+
+        Returns ``{"parameters": {global name: value text}, "artifacts": {global name:
+        ArtifactRef}}``. An output is exported with
+        ``PythonOPTemplate(..., output_parameter_global_name={"y": "best-y"})`` (or
+        ``output_artifact_global_name``), or ``OutputParameter(global_name=...)`` on a
+        ``Steps``/``DAG``/script template; when several steps export one name, the last to
+        finish wins. Parameter values are the wire text (``json.loads`` for numbers and
+        lists); pass an artifact to ``download_artifact``.
+        """
         return self._backend().global_outputs(self._require_id())
 
     def terminate(self) -> None:
@@ -152,7 +186,8 @@ class Workflow:
         self._backend().resume(self._require_id())
 
     def delete(self) -> None:
-        """Delete the run from the Argo server (Argo only)."""
+        """Delete the run: from the Argo server, or (local engine) its directory with state,
+        logs and step files. A local run must have ended (``terminate()`` it first)."""
         self._backend().delete(self._require_id())
 
     def resubmit(self) -> str:
@@ -161,7 +196,10 @@ class Workflow:
         return self.id
 
     def retry(self) -> None:
-        """Retry the failed steps of a finished run (Argo only)."""
+        """Run the failed steps of a finished run again, keeping the succeeded ones.
+
+        Argo: its retry API. Local engine: the same as ``resume()`` of a Failed/Error run.
+        """
         self._backend().retry(self._require_id())
 
     # --- the Argo manifest ---------------------------------------------------------------
@@ -190,6 +228,11 @@ class Workflow:
         from .notebook import workflow_html
 
         return workflow_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's terminal: the same as text
+        from .notebook import workflow_text
+
+        printer.text(repr(self) if cycle else workflow_text(self))
 
     def watch(self, interval: float = 0.5, timeout: float | None = None) -> str:
         """In a notebook, show a refreshing table of steps until the run ends."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import runpy
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import dflow_like
 from dflow_like import StepRecord, Workflow
@@ -14,26 +16,30 @@ from dflow_like import StepRecord, Workflow
 __all__ = ["main"]
 
 
-def _duration(rec: StepRecord) -> str:
-    if rec.start_time is None:
-        return ""
-    end = rec.end_time if rec.end_time is not None else time.time()
-    return f"{end - rec.start_time:.2f}s"
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}s"
+
+
+def _ran(rec: StepRecord) -> str:
+    """Its running time: ``duration`` once ended, else the time since it started."""
+    if rec.end_time is not None:
+        return _seconds(rec.duration)
+    begin = rec.run_start_time if rec.run_start_time is not None else rec.start_time
+    return "" if begin is None else _seconds(time.time() - begin)
 
 
 def _tree_lines(records: list[StepRecord]) -> list[str]:
     children: dict[str | None, list[StepRecord]] = {}
     for rec in records:
         children.setdefault(rec.parent_id, []).append(rec)
-    lines: list[str] = []
+    lines = [f"{'STEP':<40} {'PHASE':<10} {'QUEUED':>9} {'RAN':>9}"]
 
     def walk(parent: str | None, depth: int) -> None:
         for rec in children.get(parent, []):
             key = f"  key={rec.key}" if rec.key else ""
             note = f"  {rec.message}" if rec.message and rec.phase not in ("Succeeded",) else ""
-            lines.append(
-                f"{'  ' * depth}{rec.name:<{max(40 - 2 * depth, 10)}} {rec.phase:<10} {_duration(rec):>9}{key}{note}"
-            )
+            name = f"{'  ' * depth}{rec.name:<{max(40 - 2 * depth, 10)}}"
+            lines.append(f"{name} {rec.phase:<10} {_seconds(rec.queued):>9} {_ran(rec):>9}{key}{note}")
             walk(rec.id, depth + 1)
 
     walk(None, 0)
@@ -43,7 +49,9 @@ def _tree_lines(records: list[StepRecord]) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     before = set(dflow_like.list_workflows())
     sys.argv = [args.file, *args.args]
-    runpy.run_path(args.file, run_name="__main__")
+    # as ``python FILE`` does: the script's folder first, so modules beside it import
+    sys.path.insert(0, os.path.dirname(os.path.abspath(args.file)))
+    runpy.run_path(os.path.abspath(args.file), run_name="__main__")  # absolute, as __file__ under python
     started = [i for i in dflow_like.list_workflows() if i not in before]
     worst = 0
     for wf_id in started:
@@ -54,12 +62,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    for wf_id in dflow_like.list_workflows():
+    ids = dflow_like.list_workflows()
+    if not ids:
+        print("no workflow runs yet", file=sys.stderr)
+        return 0
+    print(f"{'ID':<32} {'PHASE':<10} {'STARTED':<20} {'STEPS':>5}")
+    for wf_id in ids:
         wf = Workflow(id=wf_id)
         steps = wf.query_step()
         root = next((s for s in steps if s.parent_id is None), None)
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(root.start_time)) if root and root.start_time else ""
-        print(f"{wf_id:<32} {wf.query_status():<10} {when:<20} {len(steps) - 1:>5} steps")
+        count = len(steps) - 1 if root else len(steps)
+        print(f"{wf_id:<32} {wf.query_status():<10} {when:<20} {count:>5} step{'' if count == 1 else 's'}")
     return 0
 
 
@@ -73,7 +87,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    steps = [s for s in Workflow(id=args.id).query_step(name=args.step) if s.log_path]
+    wf = Workflow(id=args.id)
+    steps = [s for s in wf.query_step(name=args.step) if s.log_path]
+    phase = wf.query_status()
+    if phase in ("Failed", "Error") and not args.step:  # a run can fail before, or besides, its steps
+        print(f"===== {args.id} ({phase})")
+        print(wf.query_message() or "(no message)")
     if not steps:
         print(
             f"no step with a log matches {args.step!r}" if args.step else "no step has a log yet",
@@ -114,34 +133,61 @@ def cmd_resume(args: argparse.Namespace) -> int:
     wf = Workflow(id=args.id)
     wf.resume()
     phase = wf.wait() if args.wait else wf.query_status()
-    print(f"{args.id}: {phase}")
+    message = wf.query_message() if phase in ("Failed", "Error") else ""
+    print(f"{args.id}: {phase}{'  ' + message if message else ''}")
     return 0 if phase in ("Succeeded", "Running", "Pending") else 1
 
 
+def _subcommand(sub: Any, name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` starts with the summary ``dflow-like --help`` lists."""
+    description = f"{summary[0].upper()}{summary[1:]}.{' ' + details if details else ''}"
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=summary, description=description)
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dflow-like", description="Run and inspect dflow_like workflows.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a workflow script and wait for the workflows it submits")
-    run.add_argument("file")
-    run.add_argument("args", nargs=argparse.REMAINDER)
+    parser = argparse.ArgumentParser(
+        prog="dflow-like",
+        description="Run and inspect dflow_like workflows (local runs live under $DFLOW_LIKE_HOME, "
+        "default ~/.dflow_like). 'dflow-like COMMAND --help' describes a command.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = _subcommand(
+        sub, "run", "run a workflow script and wait for the workflows it submits",
+        "The script runs as with 'python FILE' (its folder first on sys.path, so modules beside it "
+        "import). Prints 'ID: PHASE' per workflow; exits 1 if any did not succeed.",
+    )  # fmt: skip
+    run.add_argument("file", metavar="FILE", help="the Python script that builds and submits workflows")
+    run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARG", help="arguments passed to the script (sys.argv)")
     run.set_defaults(func=cmd_run)
-    sub.add_parser("list", help="list workflow runs").set_defaults(func=cmd_list)
-    status = sub.add_parser("status", help="a tree of a run's steps with phases and durations")
-    status.add_argument("id")
+    listing = _subcommand(sub, "list", "list workflow runs", "One line per run: id, phase, start time, steps.")
+    listing.set_defaults(func=cmd_list)
+    status = _subcommand(
+        sub, "status", "a tree of a run's steps with phases and times",
+        "QUEUED is the time a step waited for a worker, a parallelism slot or Slurm; RAN the time it ran. "
+        "Exits 1 if the run failed.",
+    )  # fmt: skip
+    status.add_argument("id", metavar="ID", help="the run's id, as printed by submit() or 'dflow-like list'")
     status.set_defaults(func=cmd_status)
-    logs = sub.add_parser("logs", help="print step logs")
-    logs.add_argument("id")
-    logs.add_argument("step", nargs="?")
+    logs = _subcommand(
+        sub, "logs", "print step logs (their output and tracebacks)",
+        "For a failed run, its message (why it failed) comes first.",
+    )  # fmt: skip
+    logs.add_argument("id", metavar="ID", help="the run's id")
+    logs.add_argument("step", nargs="?", metavar="STEP", help="only this step (and its slice items); default: all")
     logs.set_defaults(func=cmd_logs)
-    download = sub.add_parser("download", help="download a step's output artifacts")
-    download.add_argument("id")
-    download.add_argument("step")
-    download.add_argument("--artifact")
-    download.add_argument("--path", default=".")
+    download = _subcommand(sub, "download", "download a step's output artifacts", "Prints each file it wrote.")
+    download.add_argument("id", metavar="ID", help="the run's id")
+    download.add_argument("step", metavar="STEP", help="the step's name")
+    download.add_argument("--artifact", metavar="NAME", help="only this output artifact; default: all of them")
+    download.add_argument("--path", default=".", metavar="DIR", help="where to put the files (default: .)")
     download.set_defaults(func=cmd_download)
-    resume = sub.add_parser("resume", help="finish a run whose engine died")
-    resume.add_argument("id")
-    resume.add_argument("--no-wait", dest="wait", action="store_false")
+    resume = _subcommand(
+        sub, "resume", "finish a run whose engine died, or re-run a failed run's failed steps",
+        "Succeeded steps are kept; the others run again.",
+    )  # fmt: skip
+    resume.add_argument("id", metavar="ID", help="the run's id")
+    resume.add_argument("--no-wait", dest="wait", action="store_false", help="return at once instead of waiting")
     resume.set_defaults(func=cmd_resume)
     return parser
 
@@ -151,7 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (KeyError, RuntimeError, FileNotFoundError) as exc:
-        print(f"dflow-like: {exc}", file=sys.stderr)
+        # str(KeyError) is the repr of its message, quotes and all: print the message itself
+        text = exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else exc
+        print(f"dflow-like: {text}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. `dflow-like list | head`
         sys.stderr.close()

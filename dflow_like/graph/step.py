@@ -74,7 +74,46 @@ _DFLOW_STEP_ONLY = (
 
 
 class Step:
-    """A template bound to parameters (values) and artifacts (files)."""
+    """A template bound to its inputs: one step of a ``Steps``, ``Workflow`` or (as ``Task``) ``DAG``.
+
+    ::
+
+        a = Step("square", PythonOPTemplate(Square), parameters={"x": 3})
+        b = Step("double", PythonOPTemplate(Double), parameters={"x": a.outputs.parameters["y"]})
+        wf.add(a); wf.add(b)  # two stages: b runs after a, on its output
+
+    Args:
+        name: the step's name, unique among its siblings (letters, digits and ``-`` are
+            safe on Argo); slice items are named ``name(i:item)``.
+        template: what runs: ``PythonOPTemplate``, ``ShellOPTemplate``/``PythonScriptOPTemplate``,
+            or a ``Steps``/``DAG`` (a sub-workflow).
+        parameters: ``{input name: value}``; a value is a Python value (checked against the
+            template's declared type), another step's ``outputs.parameters[...]``, an
+            ``inputs.parameters[...]`` of the enclosing template, or ``"{{...}}"`` text.
+        artifacts: ``{input name: files}``: another step's ``outputs.artifacts[...]``, an
+            enclosing template's input artifact, or ``upload_artifact(...)``'s result.
+        when: run only if this Argo expression is true (e.g. ``f"{a.outputs.parameters['y']} > 5"``);
+            otherwise the step is ``Skipped``.
+        with_param: fan out over a JSON list (often another step's output): item ``i`` sees
+            ``{{item}}``; the step's outputs become lists, in item order.
+        with_sequence: fan out over ``argo_sequence(count, start, end, format)`` numbers.
+        with_items: fan out over a Python list.
+        continue_on_failed: a ``Failed`` step does not fail the workflow (its successors run).
+        continue_on_error: the same for ``Error`` (the step could not run, or was killed).
+        continue_on_num_success: a fan-out succeeds if at least this many items did.
+        continue_on_success_ratio: a fan-out succeeds if at least this fraction of items did.
+        key: a name for this step's result (may use ``{{item}}``), to find it with
+            ``query_step(key=...)`` and reuse it with ``submit(reuse_step=[...])``.
+        executor: where it runs instead of a local process, e.g. ``DispatcherExecutor(...)``
+            (Slurm).
+        parallelism: at most this many items of this step's fan-out run at once.
+        slices: a ``Slices`` (usually given to the template instead): which inputs are lists
+            sliced per item and which outputs are gathered.
+
+    ``step.outputs.parameters[name]`` and ``step.outputs.artifacts[name]`` are references
+    to its outputs for later steps' arguments; after a run, ``Workflow.query_step(name=...)``
+    returns its ``StepRecord``.
+    """
 
     is_task = False
 

@@ -10,12 +10,35 @@ __all__ = ["Slices"]
 
 
 class Slices:
-    """Which inputs are sliced per item and which outputs are gathered.
+    """Fan one step out over lists: which inputs are sliced per item, which outputs gathered.
 
-    ``slices`` is the index expression (``"{{item}}"`` by default): item ``i`` gets
-    ``input[eval(slices)]``. With ``sub_path=True`` each item gets only its own piece
-    of a list artifact. ``group_size`` items run in one job, ``pool_size`` of them at
-    once inside it.
+    ::
+
+        template = PythonOPTemplate(Square, slices=Slices(input_parameter=["x"], output_parameter=["y"]))
+        wf.add(Step("sq", template, parameters={"x": [1, 2, 3]}))  # three items, one per x
+        # after the run: wf.query_step(name="sq", type="StepGroup")[0].outputs.parameters["y"].value
+        # is [1, 4, 9]; each item is a record of its own, named "sq(0:0)", "sq(1:1)", ...
+
+    Every sliced input must be a list of the same length: that length is the number of
+    items. Gathered outputs come back on the step's ``StepGroup`` record in item order
+    (when ``continue_on_num_success``/``_ratio`` let some items fail, a failed item's
+    place in a gathered parameter is ``None``).
+
+    Args:
+        slices: the index expression an item takes (default ``"{{item}}"``: item ``i`` gets
+            element ``i``); it may evaluate to a list of indices (several elements per item).
+        input_parameter: names of input parameters given as lists and sliced per item.
+        input_artifact: names of input artifacts holding a list of files (another fan-out's
+            gathered artifact, or ``upload_artifact([...])``); each item gets only its own files.
+        output_parameter: output parameters gathered into a list.
+        output_artifact: output artifacts gathered into one artifact holding every item's
+            files; downloaded, items whose paths collide land under their position (``0/``, ``1/``...).
+        sub_path: dflow's flag for slicing an input artifact by sub-path; accepted, and here an
+            item always receives only its own files.
+        group_size: with a Slurm executor, this many items run one after another in one job.
+        pool_size: with ``group_size``, this many of a job's items run at once.
+        create_dir: put every item's files under its position on download, collisions or not.
+        register_first_only: dflow's lineage flag; accepted, no effect here.
     """
 
     def __init__(

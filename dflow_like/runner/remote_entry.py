@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import cloudpickle
 
-from . import codes
+from . import codes, pickling
 from .execute import run_step
-from .namespace import restore_main_namespace
+from .namespace import caller_sys_path, restore_main_namespace, use_sys_path
 from .spec import StepSpec
 
 __all__ = ["main", "write_template"]
@@ -21,8 +22,8 @@ __all__ = ["main", "write_template"]
 def write_template(attempt_dir: Path, template: Any, namespace: dict[str, Any]) -> None:
     """Write what a fresh process needs to run ``template`` (see ``main``)."""
     with open(attempt_dir / "template.pkl", "wb") as fh:
-        cloudpickle.dump({"template": template, "namespace": namespace}, fh)
-    (attempt_dir / "launch.json").write_text(json.dumps({"sys_path": [p for p in sys.path if p]}))
+        pickling.dump({"template": template, "namespace": namespace}, fh)
+    (attempt_dir / "launch.json").write_text(json.dumps({"sys_path": caller_sys_path()}))
 
 
 def _log_to(path: str) -> None:
@@ -42,11 +43,10 @@ def main(argv: list[str]) -> int:
         print("usage: python -m dflow_like.runner [--log FILE] ATTEMPT_DIR", file=sys.stderr)
         return codes.ERROR
     attempt = Path(args[0])
+    (attempt / "started").write_text(repr(time.time()))  # its queue time ends here (Slurm's pending)
     launch = attempt / "launch.json"
     if launch.exists():
-        for entry in reversed(json.loads(launch.read_text())["sys_path"]):
-            if entry not in sys.path:
-                sys.path.append(entry)
+        use_sys_path(json.loads(launch.read_text())["sys_path"])
     with open(attempt / "template.pkl", "rb") as fh:
         data = cloudpickle.load(fh)
     restore_main_namespace(data["namespace"])

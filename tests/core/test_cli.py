@@ -50,12 +50,15 @@ def test_run_list_status_logs_download(tmp_path: Path) -> None:
     run = cli("run", str(script), "Ada")
     wf_id, phase = run.stdout.strip().split(": ")
     assert wf_id.startswith("cli-") and phase == "Succeeded"
-    listing = cli("list").stdout
-    assert wf_id in listing and "Succeeded" in listing
+    listing = cli("list").stdout.splitlines()
+    assert listing[0].split() == ["ID", "PHASE", "STARTED", "STEPS"]
+    assert listing[1].startswith(wf_id) and "Succeeded" in listing[1] and listing[1].endswith(" 1 step")
     status = cli("status", wf_id).stdout.splitlines()
     assert status[0] == f"{wf_id}: Succeeded"
-    assert status[2].split()[:2] == ["greet", "Succeeded"] and status[2].startswith("  ")  # a tree, indented
-    assert status[2].split()[2].endswith("s")  # duration
+    assert status[1].split() == ["STEP", "PHASE", "QUEUED", "RAN"]
+    assert status[3].split()[:2] == ["greet", "Succeeded"] and status[3].startswith("  ")  # a tree, indented
+    queued, ran = status[3].split()[2:4]
+    assert queued.endswith("s") and ran.endswith("s") and float(ran[:-1]) >= 0
     assert "writing a card for Ada" in cli("logs", wf_id, "greet").stdout
     out = cli("download", wf_id, "greet", "--artifact", "card", "--path", str(tmp_path / "dl")).stdout.split()
     assert Path(out[0]).read_text() == "Dear Ada"
@@ -97,7 +100,8 @@ def test_download_of_a_sliced_step_keeps_every_items_file(tmp_path: Path) -> Non
 
 def test_unknown_ids_and_steps_are_clear_errors(tmp_path: Path) -> None:
     missing = cli("status", "nope-12345", check=False)
-    assert missing.returncode == 1 and "no local workflow 'nope-12345'" in missing.stderr
+    assert missing.returncode == 1 and missing.stderr.startswith("dflow-like: no local workflow 'nope-12345' under ")
+    assert not missing.stderr.rstrip().endswith('"')  # the message, not the repr of a KeyError
     script = tmp_path / "card.py"
     script.write_text(SCRIPT)
     wf_id = cli("run", str(script), "Bo").stdout.split(":")[0]
@@ -138,3 +142,23 @@ def test_resume_finishes_a_run_whose_engine_was_killed(tmp_path: Path) -> None:
     resumed = cli("resume", wf_id)
     assert resumed.stdout.strip() == f"{wf_id}: Succeeded"
     assert len(wf.query_step(type="Pod", phase="Succeeded")) == 6
+
+
+def test_every_subcommand_help_describes_its_arguments() -> None:
+    described = {
+        "run": ["FILE", "the Python script", "ARG"],
+        "list": ["One line per run"],
+        "status": ["ID", "QUEUED is the time"],
+        "logs": ["ID", "STEP", "only this step"],
+        "download": ["ID", "STEP", "--artifact NAME", "--path DIR"],
+        "resume": ["ID", "--no-wait", "Succeeded steps are kept"],
+    }
+    for command, phrases in described.items():
+        text = " ".join(cli(command, "--help").stdout.split())
+        for phrase in phrases:
+            assert phrase in text, (command, phrase, text)
+
+
+def test_list_with_no_runs_says_so() -> None:
+    empty = cli("list")
+    assert empty.stdout == "" and empty.stderr.strip() == "no workflow runs yet"

@@ -157,3 +157,57 @@ def test_sliced_step_in_groups_of_items_per_job(slurm_cluster: LocalSlurmCluster
     assert group.outputs.parameters["y"].value == [10, 20, 30, 40, 50]
     jobs = group.outputs.parameters["job"].value
     assert jobs[0] == jobs[1] and jobs[2] == jobs[3] and len(set(jobs)) == 3  # 5 items in jobs of 2, 2, 1
+
+
+def test_slurm_job_imports_ops_from_the_users_module(slurm_cluster: LocalSlurmCluster, tmp_path: Path) -> None:
+    """``python -c`` puts ``''`` on ``sys.path``: the job must still find ``myops`` beside the driver."""
+    import subprocess
+    import sys
+    import textwrap
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "myops.py").write_text(
+        textwrap.dedent("""
+        from dflow_like.python import OP, OPIO, OPIOSign
+
+        class Triple(OP):
+            @classmethod
+            def get_input_sign(cls):
+                return OPIOSign({"x": int})
+
+            @classmethod
+            def get_output_sign(cls):
+                return OPIOSign({"y": int})
+
+            def execute(self, op_in):
+                return OPIO({"y": 3 * op_in["x"]})
+        """)
+    )
+    driver = textwrap.dedent(f"""
+        from dflow_like import DispatcherExecutor, Step, Workflow
+        from dflow_like.python import PythonOPTemplate
+        from myops import Triple
+
+        wf = Workflow("slurm-mods")
+        executor = DispatcherExecutor(slurm_conf={str(slurm_cluster.slurm_conf)!r})
+        wf.add(Step("triple", PythonOPTemplate(Triple), parameters={{"x": 5}}, executor=executor))
+        wf.submit()
+        print(wf.wait(timeout=120), wf.query_message())
+        print(wf.query_step(name="triple")[0].outputs.parameters["y"].value)
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", driver], cwd=project, capture_output=True, text=True, timeout=180, check=True
+    )
+    assert done.stdout.split() == ["Succeeded", "15"]
+
+
+def test_slurm_queue_time_is_apart_from_running_time(slurm_cluster: LocalSlurmCluster) -> None:
+    wf = Workflow("slurm-times")
+    wf.add(Step("where", PythonOPTemplate(Where), parameters={"x": 2}, executor=executor(slurm_cluster)))
+    wf.submit()
+    assert wf.wait(timeout=120) == "Succeeded"
+    rec = wf.query_step(name="where")[0]
+    assert rec.start_time is not None and rec.run_start_time is not None and rec.end_time is not None
+    assert rec.start_time < rec.run_start_time <= rec.end_time  # the job's own start, after sbatch
+    assert rec.queued is not None and rec.duration == rec.end_time - rec.run_start_time

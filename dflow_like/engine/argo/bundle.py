@@ -30,6 +30,7 @@ import cloudpickle
 
 from ...python.template import PythonOPTemplate, upload_packages
 from ...records import StepRecord
+from ...runner import pickling
 from ...runner.namespace import main_namespace
 
 __all__ = ["DEPENDENCIES", "build_bundle", "reuse_table", "upload_bundle"]
@@ -104,7 +105,7 @@ def build_bundle(dest: Path, templates: dict[str, PythonOPTemplate], reuse: list
         cloudpickle.register_pickle_by_value(module)
     try:
         with open(dest / "templates.pkl", "wb") as fh:
-            cloudpickle.dump({"templates": templates, "namespace": main_namespace()}, fh)
+            pickling.dump({"templates": templates, "namespace": main_namespace()}, fh)
     finally:
         for module in modules:
             cloudpickle.unregister_pickle_by_value(module)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
 import select
+import shutil
 import signal
 import site
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._config import config, home_dir, s3_config
+from ...artifacts import ArtifactRef
 from ...graph.template import OPTemplate
 from ...records import StepRecord
 from ...runner.namespace import main_namespace
@@ -93,7 +96,15 @@ class LocalBackend:
             config=public_settings(config.snapshot()), s3_config=public_settings(s3_config.snapshot()),
             on_exit=getattr(workflow, "on_exit", None),
         )  # fmt: skip
-        write_payload(ws.root, payload)
+        try:
+            write_payload(ws.root, payload)
+        except Exception as exc:  # cloudpickle's own message names the object, not where it sits
+            shutil.rmtree(ws.root, ignore_errors=True)
+            raise TypeError(
+                f"workflow {name!r} cannot be sent to its engine process: {type(exc).__name__}: {exc} "
+                "(an OP, a function or a value it refers to holds something that does not pickle, "
+                "such as an open file, a lock or a connection: create it inside execute instead)"
+            ) from exc
         store = StateStore(ws.db_path)
         store.init_workflow(wf_id, name, time.time())
         store.close()
@@ -145,6 +156,31 @@ class LocalBackend:
         if row["phase"] == "Succeeded":
             return
         self._start(ws, resume=True)
+
+    def retry(self, wf_id: str) -> None:
+        """Re-run the failed steps of a finished run: ``resume`` keeps every succeeded step."""
+        phase, _ = self.status(wf_id)
+        if phase not in ("Failed", "Error"):
+            raise RuntimeError(f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried")
+        self.resume(wf_id)
+
+    def resubmit(self, wf_id: str) -> str:
+        raise RuntimeError(
+            f"workflow {wf_id!r}: resubmit() is an Argo server call; the local engine runs a workflow again "
+            "when you submit() a new Workflow (or resume() this one)"
+        )
+
+    def delete(self, wf_id: str) -> None:
+        """Remove a finished run's directory (state, logs, step files); a running one is refused."""
+        ws = self._existing(wf_id)
+        phase, _ = self.status(wf_id)
+        pid = self._row(wf_id).get("engine_pid")
+        deadline = time.monotonic() + 5.0  # an ended engine exits right after writing its phase
+        while phase in FINAL and self._engine_running(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if phase not in FINAL or self._engine_running(pid):
+            raise RuntimeError(f"workflow {wf_id!r} is still {phase} (engine pid {pid}); terminate() it first")
+        shutil.rmtree(ws.root)
 
     def terminate(self, wf_id: str) -> None:
         row = self._row(wf_id)
@@ -239,8 +275,14 @@ class LocalBackend:
             and _match(id, r.id) and _match(type, r.type) and (parent_id is None or r.parent_id == parent_id)
         ]  # fmt: skip
 
-    def global_outputs(self, wf_id: str) -> Any:
-        return self._row(wf_id).get("outputs")
+    def global_outputs(self, wf_id: str) -> dict[str, Any]:
+        """``{"parameters": {name: wire value}, "artifacts": {name: ArtifactRef}}``, as on Argo."""
+        text = self._row(wf_id).get("outputs")
+        data = json.loads(text) if text else {}
+        return {
+            "parameters": dict(data.get("parameters") or {}),
+            "artifacts": {n: ArtifactRef.from_json(a) for n, a in (data.get("artifacts") or {}).items()},
+        }
 
     def list_ids(self) -> list[str]:
         return Workspace.all_ids(self.home)

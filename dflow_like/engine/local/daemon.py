@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..._config import config, s3_config
 from ...graph.collect import TemplateTable
-from .payload import read_payload
+from .payload import Payload, read_payload
 from .worker_process import spawn_workers
 
 __all__ = ["main", "run_engine"]
@@ -24,11 +24,44 @@ def _apply_settings(settings: dict[str, object], target: object) -> None:
         target[key] = value  # type: ignore[index]
 
 
-def run_engine(root: Path, resume: bool) -> str:
+def _load(root: Path) -> tuple[Payload, TemplateTable]:
     payload = read_payload(root)
     _apply_settings(payload.config, config)
     _apply_settings(payload.s3_config, s3_config)
-    table = TemplateTable(payload.entrypoint, payload.on_exit)
+    return payload, TemplateTable(payload.entrypoint, payload.on_exit)
+
+
+def _record_failure(root: Path, exc: BaseException, what: str) -> None:
+    """Leave the run ``Error`` with the cause, where ``query_message`` and the CLI show it.
+
+    The traceback goes to ``engine.log`` (this process's stderr); the message names the
+    exception and, for a module the engine cannot import, where it looked.
+    """
+    import time
+    import traceback
+
+    from .state_store import StateStore
+    from .workspace import Workspace
+
+    traceback.print_exc()
+    cause = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ModuleNotFoundError):
+        cause += f" (the engine's sys.path starts with {sys.path[:3]})"
+    workspace = Workspace(root.parent.parent, root.name)
+    store = StateStore(workspace.db_path)
+    try:
+        message = f"{what}: {cause}; traceback in {workspace.engine_log}"
+        store.update_workflow(phase="Error", finished=time.time(), message=message)
+    finally:
+        store.close()
+
+
+def run_engine(root: Path, resume: bool) -> str:
+    try:
+        payload, table = _load(root)
+    except Exception as exc:  # an import error, an object that does not unpickle, ...
+        _record_failure(root, exc, "the engine could not load the workflow")
+        return "Error"
     # One more worker than CPUs (make -j N+1): a worker waiting on the engine between
     # steps leaves its CPU to the spare one, so the CPUs stay busy.
     size = payload.workers or (os.cpu_count() or 1) + 1
@@ -45,5 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     if len(paths) != 1:
         print("usage: python -m dflow_like.engine.local WORKFLOW_DIR [--resume]", file=sys.stderr)
         return 2
-    phase = run_engine(Path(paths[0]), resume)
+    try:
+        phase = run_engine(Path(paths[0]), resume)
+    except Exception as exc:  # a bug of the engine's own: say so where the user looks, then resume() can go on
+        _record_failure(Path(paths[0]), exc, "the engine failed (Workflow(id).resume() goes on from here)")
+        return 1
     return 0 if phase == "Succeeded" else 1

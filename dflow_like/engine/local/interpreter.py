@@ -259,22 +259,28 @@ class Interpreter:
             arts[name] = frame.artifact(arg, owner) if isinstance(arg, str) else arg
         return params, arts
 
-    def _adopt(self, rec: StepRecord, source: StepRecord, message: str) -> None:
+    def _adopt(self, rec: StepRecord, source: StepRecord, message: str, kept: bool) -> None:
+        """Take ``source``'s result: a step kept by resume keeps the times it ran; one reused
+        from another run takes no time here (a new start with an old end went negative)."""
         rec.outputs = source.outputs
         rec.phase, rec.message = "Succeeded", message
-        rec.start_time = rec.start_time or source.start_time or time.time()
-        rec.end_time = source.end_time or time.time()
+        if kept:
+            rec.start_time = source.start_time or rec.start_time or time.time()
+            rec.end_time = source.end_time or rec.start_time
+            rec.run_start_time = source.run_start_time
+        else:
+            rec.start_time = rec.end_time = rec.start_time or time.time()
         rec.workdir, rec.log_path, rec.attempts = source.workdir, source.log_path, source.attempts
 
     def _reused(self, rec: StepRecord, step: Step) -> bool:
         source = self.reuse.get(rec.key) if rec.key else None
         if source is not None:
             _check_reuse_fits(step, source)
-            self._adopt(rec, source, f"reused from {source.workflow_id}")
+            self._adopt(rec, source, f"reused from {source.workflow_id}", kept=False)
             return True
         prev = self.previous.get(rec.id)
         if prev is not None and prev.phase == "Succeeded":
-            self._adopt(rec, prev, prev.message)
+            self._adopt(rec, prev, prev.message, kept=True)
             return True
         return False
 

@@ -84,6 +84,14 @@ def _keep_inputs(spec: StepSpec) -> None:
         spec.write()
 
 
+def _started_in(attempt_dir: Path) -> float | None:
+    """When a runner started as its own process (a Slurm job) began: its ``started`` file."""
+    try:
+        return float((attempt_dir / "started").read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _retryable(on: str, kind: str) -> bool:
     if kind in ("", "fatal"):
         return False
@@ -202,6 +210,8 @@ class LeafRunner:
             else:
                 rec.job_id = None
                 outcome = await executor.run(spec, template, rec.log_path, template.timeout)
+            if rec.run_start_time is None:
+                rec.run_start_time = outcome.started or _started_in(attempt_dir)
             if outcome.exit_code != codes.SUCCEEDED:
                 _keep_inputs(spec)
             phase, message, kind = classify(outcome, attempt_dir, template.timeout, template.timeout_as_transient_error)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ import cloudpickle
 
 from ...graph.template import OPTemplate
 from ...records import StepRecord
-from ...runner.namespace import restore_main_namespace
+from ...runner import pickling
+from ...runner.namespace import caller_sys_path, restore_main_namespace, use_sys_path
 
 __all__ = ["Payload", "read_payload", "write_payload"]
 
@@ -47,17 +47,15 @@ def public_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 def write_payload(root: Path, payload: Payload) -> None:
     """``launch.json`` (read first: where to import from) and ``workflow.pkl``."""
-    launch = {"sys_path": [p for p in sys.path if p], "cwd": os.getcwd()}
+    launch = {"sys_path": caller_sys_path(), "cwd": os.getcwd()}
     (root / "launch.json").write_text(json.dumps(launch))
     with open(root / "workflow.pkl", "wb") as fh:
-        cloudpickle.dump(payload, fh)
+        pickling.dump(payload, fh)
 
 
 def read_payload(root: Path) -> Payload:
     launch = json.loads((root / "launch.json").read_text())
-    for entry in reversed(launch["sys_path"]):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
+    use_sys_path(launch["sys_path"])
     if os.path.isdir(launch["cwd"]):
         os.chdir(launch["cwd"])
     with open(root / "workflow.pkl", "rb") as fh:

@@ -35,6 +35,7 @@ class Outcome:
     pid: int = 0
     outputs: str | None = None  # outputs.json, when the executor already read it
     reason: str = ""  # what the executor knows of the end (e.g. a Slurm state)
+    started: float | None = None  # when the step's process got its worker (time.time())
 
 
 @functools.cache

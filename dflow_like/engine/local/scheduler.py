@@ -10,6 +10,8 @@ from pathlib import Path
 
 from ..._config import config, s3_config
 from ...graph.collect import TemplateTable
+from .failures import failure_message
+from .global_outputs import global_outputs
 from .interpreter import Interpreter
 from .leaf import LeafRunner
 from .payload import Payload
@@ -62,7 +64,11 @@ def schedule(root: Path, payload: Payload, table: TemplateTable, handles: list[W
     try:
         phase = asyncio.run(_run(interpreter, store))
         message = "terminated" if phase == "Failed" and _terminated(store) else ""
-        store.update_workflow(phase=phase, finished=time.time(), message=message)
+        records = store.nodes()
+        if phase != "Succeeded" and not message:
+            message = failure_message(records)
+        outputs = global_outputs(records, table)
+        store.update_workflow(phase=phase, finished=time.time(), message=message, outputs=outputs)
         store.close()
     finally:
         pool.close()

@@ -10,6 +10,7 @@ runs again on resume; nothing that depended on it can have run from a later comm
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Callable
@@ -30,13 +31,13 @@ CREATE TABLE IF NOT EXISTS workflow (
 CREATE TABLE IF NOT EXISTS nodes (
     id TEXT PRIMARY KEY, seq INTEGER, parent_id TEXT, name TEXT, template TEXT, type TEXT,
     phase TEXT, key TEXT, start_time REAL, end_time REAL, attempts INTEGER, message TEXT,
-    inputs TEXT, outputs TEXT, workdir TEXT, log_path TEXT, pid INTEGER, job_id TEXT);
+    inputs TEXT, outputs TEXT, workdir TEXT, log_path TEXT, pid INTEGER, job_id TEXT, run_start REAL);
 CREATE INDEX IF NOT EXISTS nodes_key ON nodes(key);
 """
 
 _NODE_COLUMNS = (
     "id, seq, parent_id, name, template, type, phase, key, start_time, end_time, attempts, "
-    "message, inputs, outputs, workdir, log_path, pid, job_id"
+    "message, inputs, outputs, workdir, log_path, pid, job_id, run_start"
 )
 
 
@@ -70,6 +71,8 @@ class StateStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
+            with contextlib.suppress(sqlite3.OperationalError):  # a state file from before run_start
+                self.db.execute("ALTER TABLE nodes ADD COLUMN run_start REAL")
         self._seq = 0
         self._in_tx = False
         self._commit_scheduled = False
@@ -121,15 +124,16 @@ class StateStore:
         self.begin()
         self._defer_commit()
         self.db.execute(
-            f"INSERT INTO nodes ({_NODE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            f"INSERT INTO nodes ({_NODE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(id) DO UPDATE SET phase=excluded.phase, type=excluded.type, key=excluded.key, "
             "start_time=excluded.start_time, end_time=excluded.end_time, attempts=excluded.attempts, "
             "message=excluded.message, inputs=excluded.inputs, outputs=excluded.outputs, "
-            "workdir=excluded.workdir, log_path=excluded.log_path, pid=excluded.pid, job_id=excluded.job_id",
+            "workdir=excluded.workdir, log_path=excluded.log_path, pid=excluded.pid, job_id=excluded.job_id, "
+            "run_start=excluded.run_start",
             (
                 rec.id, self._seq, rec.parent_id, rec.name, rec.template, rec.type, rec.phase, rec.key,
                 rec.start_time, rec.end_time, rec.attempts, rec.message, io_to_json(rec.inputs),
-                io_to_json(rec.outputs), rec.workdir, rec.log_path, pid, job_id or rec.job_id,
+                io_to_json(rec.outputs), rec.workdir, rec.log_path, pid, job_id or rec.job_id, rec.run_start_time,
             ),
         )  # fmt: skip
 
@@ -156,7 +160,8 @@ class StateStore:
         return dict(zip(keys, row))
 
     def nodes(self, where: str = "", args: tuple[Any, ...] = ()) -> list[StepRecord]:
-        sql = f"SELECT {_NODE_COLUMNS} FROM nodes {where} ORDER BY start_time IS NULL, start_time, seq"
+        columns = _NODE_COLUMNS if self._has_run_start() else _NODE_COLUMNS.replace("run_start", "NULL")
+        sql = f"SELECT {columns} FROM nodes {where} ORDER BY start_time IS NULL, start_time, seq"
         return [self._record(row) for row in self.db.execute(sql, args)]
 
     def _record(self, row: tuple[Any, ...]) -> StepRecord:
@@ -165,8 +170,14 @@ class StateStore:
             id=row[0], name=row[3], workflow_id=wf, parent_id=row[2], template=row[4] or "", type=row[5],
             phase=row[6], key=row[7], start_time=row[8], end_time=row[9], attempts=row[10] or 0,
             message=row[11] or "", inputs=io_from_json(row[12]), outputs=io_from_json(row[13]),
-            workdir=row[14], log_path=row[15], job_id=row[17],
+            workdir=row[14], log_path=row[15], job_id=row[17], run_start_time=row[18],
         )  # fmt: skip
+
+    def _has_run_start(self) -> bool:
+        """False for a state file written before ``run_start`` (read-only readers cannot add it)."""
+        if not hasattr(self, "_run_start"):
+            self._run_start = any(row[1] == "run_start" for row in self.db.execute("PRAGMA table_info(nodes)"))
+        return self._run_start
 
     def _workflow_id(self) -> str:
         if not hasattr(self, "_wf_id"):

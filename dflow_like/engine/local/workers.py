@@ -15,6 +15,7 @@ import contextlib
 import os
 import pickle
 import signal
+import time
 from typing import Any
 
 from ...graph.template import OPTemplate
@@ -127,8 +128,10 @@ class WorkerPool:
     async def run(self, spec: StepSpec, template_name: str, log_path: str, timeout: float | None) -> Outcome:
         idle = self._attach()
         worker = await idle.get()
+        started = time.time()  # the wait for an idle worker is queueing, not running
         try:
             outcome = await worker.run(spec, template_name, log_path, timeout, self.jsonpickle)
+            outcome.started = started
             if outcome.outputs is not None and may_need_jsonpickle(outcome.outputs):
                 self.jsonpickle = True
             return outcome
