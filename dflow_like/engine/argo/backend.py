@@ -14,9 +14,11 @@ not pre-seed without writing a ConfigMap.
 from __future__ import annotations
 
 import json
+import posixpath
 import secrets
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,9 +72,14 @@ def _with_layouts(record: StepRecord, node: dict[str, Any]) -> StepRecord:
         layouts = json.loads(raw)
     except ValueError:
         return record
+    paths = {str(a.get("name")): str(a.get("path") or "") for a in (node.get("outputs") or {}).get("artifacts") or []}
     for name, ref in list(record.outputs.artifacts.items()):
         if name in layouts and len(ref.parts) == 1:
-            part = ArtifactPart(ref.parts[0].tree, layouts[name])
+            tree = ref.parts[0].tree
+            if tree.archive == "tar" and paths.get(name):
+                # Argo's tarball holds the output path under its base name (TarGzToWriter)
+                tree = replace(tree, root=posixpath.basename(paths[name].rstrip("/")))
+            part = ArtifactPart(tree, layouts[name])
             record.outputs.artifacts[name] = ArtifactRef((part,), ref.gathered, ref.name)
     return record
 

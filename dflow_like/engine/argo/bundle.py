@@ -46,6 +46,28 @@ def _copy_path(path: Path, lib: Path) -> None:
         shutil.copy2(path, target)
 
 
+def _copy_package(name: str, lib: Path) -> None:
+    """Copy package ``name`` as Python imports it, not as one folder.
+
+    An editable install may map a subpackage elsewhere (``package_dir``: ``dflow_like.ops``
+    lives in ``ops/``): every imported submodule whose file is not where the package folder
+    put it is copied to its dotted place too.
+    """
+    _copy_path(_module_path(name), lib)
+    for modname, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if not modname.startswith(name + ".") or not file or not file.endswith(".py"):
+            continue
+        rel = Path(*modname.split("."))
+        source = Path(file)
+        if source.name == "__init__.py":
+            if not (lib / rel).is_dir():
+                shutil.copytree(source.parent, lib / rel, ignore=_IGNORE)
+        elif not (lib / rel).with_suffix(".py").exists():
+            (lib / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, (lib / rel).with_suffix(".py"))
+
+
 def _module_path(name: str) -> Path:
     module = importlib.import_module(name)
     file = Path(str(module.__file__))
@@ -95,7 +117,7 @@ def build_bundle(dest: Path, templates: dict[str, PythonOPTemplate], reuse: list
     lib = dest / "lib"
     lib.mkdir(parents=True, exist_ok=True)
     for name in DEPENDENCIES:
-        _copy_path(_module_path(name), lib)
+        _copy_package(name, lib)
     extra = list(upload_packages) + [p for t in templates.values() for p in t.python_packages]
     for package in dict.fromkeys(extra):
         _copy_path(Path(package).resolve(), lib)

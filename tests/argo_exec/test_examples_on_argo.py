@@ -1,0 +1,101 @@
+"""Every example program's workflow on the emulated Argo, step by step against the local engine.
+
+Each example's ``build_workflow()`` runs twice, with artifacts in the same SeaweedFS bucket:
+on the local engine and, through the real ``ArgoBackend`` (compile, schema and lint checks,
+bundle upload), on :class:`~tests.argo_exec.controller.EmulatedArgo`. The runs must agree on
+every OP step: phase, output parameters, artifact files. ``slurm_executor.py`` is refused
+for Argo by design (a Slurm executor) and is checked to be refused.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import cloudpickle
+import pytest
+from ase.build import bulk
+from ase.io import write
+
+from dflow_like import Workflow, upload_artifact
+
+from .compare import differences
+from .controller import EmulatedArgo
+from .harness import on_argo, on_local
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+pytestmark = pytest.mark.s3
+
+
+def load_example(name: str) -> ModuleType:
+    sys.path.insert(0, str(EXAMPLES))  # compile_to_argo imports its sibling eos
+    try:
+        spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    return module
+
+
+def _structure(name: str) -> Any:
+    atoms = bulk("Cu", "fcc", a=3.59, cubic=True)
+    atoms.positions[1] += [0.15, -0.1, 0.05]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        write(path, atoms)
+        return upload_artifact(path)
+
+
+def _build(name: str, module: ModuleType, scratch: Path, run: str) -> Workflow:
+    if name == "artifacts":
+        return module.build_workflow(_structure("my_cu.extxyz"))  # type: ignore[no-any-return]
+    if name == "s3_storage":
+        return module.build_workflow(_structure("start.extxyz"))  # type: ignore[no-any-return]
+    if name == "retries_timeouts":
+        # Flaky and Broken count attempts in a directory every attempt sees: on Argo that is a
+        # shared volume, never a pod's own /tmp; here a directory outside /tmp.
+        counters = Path(tempfile.mkdtemp(prefix=f"counters-{run}-", dir="/var/tmp"))
+        return module.build_workflow(str(counters))  # type: ignore[no-any-return]
+    return module.build_workflow()  # type: ignore[no-any-return]
+
+
+def both(name: str, argo: EmulatedArgo, scratch: Path) -> tuple[Workflow, Workflow]:
+    module = load_example(name)
+    remote = _build(name, module, scratch, "argo")
+    phase = on_argo(argo, remote)
+    local = _build(name, module, scratch, "local")
+    cloudpickle.register_pickle_by_value(module)  # the local engine process cannot import it by name
+    cloudpickle.register_pickle_by_value(sys.modules.get("example_eos", module))
+    assert on_local(local) == phase, f"argo {phase}: {remote.query_message()}\n{argo.logs(str(remote.id))[-3000:]}"
+    return local, remote
+
+
+EXPECTED = {
+    "hello": "Succeeded",
+    "diamond_dag": "Succeeded",
+    "artifacts": "Succeeded",
+    "slices": "Succeeded",
+    "recursion": "Succeeded",
+    "eos": "Succeeded",
+    "retries_timeouts": "Succeeded",
+    "s3_storage": "Succeeded",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_runs_alike_on_argo(name: str, argo: EmulatedArgo, tmp_path: Path) -> None:
+    local, remote = both(name, argo, tmp_path)
+    assert remote.query_status() == EXPECTED[name], argo.logs(str(remote.id))[-3000:]
+    problems = differences(local, remote, tmp_path / "files")
+    assert not problems, "\n".join(problems) + "\n" + argo.logs(str(remote.id))[-3000:]
+
+
+Check = Callable[[Workflow], None]
