@@ -172,9 +172,16 @@ def _load(paths: _Paths, name: str) -> Any:
     return data["templates"][name]
 
 
-def _alarm(seconds: float) -> None:
+def _alarm(seconds: float, transient: bool) -> None:
+    """The step's ``timeout``, enforced in the pod as the local engine enforces it: a
+    ``TransientError`` with ``timeout_as_transient_error`` (retried on exit code 3), else
+    an ordinary failure (exit 1). Argo's own pod deadline is only a backstop
+    (``TIMEOUT_GRACE`` later): a pod it kills exits 143, which no policy of ours expects."""
+
     def expire(signum: int, frame: Any) -> None:
-        raise TransientError(f"timed out after {seconds:g} s")
+        if transient:
+            raise TransientError(f"timed out after {seconds:g} s")
+        raise TimeoutError(f"timed out after {seconds:g} s")
 
     signal.signal(signal.SIGALRM, expire)
     signal.alarm(max(1, math.ceil(seconds)))
@@ -214,8 +221,8 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # the pod could not even start the step: Argo's "Error"
         print(f"dflow_like pod: {type(exc).__name__}: {exc}", file=sys.stderr)
         return codes.ERROR
-    if template.timeout and template.timeout_as_transient_error:
-        _alarm(float(template.timeout))
+    if template.timeout:
+        _alarm(float(template.timeout), bool(template.timeout_as_transient_error))
     code = run_step(spec, template)
     signal.alarm(0)
     if code == codes.SUCCEEDED:
