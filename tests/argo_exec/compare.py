@@ -72,6 +72,8 @@ def _digest(files: dict[str, bytes]) -> dict[str, str]:
 def _same(a: Any, b: Any) -> bool:
     """Equal, floats to 1e-9 relative (BLAS threading may change the last bits)."""
     if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) and math.isnan(b):
+            return True
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))

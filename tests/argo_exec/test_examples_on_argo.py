@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,9 +21,12 @@ import pytest
 from ase.build import bulk
 from ase.io import write
 
-from dflow_like import Workflow, upload_artifact
+from dflow_like import ArtifactRef, Workflow, s3_config, upload_artifact
+from dflow_like.artifacts import ArtifactPart, StoredTree
+from dflow_like.graph.errors import DefinitionError
 
 from .compare import differences
+from .conftest import S3_SECRET
 from .controller import EmulatedArgo
 from .harness import on_argo, on_local
 
@@ -98,4 +100,36 @@ def test_example_runs_alike_on_argo(name: str, argo: EmulatedArgo, tmp_path: Pat
     assert not problems, "\n".join(problems) + "\n" + argo.logs(str(remote.id))[-3000:]
 
 
-Check = Callable[[Workflow], None]
+def test_reuse_runs_alike_on_argo(argo: EmulatedArgo, tmp_path: Path) -> None:
+    """``examples/reuse.py``: a second run reuses the first's keyed steps (their pods fetch the
+    recorded files from S3 with credentials from a Secret, by reference)."""
+    module = load_example("reuse")
+    s3_config["secret_name"] = S3_SECRET
+    first = module.build_workflow("sj")
+    assert on_argo(argo, first) == "Succeeded", argo.logs(str(first.id))[-3000:]
+    keep = [s for s in first.query_step() if s.key and s.key != "fit"]
+    second = module.build_workflow("birchmurnaghan")
+    assert on_argo(argo, second, reuse=keep) == "Succeeded", argo.logs(str(second.id))[-3000:]
+    log = argo.logs(str(second.id))
+    assert log.count("reusing the outputs of") == len(keep) == 14
+
+    cloudpickle.register_pickle_by_value(module)
+    s3_config["secret_name"] = None
+    local_first = module.build_workflow("sj")
+    assert on_local(local_first) == "Succeeded"
+    local_keep = [s for s in local_first.query_step() if s.key and s.key != "fit"]
+    local_second = module.build_workflow("birchmurnaghan")
+    assert on_local(local_second, reuse=local_keep) == "Succeeded"
+    problems = differences(local_second, second, tmp_path / "files")
+    assert not problems, "\n".join(problems)
+
+
+def test_reuse_without_s3_credentials_is_refused(argo: EmulatedArgo) -> None:
+    module = load_example("hello")
+    first = module.build_workflow()
+    assert on_argo(argo, first) == "Succeeded"
+    records = first.query_step(name="hello")
+    records[0].key = "hello"
+    records[0].outputs.artifacts["notes"] = ArtifactRef((ArtifactPart(StoredTree("s3", "some/key.tgz", "tar")),))
+    with pytest.raises(DefinitionError, match=r"secret_name"):
+        on_argo(argo, module.build_workflow(), reuse=records)

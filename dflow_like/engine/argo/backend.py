@@ -84,6 +84,24 @@ def _with_layouts(record: StepRecord, node: dict[str, Any]) -> StepRecord:
     return record
 
 
+def _check_reuse(reuse: list[StepRecord], opts: CompileOptions) -> None:
+    """A reused step's pod fetches the recorded files itself: from S3, with credentials."""
+    for record in reuse:
+        for name, ref in record.outputs.artifacts.items():
+            for part in ref.parts:
+                if part.tree.storage != "s3":
+                    raise DefinitionError(
+                        f"submit(reuse_step=...): step {record.name!r} output artifact {name!r} is stored "
+                        f"locally ({part.tree.key}); Argo pods can only fetch reused files from S3"
+                    )
+                if opts.s3.mode != "secret":
+                    raise DefinitionError(
+                        f"submit(reuse_step=...): step {record.name!r} output artifact {name!r} must be fetched "
+                        "by its pod from S3, which needs credentials: set s3_config['secret_name'] to a "
+                        "Kubernetes Secret holding the S3 keys (pods get them by reference)"
+                    )
+
+
 class ArgoBackend:
     """One Argo Server namespace (``config["host"]``, ``token``, ``namespace``, ``verify_ssl``)."""
 
@@ -120,8 +138,9 @@ class ArgoBackend:
             workflow.entrypoint, workflow.parameters = entrypoint, dict(parameters)
         run_name = new_run_name(name)
         manifest, templates = self.manifest(workflow, run_name)
+        opts = self.options or CompileOptions.from_config()
+        _check_reuse(reuse, opts)
         if templates:
-            opts = self.options or CompileOptions.from_config()
             key = opts.key(opts.bundle_key.replace("{{workflow.name}}", run_name))
             with tempfile.TemporaryDirectory(prefix="dflow-like-bundle-") as scratch:
                 upload_bundle(build_bundle(Path(scratch), templates, reuse), key)
