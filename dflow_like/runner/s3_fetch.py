@@ -110,7 +110,7 @@ def fetch_tree(tree: dict[str, Any], dest: Path, s3: S3Settings) -> None:
         root = str(tree.get("root") or "")
         with tempfile.TemporaryDirectory(dir=dest, prefix=".fetch-") as tmp:
             with tarfile.open(fileobj=io.BytesIO(_get(s3, bucket, key)), mode="r:*") as tar:
-                tar.extractall(tmp, filter="data")
+                tar.extractall(tmp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
             source = Path(tmp, root) if root else Path(tmp)
             for entry in source.iterdir():
                 entry.rename(dest / entry.name)

@@ -31,6 +31,7 @@ from .bundle import build_bundle, upload_bundle
 from .client import ArgoClient
 from .compile import CompileOptions, compile_with_templates
 from .compile.check import manifest_problems
+from .compile.pyversion import check_pod_pythons
 from .status import artifact_ref, step_records, workflow_phase
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ class ArgoBackend:
         meta = manifest["metadata"]
         meta.pop("generateName", None)
         meta["name"] = run_name
+        check_pod_pythons(manifest, templates)
         problems = manifest_problems(manifest)
         if problems:
             lines = "\n".join(f"  - {p}" for p in problems)
