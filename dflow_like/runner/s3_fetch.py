@@ -25,6 +25,7 @@ from typing import Any
 __all__ = ["S3Settings", "fetch_tree"]
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
+_FILTER: dict[str, Any] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 class S3Settings:
@@ -110,7 +111,7 @@ def fetch_tree(tree: dict[str, Any], dest: Path, s3: S3Settings) -> None:
         root = str(tree.get("root") or "")
         with tempfile.TemporaryDirectory(dir=dest, prefix=".fetch-") as tmp:
             with tarfile.open(fileobj=io.BytesIO(_get(s3, bucket, key)), mode="r:*") as tar:
-                tar.extractall(tmp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+                tar.extractall(tmp, **_FILTER)
             source = Path(tmp, root) if root else Path(tmp)
             for entry in source.iterdir():
                 entry.rename(dest / entry.name)

@@ -51,12 +51,12 @@ def test_image_python_reads_the_version_an_image_name_states(image: str, version
 def test_an_image_with_another_python_is_refused_naming_it() -> None:
     with pytest.raises(CompileError, match=r"template 'echo': image 'python:3\.8' runs Python 3\.8") as err:
         ArgoBackend(client=object()).manifest(_workflow("python:3.8"), "pyver-abcde")  # type: ignore[arg-type]
-    here = "%d.%d" % sys.version_info[:2]
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
     assert f"'python:{here}'" in str(err.value)
 
 
 def test_the_submitters_python_and_unknown_images_pass() -> None:
-    here = "%d.%d" % sys.version_info[:2]
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
     for image in (f"python:{here}", "my-registry/custom:latest"):
         manifest, _ = ArgoBackend(client=object()).manifest(_workflow(image), "pyver-abcde")  # type: ignore[arg-type]
         assert manifest["metadata"]["name"] == "pyver-abcde"
