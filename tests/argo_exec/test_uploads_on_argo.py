@@ -11,8 +11,8 @@ from minio import Minio
 
 from dflow_like import Step, Workflow, s3_config, upload_artifact
 from dflow_like.graph.errors import DefinitionError
-from dflow_like.storage.seaweed import SeaweedFS
 from dflow_like.python import PythonOPTemplate
+from dflow_like.storage.seaweed import SeaweedFS
 
 from . import uploads_ops
 from .conftest import S3_SECRET
