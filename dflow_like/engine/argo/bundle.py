@@ -97,6 +97,34 @@ def _by_value_modules(templates: Iterable[PythonOPTemplate]) -> list[ModuleType]
     return modules
 
 
+def _beside(modules: Iterable[ModuleType]) -> list[Path]:
+    """Top-level user modules and packages in the directories of ``modules`` and the driver.
+
+    OP modules travel by value, but what they import from beside them (``from helpers
+    import f``) is pickled by name; those sources are copied into ``lib`` so pods import
+    them as the driver did (as source: no bytecode of the submitting Python).
+    """
+    main = sys.modules.get("__main__")
+    roots = {Path(str(m.__file__)).resolve().parent for m in modules if getattr(m, "__file__", None)}
+    if getattr(main, "__file__", None):
+        roots.add(Path(str(main.__file__)).resolve().parent)
+    installed = _installed_roots()
+    found: dict[Path, None] = {}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        top = name.split(".")[0]
+        if not file or top == "dflow_like" or name == "__main__":
+            continue
+        real = os.path.realpath(file)
+        if any(real.startswith(root + os.sep) for root in installed):
+            continue
+        for root in roots:
+            for candidate in (root / top, root / f"{top}.py"):
+                if candidate.exists() and real.startswith(str(candidate)):
+                    found[candidate] = None
+    return list(found)
+
+
 def reuse_table(records: Iterable[StepRecord]) -> dict[str, Any]:
     """``key → {"parameters": wire values, "artifacts": ArtifactRef JSON}`` of keyed records."""
     table: dict[str, Any] = {}
@@ -122,6 +150,9 @@ def build_bundle(dest: Path, templates: dict[str, PythonOPTemplate], reuse: list
     for package in dict.fromkeys(extra):
         _copy_path(Path(package).resolve(), lib)
     modules = _by_value_modules(templates.values())
+    for path in _beside(modules):
+        if not (lib / path.name).exists():
+            _copy_path(path, lib)
     for module in modules:
         cloudpickle.register_pickle_by_value(module)
     try:
