@@ -106,8 +106,9 @@ def _beside(modules: Iterable[ModuleType]) -> list[Path]:
     """
     main = sys.modules.get("__main__")
     roots = {Path(str(m.__file__)).resolve().parent for m in modules if getattr(m, "__file__", None)}
-    if getattr(main, "__file__", None):
-        roots.add(Path(str(main.__file__)).resolve().parent)
+    main_file = getattr(main, "__file__", None)
+    if main_file:
+        roots.add(Path(str(main_file)).resolve().parent)
     installed = _installed_roots()
     found: dict[Path, None] = {}
     for name, module in list(sys.modules.items()):
