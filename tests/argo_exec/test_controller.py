@@ -55,7 +55,8 @@ def test_pods_lack_our_package_and_have_their_own_tmp(argo: EmulatedArgo) -> Non
         "import importlib.util, os, pathlib\n"
         "pathlib.Path('/tmp/mine').write_text(str(os.getpid()))\n"
         "seen = sorted(p.name for p in pathlib.Path('/tmp').iterdir())\n"
-        "pathlib.Path('/tmp/r').write_text(str(importlib.util.find_spec('dflow_like') is None) + ' ' + ','.join(seen))\n",
+        "missing = importlib.util.find_spec('dflow_like') is None\n"
+        "pathlib.Path('/tmp/r').write_text(f\"{missing} {','.join(seen)}\")\n",
         outputs=("r",),
     )
     steps = {"name": "main", "steps": [[{"name": "a", "template": "probe"}, {"name": "b", "template": "probe"}]]}
@@ -150,7 +151,8 @@ def test_dag_dependencies_and_exit_handler(argo: EmulatedArgo) -> None:
         {"name": "b", "template": "ok", "dependencies": ["a"],
          "arguments": {"parameters": [{"name": "v", "value": "{{tasks.a.outputs.parameters.v}}B"}]}},
         {"name": "c", "template": "bad", "dependencies": ["a"]},
-        {"name": "d", "template": "ok", "dependencies": ["c"], "arguments": {"parameters": [{"name": "v", "value": "D"}]}},
+        {"name": "d", "template": "ok", "dependencies": ["c"],
+         "arguments": {"parameters": [{"name": "v", "value": "D"}]}},
     ]}}  # fmt: skip
     wf = run(argo, "main", [dag, ok, bad, status], onExit="status")
     shown = nodes(wf)
