@@ -133,3 +133,13 @@ def test_reuse_without_s3_credentials_is_refused(argo: EmulatedArgo) -> None:
     records[0].outputs.artifacts["notes"] = ArtifactRef((ArtifactPart(StoredTree("s3", "some/key.tgz", "tar")),))
     with pytest.raises(DefinitionError, match=r"secret_name"):
         on_argo(argo, module.build_workflow(), reuse=records)
+
+
+def test_compile_to_argo_is_the_eos_workflow() -> None:
+    """``compile_to_argo.py`` compiles ``eos.py``'s workflow: it runs as the ``eos`` case above."""
+    assert load_example("compile_to_argo").build_workflow().to_dict() == load_example("eos").build_workflow().to_dict()
+
+
+def test_slurm_executor_is_refused_for_argo_naming_the_step() -> None:
+    with pytest.raises(DefinitionError, match=r"step 'energy' .*DispatcherExecutor \(Slurm\) is not supported on Argo"):
+        load_example("slurm_executor").build_workflow().to_dict()
