@@ -61,8 +61,8 @@ def _copy_package(name: str, lib: Path) -> None:
         rel = Path(*modname.split("."))
         source = Path(file)
         if source.name == "__init__.py":
-            if not (lib / rel).is_dir():
-                shutil.copytree(source.parent, lib / rel, ignore=_IGNORE)
+            if not (lib / rel / "__init__.py").exists():
+                shutil.copytree(source.parent, lib / rel, ignore=_IGNORE, dirs_exist_ok=True)
         elif not (lib / rel).with_suffix(".py").exists():
             (lib / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, (lib / rel).with_suffix(".py"))
