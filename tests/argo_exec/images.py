@@ -78,8 +78,9 @@ def make_image(name: str, base: Path, distributions: tuple[str, ...] = ()) -> Im
     root = base / name.replace("/", "_").replace(":", "_")
     if root.exists():
         shutil.rmtree(root)
-    python = shutil.which("python3") or sys.executable
-    subprocess.run([python, "-m", "venv", "--without-pip", str(root)], check=True)
+    # From the test interpreter: venv builds on its base Python (same version and ABI as
+    # the distributions linked in below), never on its site-packages.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
     site = _site_packages(root)
     needed: set[str] = set()
     for dist in distributions:
