@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dflow_like import Workflow, config
 from dflow_like.engine.argo.backend import ArgoBackend
 from dflow_like.records import StepRecord
@@ -29,11 +27,3 @@ def on_local(wf: Workflow, reuse: list[StepRecord] | None = None, timeout: float
     wf.submit(reuse_step=reuse)
     return wf.wait(timeout=timeout)
 
-
-def leaves(wf: Workflow) -> dict[str, Any]:
-    """``name → record`` of the Pod-level steps (what a user queries), by display name."""
-    out: dict[str, Any] = {}
-    for record in wf.query_step():
-        if record.type in ("Pod", "Retry", "Skipped"):
-            out.setdefault(record.name, record)
-    return out

@@ -27,7 +27,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,6 +171,3 @@ def _collect(tmpl: dict[str, Any], root: Path, repo: Repository, secrets: Secret
             continue
         result.artifacts.append(save_artifact(art, path, repo, secrets, root / "staging"))
 
-
-def wait_for(deadline: float) -> float:
-    return max(0.0, deadline - time.monotonic())
