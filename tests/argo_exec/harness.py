@@ -26,4 +26,3 @@ def on_local(wf: Workflow, reuse: list[StepRecord] | None = None, timeout: float
     wf._backend_obj = None
     wf.submit(reuse_step=reuse)
     return wf.wait(timeout=timeout)
-

@@ -170,4 +170,3 @@ def _collect(tmpl: dict[str, Any], root: Path, repo: Repository, secrets: Secret
                 result.phase, result.message = "Error", f"{art['path']}: no such file or directory"
             continue
         result.artifacts.append(save_artifact(art, path, repo, secrets, root / "staging"))
-
