@@ -10,8 +10,10 @@ for Argo by design (a Slurm executor) and is checked to be refused.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,6 +67,8 @@ def _build(name: str, module: ModuleType, scratch: Path, run: str) -> Workflow:
         # Flaky and Broken count attempts in a directory every attempt sees: on Argo that is a
         # shared volume, never a pod's own /tmp; here a directory outside /tmp.
         counters = Path(tempfile.mkdtemp(prefix=f"counters-{run}-", dir="/var/tmp"))
+        (scratch / "cleanup").mkdir(exist_ok=True)
+        (scratch / "cleanup" / run).symlink_to(counters)
         return module.build_workflow(str(counters))  # type: ignore[no-any-return]
     return module.build_workflow()  # type: ignore[no-any-return]
 
@@ -92,8 +96,17 @@ EXPECTED = {
 }
 
 
+@pytest.fixture
+def scratch(tmp_path: Path) -> Iterator[Path]:
+    """``tmp_path``; directories linked from ``cleanup/`` (outside /tmp) are removed after."""
+    yield tmp_path
+    for link in (tmp_path / "cleanup").glob("*") if (tmp_path / "cleanup").is_dir() else []:
+        shutil.rmtree(link.resolve(), ignore_errors=True)
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_example_runs_alike_on_argo(name: str, argo: EmulatedArgo, tmp_path: Path) -> None:
+def test_example_runs_alike_on_argo(name: str, argo: EmulatedArgo, scratch: Path) -> None:
+    tmp_path = scratch
     local, remote = both(name, argo, tmp_path)
     assert remote.query_status() == EXPECTED[name], argo.logs(str(remote.id))[-3000:]
     problems = differences(local, remote, tmp_path / "files")
