@@ -38,18 +38,22 @@ class StoredTree:
     key: str
     archive: str | None = None
     bucket: str = ""
+    root: str = ""  # a tar's top directory that holds the tree (Argo tars a path under its base name)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "storage": self.storage,
             "key": self.key,
             "archive": self.archive,
             "bucket": self.bucket,
         }
+        if self.root:
+            data["root"] = self.root
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StoredTree:
-        return cls(data["storage"], data["key"], data.get("archive"), data.get("bucket", ""))
+        return cls(data["storage"], data["key"], data.get("archive"), data.get("bucket", ""), data.get("root", ""))
 
 
 @dataclass(frozen=True)

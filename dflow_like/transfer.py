@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -59,6 +60,12 @@ def upload_artifact(paths: Any, archive: str | None = "tar", **kwargs: Any) -> A
     from .storage import get_storage_client, put_tree
 
     key = f"{s3_config['prefix'] or ''}upload/{upload_id}"
+    if archive and len(list(local_root.iterdir())) == 1:
+        # Argo renames a tarball's single top-level entry onto the artifact path (``unpack``
+        # in workflow/executor/executor.go), so one uploaded directory ``d`` would arrive
+        # as the path itself, not as ``path/d``. The layout file (what pods read, see
+        # runner/pod.py LAYOUT_FILE) makes a second entry and tells the pod the layout.
+        (local_root / ".dflow_like.json").write_text(json.dumps({"layout": layout}))
     tree = put_tree(get_storage_client(), str(local_root), key, archive="tar" if archive else None)
     shutil.rmtree(local_root, ignore_errors=True)
     return ArtifactRef((ArtifactPart(tree, layout),), name="upload")

@@ -11,10 +11,12 @@ intact, and no other backend (e.g. YAML) ever guesses at a plain string.
 
 from __future__ import annotations
 
+import collections.abc
 import json
+import typing
 from typing import Any
 
-__all__ = ["decode_value", "encode_value", "may_need_jsonpickle", "type_name_of"]
+__all__ = ["decode_for_sign", "decode_value", "encode_value", "may_need_jsonpickle", "type_name_of"]
 
 _SCALARS = (bool, int, float, str, type(None))
 
@@ -81,3 +83,23 @@ def type_name_of(tp: Any) -> str:
     if isinstance(tp, type):
         return tp.__name__ if tp.__module__ == "builtins" else f"{tp.__module__}.{tp.__qualname__}"
     return str(tp)
+
+
+def decode_for_sign(raw: str, declared: Any) -> Any:
+    """Decode ``raw`` for an input declared as ``declared``.
+
+    A looped step's outputs reach a consumer as a list; on Argo each element is the
+    *string* the pod wrote (``processAggregateNodeOutputs`` in Argo's
+    workflow/controller/operator.go keeps them strings unless every one is a JSON list or
+    map), so a ``list[float]`` consumer would get ``["40.1", ...]``. Elements that are
+    strings are decoded as wire values when the declared element type is not ``str``,
+    so every engine hands the OP the same values.
+    """
+    value = decode_value(raw, "str" if declared is str else "")
+    if not isinstance(value, list) or not value or typing.get_origin(declared) not in (list, collections.abc.Sequence):
+        return value
+    args = typing.get_args(declared)
+    element = args[0] if args else Any
+    if element is str or element is Any:
+        return value
+    return [decode_value(v) if isinstance(v, str) else v for v in value]

@@ -18,7 +18,7 @@ from ase.io import read, write
 
 from dflow_like import ArtifactRef, Step, Workflow, download_artifact, upload_artifact
 from dflow_like.artifacts import ArtifactPart, StoredTree
-from dflow_like.ops import Relax
+from dflow_like.ops import CHEM_IMAGE, Relax
 from dflow_like.python import OP, Artifact, PythonOPTemplate
 
 
@@ -49,13 +49,13 @@ IN_S3 = ArtifactRef((ArtifactPart(StoredTree("s3", "upload/my-cu", "tar"), "my_c
 def build_workflow(uploaded: ArtifactRef = IN_S3) -> Workflow:
     relax = Step(
         "relax",
-        PythonOPTemplate(Relax),
+        PythonOPTemplate(Relax, image=CHEM_IMAGE),
         artifacts={"structure": uploaded},
         parameters={"fmax": 0.001},
     )
     report = Step(
         "compare",
-        PythonOPTemplate(compare),
+        PythonOPTemplate(compare, image=CHEM_IMAGE),
         artifacts={"before": uploaded, "after": relax.outputs.artifacts["structure"]},
     )
     wf = Workflow(name="artifacts")

@@ -17,7 +17,7 @@ from typing import TypedDict
 from ase.io import read, write
 
 from dflow_like import DAG, Task, Workflow
-from dflow_like.ops import BuildBulk, Relax, SinglePoint
+from dflow_like.ops import CHEM_IMAGE, BuildBulk, Relax, SinglePoint
 from dflow_like.python import OP, OPIO, Artifact, PythonOPTemplate
 
 
@@ -61,22 +61,22 @@ def build_workflow() -> Workflow:
     dag = DAG("vacancy")
     a = Task(
         "build",
-        PythonOPTemplate(BuildBulk),
+        PythonOPTemplate(BuildBulk, image=CHEM_IMAGE),
         parameters={"element": "Cu", "a": 3.59, "supercell": [2, 2, 2]},
     )
     b = Task(
         "bulk-energy",
-        PythonOPTemplate(SinglePoint),
+        PythonOPTemplate(SinglePoint, image=CHEM_IMAGE),
         artifacts={"structure": a.outputs.artifacts["structure"]},
     )
     c = Task(
         "vacancy",
-        PythonOPTemplate(relaxed_vacancy),
+        PythonOPTemplate(relaxed_vacancy, image=CHEM_IMAGE),
         artifacts={"structure": a.outputs.artifacts["structure"]},
     )
     d = Task(
         "formation-energy",
-        PythonOPTemplate(formation_energy),
+        PythonOPTemplate(formation_energy, image=CHEM_IMAGE),
         parameters={
             "bulk_energy": b.outputs.parameters["energy"],
             "bulk_atoms": a.outputs.parameters["natoms"],

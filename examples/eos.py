@@ -15,14 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from dflow_like import Step, Workflow, argo_len, argo_range, download_artifact
-from dflow_like.ops import BuildBulk, FitEOS, PlotEOS, ScaleLattice, SinglePoint
+from dflow_like.ops import CHEM_IMAGE, BuildBulk, FitEOS, PlotEOS, ScaleLattice, SinglePoint
 from dflow_like.python import PythonOPTemplate, Slices
 
 ELEMENT = "Cu"
 LATTICE_CONSTANT = 3.6  # Å, the starting guess the cell is scaled around
 SCALES = [float(s) for s in np.linspace(0.95, 1.05, 20)]  # of the lattice vectors
 EOS = "sj"
-IMAGE = "python:3.11"  # used on Argo; ignored by the local engine
+IMAGE = CHEM_IMAGE  # on Argo: python:3.11 + numpy, scipy, ASE, matplotlib; ignored locally
 
 
 def build_workflow() -> Workflow:

@@ -23,7 +23,7 @@ from dflow_like import (
     download_artifact,
     if_expression,
 )
-from dflow_like.ops import BuildBulk, Rattle, Relax, SinglePoint
+from dflow_like.ops import CHEM_IMAGE, BuildBulk, Rattle, Relax, SinglePoint
 from dflow_like.python import PythonOPTemplate
 
 FMAX = 0.005  # eV/Å
@@ -45,7 +45,7 @@ def relax_loop() -> Steps:
     )
     relax = Step(
         "relax",
-        PythonOPTemplate(Relax),
+        PythonOPTemplate(Relax, image=CHEM_IMAGE),
         artifacts={"structure": loop.inputs.artifacts["structure"]},
         parameters={"fmax": FMAX, "steps": STEPS_PER_ROUND},
         key=f"relax-{loop.inputs.parameters['round']}",  # find each round by key afterwards
@@ -74,17 +74,19 @@ def relax_loop() -> Steps:
 
 
 def build_workflow() -> Workflow:
-    build = Step("build", PythonOPTemplate(BuildBulk), parameters={"element": "Cu", "supercell": [2, 2, 2]})
+    build = Step(
+        "build", PythonOPTemplate(BuildBulk, image=CHEM_IMAGE), parameters={"element": "Cu", "supercell": [2, 2, 2]}
+    )
     rattle = Step(
         "rattle",
-        PythonOPTemplate(Rattle),
+        PythonOPTemplate(Rattle, image=CHEM_IMAGE),
         artifacts={"structure": build.outputs.artifacts["structure"]},
         parameters={"stdev": 0.1, "seed": 1},
     )
     relax = Step("relax", relax_loop(), artifacts={"structure": rattle.outputs.artifacts["structure"]})
     check = Step(
         "check",
-        PythonOPTemplate(SinglePoint),
+        PythonOPTemplate(SinglePoint, image=CHEM_IMAGE),
         artifacts={"structure": relax.outputs.artifacts["structure"]},
     )
     wf = Workflow(name="recursion")

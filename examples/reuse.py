@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from dflow_like import Step, Workflow, argo_len, argo_range
-from dflow_like.ops import BuildBulk, FitEOS, ScaleLattice, SinglePoint
+from dflow_like.ops import CHEM_IMAGE, BuildBulk, FitEOS, ScaleLattice, SinglePoint
 from dflow_like.python import PythonOPTemplate, Slices
 
 SCALES = [float(s) for s in np.linspace(0.96, 1.04, 12)]
@@ -21,10 +21,12 @@ SCALES = [float(s) for s in np.linspace(0.96, 1.04, 12)]
 
 def build_workflow(eos: str = "birchmurnaghan") -> Workflow:
     """The same workflow for either EOS; the default is the second run (reuse is a ``submit`` option)."""
-    build = Step("build", PythonOPTemplate(BuildBulk), parameters={"element": "Cu", "a": 3.6}, key="build")
+    build = Step(
+        "build", PythonOPTemplate(BuildBulk, image=CHEM_IMAGE), parameters={"element": "Cu", "a": 3.6}, key="build"
+    )
     scale = Step(
         "scale",
-        PythonOPTemplate(ScaleLattice),
+        PythonOPTemplate(ScaleLattice, image=CHEM_IMAGE),
         artifacts={"structure": build.outputs.artifacts["structure"]},
         parameters={"scales": SCALES},
         key="scale",
@@ -33,6 +35,7 @@ def build_workflow(eos: str = "birchmurnaghan") -> Workflow:
         "energy",
         PythonOPTemplate(
             SinglePoint,
+            image=CHEM_IMAGE,
             slices=Slices(input_artifact=["structure"], output_parameter=["energy", "volume"]),
         ),
         artifacts={"structure": scale.outputs.artifacts["structures"]},
@@ -41,7 +44,7 @@ def build_workflow(eos: str = "birchmurnaghan") -> Workflow:
     )
     fit = Step(
         "fit",
-        PythonOPTemplate(FitEOS),
+        PythonOPTemplate(FitEOS, image=CHEM_IMAGE),
         parameters={
             "volumes": energy.outputs.parameters["volume"],
             "energies": energy.outputs.parameters["energy"],

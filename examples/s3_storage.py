@@ -20,7 +20,7 @@ from ase.io import read, write
 
 from dflow_like import ArtifactRef, Step, Workflow, download_artifact, s3_config, set_config, upload_artifact
 from dflow_like.artifacts import ArtifactPart, StoredTree
-from dflow_like.ops import Relax
+from dflow_like.ops import CHEM_IMAGE, Relax
 from dflow_like.python import PythonOPTemplate
 
 # What upload_artifact() below returns: the default of build_workflow(), so the workflow
@@ -30,7 +30,7 @@ IN_S3 = ArtifactRef((ArtifactPart(StoredTree("s3", "upload/cu-displaced", "tar")
 
 def build_workflow(uploaded: ArtifactRef = IN_S3) -> Workflow:
     wf = Workflow(name="s3-storage")
-    wf.add(Step("relax", PythonOPTemplate(Relax), artifacts={"structure": uploaded}))
+    wf.add(Step("relax", PythonOPTemplate(Relax, image=CHEM_IMAGE), artifacts={"structure": uploaded}))
     return wf
 
 

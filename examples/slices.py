@@ -17,7 +17,7 @@ from ase.io import read, write
 from ase.optimize import BFGS
 
 from dflow_like import Step, Workflow, argo_len, argo_range
-from dflow_like.ops import get_calculator
+from dflow_like.ops import CHEM_IMAGE, get_calculator
 from dflow_like.python import OP, Artifact, PythonOPTemplate, Slices
 
 METALS = ["Al", "Ni", "Cu", "Pd", "Ag", "Pt", "Au"]  # the fcc metals EMT knows
@@ -62,6 +62,7 @@ def build_workflow() -> Workflow:
         "relax",
         PythonOPTemplate(
             relax_cell,
+            image=CHEM_IMAGE,
             slices=Slices(
                 "{{item}}",
                 input_parameter=["element"],
@@ -74,7 +75,7 @@ def build_workflow() -> Workflow:
     )
     table = Step(
         "tabulate",
-        PythonOPTemplate(tabulate),
+        PythonOPTemplate(tabulate, image=CHEM_IMAGE),
         parameters={"elements": METALS, "a": relax.outputs.parameters["lattice_constant"]},
         artifacts={"cells": relax.outputs.artifacts["cell"]},
     )

@@ -18,7 +18,7 @@ import numpy as np
 
 from dflow_like import Step, Workflow, argo_len, argo_range
 from dflow_like.executor import DispatcherExecutor
-from dflow_like.ops import BuildBulk, FitEOS, ScaleLattice, SinglePoint
+from dflow_like.ops import CHEM_IMAGE, BuildBulk, FitEOS, ScaleLattice, SinglePoint
 from dflow_like.python import PythonOPTemplate, Slices
 
 
@@ -40,10 +40,10 @@ def slurm() -> DispatcherExecutor:
 
 def build_workflow() -> Workflow:
     """Runs on the local engine only: for Argo, ``to_yaml()`` refuses ``executor=``, naming the step."""
-    build = Step("build", PythonOPTemplate(BuildBulk), parameters={"element": "Cu", "a": 3.6})
+    build = Step("build", PythonOPTemplate(BuildBulk, image=CHEM_IMAGE), parameters={"element": "Cu", "a": 3.6})
     scale = Step(
         "scale",
-        PythonOPTemplate(ScaleLattice),
+        PythonOPTemplate(ScaleLattice, image=CHEM_IMAGE),
         artifacts={"structure": build.outputs.artifacts["structure"]},
         parameters={"scales": [float(s) for s in np.linspace(0.96, 1.04, 8)]},
     )
@@ -51,6 +51,7 @@ def build_workflow() -> Workflow:
         "energy",
         PythonOPTemplate(
             SinglePoint,
+            image=CHEM_IMAGE,
             slices=Slices(input_artifact=["structure"], output_parameter=["energy", "volume"]),
         ),
         artifacts={"structure": scale.outputs.artifacts["structures"]},
@@ -59,7 +60,7 @@ def build_workflow() -> Workflow:
     )
     fit = Step(
         "fit",
-        PythonOPTemplate(FitEOS),
+        PythonOPTemplate(FitEOS, image=CHEM_IMAGE),
         parameters={
             "volumes": energy.outputs.parameters["volume"],
             "energies": energy.outputs.parameters["energy"],

@@ -13,8 +13,13 @@ from .plot import PlotEOS
 from .relax import Rattle, Relax
 from .scale import ScaleLattice
 
+CHEM_IMAGE = "dflow-like/chem:py3.11"
+"""The image these OPs need on Argo: ``python:3.11`` plus numpy, scipy, ASE, matplotlib
+(built from ``docker/chem/Dockerfile`` in the repository)."""
+
 __all__ = [
     "CALCULATORS",
+    "CHEM_IMAGE",
     "EOS_NAMES",
     "BuildBulk",
     "EOSFit",

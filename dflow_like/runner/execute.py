@@ -21,7 +21,7 @@ from ..graph.template import OPTemplate
 from ..python.errors import FatalError, TransientError
 from ..python.opio import OPIO, Artifact, field_kind
 from ..python.template import PythonOPTemplate
-from ..values import decode_value, encode_value
+from ..values import decode_for_sign, encode_value
 from . import codes
 from .files import collect_output, input_value, materialize
 from .spec import StepSpec
@@ -46,7 +46,7 @@ def _inputs_for_op(spec: StepSpec, template: PythonOPTemplate) -> OPIO:
     for name, raw in spec.parameters.items():
         kind = field_kind(sign[name]) if name in sign else None
         declared = getattr(kind, "type", None)
-        op_in[name] = decode_value(raw, "str" if declared is str else "")
+        op_in[name] = decode_for_sign(raw, declared)
     for name, data in spec.artifacts.items():
         if data is None:
             continue

@@ -34,6 +34,7 @@ from . import codes
 from .execute import run_step
 from .files import materialize
 from .namespace import restore_main_namespace
+from .s3_fetch import S3Settings, fetch_tree
 from .spec import StepSpec
 
 __all__ = ["LAYOUT_FILE", "PARAM_ENV", "main", "pod_root"]
@@ -146,17 +147,22 @@ def _publish_reused(paths: _Paths, entry: dict[str, Any]) -> None:
     for name, raw in entry["parameters"].items():
         (paths.out_params / name).write_text(raw)
     layouts: dict[str, Any] = {}
+    s3: S3Settings | None = None
     for name, data in entry["artifacts"].items():
         ref = ArtifactRef.from_json(data)
         dest = paths.out_arts / name
+        if any(part.tree.storage == "s3" for part in ref.parts) and s3 is None:
+            s3 = S3Settings()
+        targets = [dest] if len(ref.parts) == 1 else [dest / str(i) for i in range(len(ref.parts))]
+        for part, target in zip(ref.parts, targets):  # a gathered output stays gathered
+            if part.tree.storage == "s3":
+                assert s3 is not None
+                fetch_tree(part.tree.to_json(), target, s3)
+            else:
+                materialize(ArtifactRef((part,)), target)
+            (target / LAYOUT_FILE).write_text(json.dumps({"layout": part.layout}))
         if len(ref.parts) == 1:
-            materialize(ref, dest)
-            (dest / LAYOUT_FILE).write_text(json.dumps({"layout": ref.parts[0].layout}))
             layouts[name] = ref.parts[0].layout
-            continue
-        for i, part in enumerate(ref.parts):  # a gathered output stays gathered
-            materialize(ArtifactRef((part,)), dest / str(i))
-            (dest / str(i) / LAYOUT_FILE).write_text(json.dumps({"layout": part.layout}))
     (paths.out_params / "dflow_layouts").write_text(json.dumps(layouts))
 
 
@@ -172,9 +178,16 @@ def _load(paths: _Paths, name: str) -> Any:
     return data["templates"][name]
 
 
-def _alarm(seconds: float) -> None:
+def _alarm(seconds: float, transient: bool) -> None:
+    """The step's ``timeout``, enforced in the pod as the local engine enforces it: a
+    ``TransientError`` with ``timeout_as_transient_error`` (retried on exit code 3), else
+    an ordinary failure (exit 1). Argo's own pod deadline is only a backstop
+    (``TIMEOUT_GRACE`` later): a pod it kills exits 143, which no policy of ours expects."""
+
     def expire(signum: int, frame: Any) -> None:
-        raise TransientError(f"timed out after {seconds:g} s")
+        if transient:
+            raise TransientError(f"timed out after {seconds:g} s")
+        raise TimeoutError(f"timed out after {seconds:g} s")
 
     signal.signal(signal.SIGALRM, expire)
     signal.alarm(max(1, math.ceil(seconds)))
@@ -214,8 +227,8 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # the pod could not even start the step: Argo's "Error"
         print(f"dflow_like pod: {type(exc).__name__}: {exc}", file=sys.stderr)
         return codes.ERROR
-    if template.timeout and template.timeout_as_transient_error:
-        _alarm(float(template.timeout))
+    if template.timeout:
+        _alarm(float(template.timeout), bool(template.timeout_as_transient_error))
     code = run_step(spec, template)
     signal.alarm(0)
     if code == codes.SUCCEEDED:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -95,7 +96,9 @@ def get_tree(
     client = client or client_for_tree(tree)
     target = Path(local_dir)
     sub = (sub_path or "").strip("/")
-    if tree.archive == "tar":
+    if tree.archive == "tar" and tree.root:
+        _get_under_root(client, tree, target, sub)
+    elif tree.archive == "tar":
         with ExitStack() as scratch:
             tarball = _fetch(client, tree.key, scratch)
             unpack(io.BytesIO(tarball) if isinstance(tarball, bytes) else tarball, target, sub or None)
@@ -103,6 +106,22 @@ def get_tree(
         root = "" if tree.storage == "local" else tree.key
         _get_files(client, root, target, sub, workers)
     return target / sub if sub else target
+
+
+def _get_under_root(client: StorageClient, tree: StoredTree, target: Path, sub: str) -> None:
+    """A tar whose tree sits under one top directory ``tree.root``: place ``root/sub`` as ``sub``."""
+    inner = f"{tree.root}/{sub}" if sub else tree.root
+    target.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as scratch:
+        tarball = _fetch(client, tree.key, scratch)
+        tmp = Path(scratch.enter_context(tempfile.TemporaryDirectory(dir=target, prefix=".unpack-")))
+        unpack(io.BytesIO(tarball) if isinstance(tarball, bytes) else tarball, tmp, inner)
+        found, place = tmp / inner, target / sub if sub else target
+        if found.is_dir():
+            shutil.copytree(found, place, dirs_exist_ok=True, symlinks=True)
+        elif found.exists():
+            place.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(found), str(place))
 
 
 def get_trees(

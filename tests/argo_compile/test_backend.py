@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from dflow_like import Workflow, config, download_artifact, s3_config
 from dflow_like.artifacts import StoredTree
 from dflow_like.engine.argo.backend import ArgoBackend
 from dflow_like.graph.errors import DefinitionError
-from dflow_like.storage import get_storage_client, get_tree, put_tree
+from dflow_like.storage import get_storage_client, get_tree
 from tests.argo.argo_double import ArgoDouble
 
 from .ops import features_workflow
@@ -56,7 +57,10 @@ def test_submit_run_query_download(double: ArgoDouble, s3_settings: Any, tmp_pat
     assert done.returncode == 0, done.stderr
     outputs = tmp_path / "pod" / "tmp" / "outputs"
     key = f"{run}/{run}-make-1/files.tgz"
-    put_tree(get_storage_client(), outputs / "artifacts" / "files", key, archive="tar")
+    # Argo's executor tars the output path under its base name (archive.TarGzToWriter)
+    with tarfile.open(tmp_path / "files.tgz", "w:gz") as tar:
+        tar.add(outputs / "artifacts" / "files", arcname="files")
+    get_storage_client().upload(key, str(tmp_path / "files.tgz"))
     make_outputs = {
         "parameters": [{"name": "count", "value": "2"},
                        {"name": "dflow_layouts", "value": (outputs / "parameters" / "dflow_layouts").read_text()}],

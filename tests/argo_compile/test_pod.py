@@ -56,6 +56,17 @@ def test_bundle_holds_the_package_and_its_dependencies(bundle: Path) -> None:
     assert json.loads((bundle / "reuse.json").read_text()) == {}
 
 
+def test_bundle_holds_subpackages_mapped_elsewhere(tmp_path: Path) -> None:
+    """``dflow_like.ops`` lives in ``ops/`` (``package_dir``): under an editable install the
+    ``dflow_like`` folder lacks it, so the bundle is built from what Python imports."""
+    import dflow_like.ops
+
+    _, templates = compile_with_templates(features_workflow(), CompileOptions())
+    lib = build_bundle(tmp_path / "b", templates) / "lib"
+    assert (lib / "dflow_like" / "ops" / "__init__.py").read_text() == Path(str(dflow_like.ops.__file__)).read_text()
+    assert (lib / "dflow_like" / "ops" / "relax.py").is_file()
+
+
 def test_a_list_artifact_keeps_its_layout(tmp_path: Path, bundle: Path) -> None:
     done = run_pod(tmp_path, bundle, "make", {"n": "3", "dflow_key": ""})
     assert done.returncode == 0, done.stderr

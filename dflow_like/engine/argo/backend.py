@@ -14,9 +14,11 @@ not pre-seed without writing a ConfigMap.
 from __future__ import annotations
 
 import json
+import posixpath
 import secrets
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,7 @@ from .bundle import build_bundle, upload_bundle
 from .client import ArgoClient
 from .compile import CompileOptions, compile_with_templates
 from .compile.check import manifest_problems
+from .compile.pyversion import check_pod_pythons
 from .status import artifact_ref, step_records, workflow_phase
 
 if TYPE_CHECKING:
@@ -70,11 +73,34 @@ def _with_layouts(record: StepRecord, node: dict[str, Any]) -> StepRecord:
         layouts = json.loads(raw)
     except ValueError:
         return record
+    paths = {str(a.get("name")): str(a.get("path") or "") for a in (node.get("outputs") or {}).get("artifacts") or []}
     for name, ref in list(record.outputs.artifacts.items()):
         if name in layouts and len(ref.parts) == 1:
-            part = ArtifactPart(ref.parts[0].tree, layouts[name])
+            tree = ref.parts[0].tree
+            if tree.archive == "tar" and paths.get(name):
+                # Argo's tarball holds the output path under its base name (TarGzToWriter)
+                tree = replace(tree, root=posixpath.basename(paths[name].rstrip("/")))
+            part = ArtifactPart(tree, layouts[name])
             record.outputs.artifacts[name] = ArtifactRef((part,), ref.gathered, ref.name)
     return record
+
+
+def _check_reuse(reuse: list[StepRecord], opts: CompileOptions) -> None:
+    """A reused step's pod fetches the recorded files itself: from S3, with credentials."""
+    for record in reuse:
+        for name, ref in record.outputs.artifacts.items():
+            for part in ref.parts:
+                if part.tree.storage != "s3":
+                    raise DefinitionError(
+                        f"submit(reuse_step=...): step {record.name!r} output artifact {name!r} is stored "
+                        f"locally ({part.tree.key}); Argo pods can only fetch reused files from S3"
+                    )
+                if opts.s3.mode != "secret":
+                    raise DefinitionError(
+                        f"submit(reuse_step=...): step {record.name!r} output artifact {name!r} must be fetched "
+                        "by its pod from S3, which needs credentials: set s3_config['secret_name'] to a "
+                        "Kubernetes Secret holding the S3 keys (pods get them by reference)"
+                    )
 
 
 class ArgoBackend:
@@ -96,6 +122,7 @@ class ArgoBackend:
         meta = manifest["metadata"]
         meta.pop("generateName", None)
         meta["name"] = run_name
+        check_pod_pythons(manifest, templates)
         problems = manifest_problems(manifest)
         if problems:
             lines = "\n".join(f"  - {p}" for p in problems)
@@ -113,8 +140,9 @@ class ArgoBackend:
             workflow.entrypoint, workflow.parameters = entrypoint, dict(parameters)
         run_name = new_run_name(name)
         manifest, templates = self.manifest(workflow, run_name)
+        opts = self.options or CompileOptions.from_config()
+        _check_reuse(reuse, opts)
         if templates:
-            opts = self.options or CompileOptions.from_config()
             key = opts.key(opts.bundle_key.replace("{{workflow.name}}", run_name))
             with tempfile.TemporaryDirectory(prefix="dflow-like-bundle-") as scratch:
                 upload_bundle(build_bundle(Path(scratch), templates, reuse), key)

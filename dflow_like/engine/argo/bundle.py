@@ -47,6 +47,28 @@ def _copy_path(path: Path, lib: Path) -> None:
         shutil.copy2(path, target)
 
 
+def _copy_package(name: str, lib: Path) -> None:
+    """Copy package ``name`` as Python imports it, not as one folder.
+
+    An editable install may map a subpackage elsewhere (``package_dir``: ``dflow_like.ops``
+    lives in ``ops/``): every imported submodule whose file is not where the package folder
+    put it is copied to its dotted place too.
+    """
+    _copy_path(_module_path(name), lib)
+    for modname, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if not modname.startswith(name + ".") or not file or not file.endswith(".py"):
+            continue
+        rel = Path(*modname.split("."))
+        source = Path(file)
+        if source.name == "__init__.py":
+            if not (lib / rel / "__init__.py").exists():
+                shutil.copytree(source.parent, lib / rel, ignore=_IGNORE, dirs_exist_ok=True)
+        elif not (lib / rel).with_suffix(".py").exists():
+            (lib / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, (lib / rel).with_suffix(".py"))
+
+
 def _module_path(name: str) -> Path:
     module = importlib.import_module(name)
     file = Path(str(module.__file__))
@@ -76,6 +98,35 @@ def _by_value_modules(templates: Iterable[PythonOPTemplate]) -> list[ModuleType]
     return modules
 
 
+def _beside(modules: Iterable[ModuleType]) -> list[Path]:
+    """Top-level user modules and packages in the directories of ``modules`` and the driver.
+
+    OP modules travel by value, but what they import from beside them (``from helpers
+    import f``) is pickled by name; those sources are copied into ``lib`` so pods import
+    them as the driver did (as source: no bytecode of the submitting Python).
+    """
+    main = sys.modules.get("__main__")
+    roots = {Path(str(m.__file__)).resolve().parent for m in modules if getattr(m, "__file__", None)}
+    main_file = getattr(main, "__file__", None)
+    if main_file:
+        roots.add(Path(str(main_file)).resolve().parent)
+    installed = _installed_roots()
+    found: dict[Path, None] = {}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        top = name.split(".")[0]
+        if not file or top == "dflow_like" or name == "__main__":
+            continue
+        real = os.path.realpath(file)
+        if any(real.startswith(root + os.sep) for root in installed):
+            continue
+        for root in roots:
+            for candidate in (root / top, root / f"{top}.py"):
+                if candidate.exists() and real.startswith(str(candidate)):
+                    found[candidate] = None
+    return list(found)
+
+
 def reuse_table(records: Iterable[StepRecord]) -> dict[str, Any]:
     """``key → {"parameters": wire values, "artifacts": ArtifactRef JSON}`` of keyed records."""
     table: dict[str, Any] = {}
@@ -96,11 +147,14 @@ def build_bundle(dest: Path, templates: dict[str, PythonOPTemplate], reuse: list
     lib = dest / "lib"
     lib.mkdir(parents=True, exist_ok=True)
     for name in DEPENDENCIES:
-        _copy_path(_module_path(name), lib)
+        _copy_package(name, lib)
     extra = list(upload_packages) + [p for t in templates.values() for p in t.python_packages]
     for package in dict.fromkeys(extra):
         _copy_path(Path(package).resolve(), lib)
     modules = _by_value_modules(templates.values())
+    for path in _beside(modules):
+        if not (lib / path.name).exists():
+            _copy_path(path, lib)
     for module in modules:
         cloudpickle.register_pickle_by_value(module)
     try:

@@ -53,6 +53,16 @@ def step_records(workflow: Mapping[str, Any]) -> list[StepRecord]:
     return records
 
 
+def _attempts(node: Mapping[str, Any]) -> int:
+    """Pods started for the step, as the local engine counts them: a Retry node's children,
+    one for a Pod node that left Pending, none for anything else."""
+    if node.get("type") == "Retry":
+        return len(node.get("children") or [])
+    if node.get("type") == "Pod" and node.get("phase") not in (None, "", "Pending"):
+        return 1
+    return 0
+
+
 def node_record(
     node_id: str,
     node: Mapping[str, Any],
@@ -74,7 +84,7 @@ def node_record(
         start_time=parse_time(node.get("startedAt")),
         end_time=parse_time(node.get("finishedAt")),
         message=str(node.get("message") or ""),
-        attempts=len(node.get("children") or []) if node.get("type") == "Retry" else 0,
+        attempts=_attempts(node),
         inputs=_io(inputs, status),
         outputs=_io(node.get("outputs") or {}, status),
     )

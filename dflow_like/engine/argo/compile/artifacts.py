@@ -40,8 +40,6 @@ def location(key: str, opts: CompileOptions, bucket: str = "") -> dict[str, Any]
     """The ``s3`` block for ``key``: credentials only as Secret references."""
     s3 = opts.s3
     if s3.mode != "secret":
-        if bucket and bucket != s3.bucket and s3.mode == "default":
-            return {"s3": {"key": key, "bucket": bucket}}
         return {"s3": {"key": key}}
     block: dict[str, Any] = {
         "endpoint": s3.endpoint,
@@ -74,6 +72,17 @@ def literal_argument(owner: str, name: str, ref: ArtifactRef, opts: CompileOptio
         raise CompileError(
             f"{owner}: artifact {name!r} is stored locally ({tree.key}); on Argo upload it "
             "with upload_artifact() while config['host'] or config['mode']='argo' is set"
+        )
+    if tree.bucket and tree.bucket != opts.s3.bucket and opts.s3.mode != "secret":
+        # A location without endpoint is partial: Argo's executor replaces everything but the
+        # key with the artifact repository's (ArtifactLocation.Relocate, pkg/apis/workflow/
+        # v1alpha1/workflow_types.go), so {key, bucket} would read the repository's bucket.
+        raise CompileError(
+            f"{owner}: artifact {name!r} is in bucket {tree.bucket!r}, but without s3_config['secret_name'] "
+            "the manifest can only name a key, which Argo reads from its artifact repository's bucket"
+            + (f" ({opts.s3.bucket!r})" if opts.s3.bucket else "")
+            + "; set s3_config['secret_name'] (full locations with credentials by reference) or upload it "
+            "to that bucket"
         )
     arg: dict[str, Any] = {"name": name, **location(tree.key, opts, tree.bucket)}
     if tree.archive is None:

@@ -105,8 +105,14 @@ def python_template(name: str, template: PythonOPTemplate, opts: CompileOptions,
         "container": container,
     }
     deadline = template.timeout
-    if deadline and template.timeout_as_transient_error:
-        deadline = deadline + TIMEOUT_GRACE  # the runner times out first, as a TransientError
+    if deadline:
+        # The runner in the pod times the step out itself, as the local engine does (a
+        # TransientError with timeout_as_transient_error, else a failure); Argo's pod
+        # deadline is a backstop. Argo kills at the deadline with exit 143, and a deadline
+        # of <= 1 s left when the pod is built errors the node before it starts
+        # (podBuilder.build, workflow/controller/workflowpod.go), which continueOn.failed
+        # does not cover: `timeout: 2s` would never run at all.
+        deadline = deadline + TIMEOUT_GRACE
     leaf_settings(template, body, deadline)
     return body
 
@@ -161,7 +167,10 @@ def script_template(name: str, template: ScriptOPTemplate, opts: CompileOptions)
     if outputs:
         body["outputs"] = outputs
     body["script"] = script
-    leaf_settings(template, body, template.timeout)
+    # Argo enforces a script's timeout alone, from the node's start, truncated to whole
+    # seconds with at least 2 left at pod creation (podBuilder.build): one more second
+    # gives the script its full timeout.
+    leaf_settings(template, body, template.timeout + 1 if template.timeout else None)
     return body
 
 
