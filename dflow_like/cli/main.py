@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import dflow_like
 from dflow_like import StepRecord, Workflow
+from dflow_like.cli.logfile import copy_log
 
 __all__ = ["main"]
 
@@ -81,12 +82,12 @@ def cmd_logs(args: argparse.Namespace) -> int:
         )
         return 1
     for rec in steps:
-        print(f"===== {rec.name} ({rec.phase}) {rec.log_path}")
+        print(f"===== {rec.name} ({rec.phase}) {rec.log_path}", flush=True)
         try:
-            with open(str(rec.log_path), encoding="utf-8", errors="replace") as fh:
-                sys.stdout.write(fh.read())
+            copy_log(str(rec.log_path), sys.stdout.buffer, args.tail)  # streamed: constant memory
         except FileNotFoundError:
             print("(no output yet)")
+        sys.stdout.buffer.flush()
     return 0
 
 
@@ -132,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     logs = sub.add_parser("logs", help="print step logs")
     logs.add_argument("id")
     logs.add_argument("step", nargs="?")
+    logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines of each log")
     logs.set_defaults(func=cmd_logs)
     download = sub.add_parser("download", help="download a step's output artifacts")
     download.add_argument("id")
