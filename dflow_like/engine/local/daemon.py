@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..._config import config, s3_config
+from ...credentials import apply_credentials, read_credentials
 from ...graph.collect import TemplateTable
 from .payload import read_payload
 from .worker_process import spawn_workers
@@ -25,9 +26,11 @@ def _apply_settings(settings: dict[str, object], target: object) -> None:
 
 
 def run_engine(root: Path, resume: bool) -> str:
-    payload = read_payload(root)
+    credentials = read_credentials(0)  # sent down stdin by the submitting process: never on disk
+    payload = read_payload(root, credentials)
     _apply_settings(payload.config, config)
     _apply_settings(payload.s3_config, s3_config)
+    apply_credentials(credentials)  # in memory only: workers and steps fork from here
     table = TemplateTable(payload.entrypoint, payload.on_exit)
     # One more worker than CPUs (make -j N+1): a worker waiting on the engine between
     # steps leaves its CPU to the spare one, so the CPUs stay busy.
