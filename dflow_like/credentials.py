@@ -34,6 +34,7 @@ __all__ = [
     "known_credentials",
     "load_scrubbed",
     "needs_store",
+    "pickle_refusing_credentials",
     "read_credentials",
     "scrubbed_pickle",
     "write_credentials",
@@ -45,7 +46,7 @@ _SETTINGS = (("s3_config", "access_key"), ("s3_config", "secret_key"), ("config"
 CREDENTIAL_ENV = ("DFLOW_LIKE_S3_ACCESS_KEY", "DFLOW_LIKE_S3_SECRET_KEY", "DFLOW_LIKE_TOKEN")
 _SECRET_WORDS = ("secret", "password", "token", "access_key", "credential")
 _TAG = "dflow-like-credential"
-_MIN_LENGTH = 4  # shorter values are too likely to be ordinary words to scrub or refuse
+_MIN_LENGTH = 8  # shorter values (dev setups: "admin") also occur as ordinary words and names in a pickle
 
 
 class CredentialError(ValueError):
@@ -112,15 +113,30 @@ def scrubbed_pickle(obj: Any, credentials: Mapping[str, str]) -> bytes:
     pickler = _Scrubber(buffer, {value: name for name, value in usable.items()})
     pickler.dump(obj)
     data = buffer.getvalue()
-    for name, value in usable.items():
+    _refuse(data, usable, "inside a larger value (a string, bytes or a URL built from it, e.g. in a global "
+            "of a function it uses); it would be written to disk in workflow.pkl")  # fmt: skip
+    return data
+
+
+def pickle_refusing_credentials(obj: Any, where: str) -> bytes:
+    """Cloudpickle ``obj`` for a process that gets no credentials by pipe (a Slurm job, an Argo pod).
+
+    Raises ``CredentialError`` when a known credential is in the bytes: it would be
+    written to ``where``.
+    """
+    data: bytes = cloudpickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL)
+    usable = {name: value for name, value in known_credentials().items() if len(value) >= _MIN_LENGTH}
+    _refuse(data, usable, f"(e.g. in a global of a function it uses); it would be written to {where}")
+    return data
+
+
+def _refuse(data: bytes, credentials: Mapping[str, str], why: str) -> None:
+    for name, value in credentials.items():
         if value.encode() in data:
             raise CredentialError(
-                f"the workflow carries the credential {name} inside a larger value (a string, bytes or "
-                "a URL built from it, e.g. in a global of a function it uses); it would be written to "
-                "disk in workflow.pkl. Read it from dflow_like.s3_config/config (or the environment) "
-                "inside the OP instead"
+                f"the workflow carries the credential {name} {why}. Read it from dflow_like.s3_config/config "
+                "(or the environment) inside the OP instead"
             )
-    return data
 
 
 class _Restorer(pickle.Unpickler):

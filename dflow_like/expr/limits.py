@@ -24,8 +24,6 @@ import time
 from functools import lru_cache
 from typing import Any
 
-import re2  # type: ignore[import-untyped]
-
 from .errors import ExpressionError
 
 __all__ = [
@@ -73,17 +71,21 @@ def past(limit: float, what: str) -> None:
         raise ExpressionError(f"{what} ran longer than the limit of {TIME_LIMIT:g} s")
 
 
-def _options() -> Any:
-    options = re2.Options()
-    options.log_errors = False  # RE2 would print every bad pattern to stderr
-    return options
-
-
 @lru_cache(maxsize=256)
 def compile_regex(pattern: str, what: str) -> Any:
-    """Compile ``pattern`` with RE2 (Go ``regexp`` syntax); a bad pattern is an ``ExpressionError``."""
+    """Compile ``pattern`` with RE2 (Go ``regexp`` syntax); a bad pattern is an ``ExpressionError``.
+
+    ``re2`` is imported here, not with the package: an Argo pod runs ``dflow_like`` from a
+    bundle of pure-Python code and never evaluates expressions (Argo's controller does).
+    """
     try:
-        return re2.compile(pattern, _options())
+        import re2  # type: ignore[import-untyped]
+    except ImportError:
+        raise ExpressionError(f"{what}: regular expressions need the google-re2 package") from None
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every bad pattern to stderr
+    try:
+        return re2.compile(pattern, options)
     except re2.error as exc:
         reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise ExpressionError(f"{what}: error parsing regexp {pattern!r}: {reason}") from None

@@ -10,6 +10,7 @@ from typing import Any
 
 import cloudpickle
 
+from ..credentials import pickle_refusing_credentials
 from . import codes
 from .execute import run_step
 from .namespace import restore_main_namespace
@@ -20,14 +21,15 @@ __all__ = ["main", "write_template"]
 
 def write_template(attempt_dir: Path, template: Any, namespace: dict[str, Any]) -> None:
     """Write what a fresh process needs to run ``template`` (see ``main``)."""
+    data = pickle_refusing_credentials({"template": template, "namespace": namespace}, "the step's template.pkl")
     with open(attempt_dir / "template.pkl", "wb") as fh:
-        cloudpickle.dump({"template": template, "namespace": namespace}, fh)
+        fh.write(data)
     (attempt_dir / "launch.json").write_text(json.dumps({"sys_path": [p for p in sys.path if p]}))
 
 
 def _log_to(path: str) -> None:
     """Append this process's stdout and stderr to ``path`` (a step's log.txt)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)

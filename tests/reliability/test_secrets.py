@@ -8,6 +8,7 @@ step's environment held ``DFLOW_LIKE_S3_SECRET_KEY``. The grep here is the READM
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from dflow_like import Step, Workflow, config, s3_config
+from dflow_like.credentials import CredentialError, load_scrubbed, scrubbed_pickle
 from dflow_like.python import PythonOPTemplate
 from dflow_like.storage.seaweed import SeaweedFS
 
@@ -170,6 +172,40 @@ def test_only_steps_that_use_the_store_hold_its_keys(s3_settings: SeaweedFS, iso
     rec = wf.query_step(name="local")[0]
     assert rec.outputs.parameters["env"].value == ""
     assert rec.outputs.parameters["held"].value == ""  # a step that never touches S3 holds no keys
+
+
+def test_scrubbed_pickle_round_trip_and_a_missing_credential() -> None:
+    credentials = {"s3_config.secret_key": SECRET, "s3_config.storage_client.secret": PLUGIN_SECRET}
+    value = {"carried": SECRET, "nested": [PLUGIN_SECRET, "other"]}
+    data = scrubbed_pickle(value, credentials)
+    assert SECRET.encode() not in data and PLUGIN_SECRET.encode() not in data
+    assert load_scrubbed(io.BytesIO(data), credentials) == value
+    missing = r"needs the credential s3_config.secret_key, which was not given \(set DFLOW_LIKE_S3_SECRET_KEY\)"
+    with pytest.raises(CredentialError, match=missing):
+        load_scrubbed(io.BytesIO(data), {"s3_config.storage_client.secret": PLUGIN_SECRET})
+    with pytest.raises(CredentialError, match="configure the same storage client before resuming"):
+        load_scrubbed(io.BytesIO(data), {"s3_config.secret_key": SECRET})
+
+
+def test_pickles_for_slurm_jobs_and_argo_pods_refuse_credentials(tmp_path: Path) -> None:
+    """They get no pipe: a template carrying a credential is refused, not written."""
+    from dflow_like.engine.argo.bundle import build_bundle
+    from dflow_like.runner.remote_entry import write_template
+
+    s3_config["secret_key"] = SECRET
+    with pytest.raises(CredentialError, match=r"credential s3_config\.secret_key .* the step's template\.pkl"):
+        write_template(tmp_path, {"carried": SECRET}, {})
+    assert not (tmp_path / "template.pkl").exists()
+    scope = {"__name__": "__main__", "CARRIED": "prefix-" + SECRET}
+    exec("def uses_carried():\n    return CARRIED\n", scope)  # a function of the user's script
+    namespace = sys.modules["__main__"].__dict__
+    namespace["_reliability_uses_carried"] = scope["uses_carried"]
+    try:
+        with pytest.raises(CredentialError, match=r"the Argo bundle's templates\.pkl"):
+            build_bundle(tmp_path / "bundle", {})
+    finally:
+        del namespace["_reliability_uses_carried"]
+    assert _grep(tmp_path, [SECRET]) == []
 
 
 @pytest.fixture(autouse=True)
