@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from dflow_like import Step, Workflow
+from dflow_like import Step, Workflow, argo_sequence
 from dflow_like.python import PythonOPTemplate
 
 from .ops_reliability import Nap
@@ -75,3 +75,18 @@ def test_engine_stays_responsive_beside_a_costly_expression() -> None:
     wf.terminate()
     assert wf.wait(timeout=30) == "Failed"
     assert wf.query_step(name="sleepy")[0].message == "terminated"
+
+
+def test_a_huge_with_sequence_fails_its_step() -> None:
+    def sliced(name: str, sequence: object) -> Step:
+        template = PythonOPTemplate(Nap)
+        return Step(name, template, parameters={"seconds": "{{item}}"}, with_sequence=sequence)
+
+    wf = Workflow("huge-sequence")
+    wf.add([sliced("many", argo_sequence(10**11)), sliced("wide", argo_sequence(1, format="%0999999999d"))])
+    wf.submit()
+    assert wf.wait(timeout=TIMEOUT) == "Failed"
+    many, wide = wf.query_step(name="many")[0], wf.query_step(name="wide")[0]
+    assert many.phase == "Error"
+    assert "withSequence from 0 to 99999999999 would have 100000000000 elements" in many.message
+    assert wide.phase == "Error" and "would have 999999999 characters, more than the limit" in wide.message
