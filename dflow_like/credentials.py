@@ -37,6 +37,7 @@ __all__ = [
     "needs_store",
     "pickle_refusing_credentials",
     "read_credentials",
+    "s3_env",
     "scrubbed_pickle",
     "write_credentials",
 ]
@@ -188,6 +189,21 @@ def apply_credentials(credentials: Mapping[str, str]) -> None:
         value = credentials.get(f"{section}.{key}")
         if value is not None:
             _settings(section)[key] = value
+
+
+def s3_env() -> dict[str, str]:
+    """The S3 keys this process holds, as the environment variables a local Slurm job reads.
+
+    The engine holds them in memory only; ``sbatch`` on this machine passes its
+    environment to the job (Slurm's default ``--export=ALL``), and the job's runner
+    forgets them before the user's code unless the step moves artifacts through S3.
+    """
+    env: dict[str, str] = {}
+    for key in ("access_key", "secret_key"):
+        value = s3_config[key]
+        if isinstance(value, str) and value:
+            env[s3_config.env_name(key)] = value
+    return env
 
 
 def needs_store(store: str, artifacts: Mapping[str, Any]) -> bool:

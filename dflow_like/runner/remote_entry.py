@@ -10,7 +10,7 @@ from typing import Any
 
 import cloudpickle
 
-from ..credentials import pickle_refusing_credentials
+from ..credentials import drop_credentials, needs_store, pickle_refusing_credentials
 from . import codes
 from .execute import run_step
 from .namespace import restore_main_namespace
@@ -54,6 +54,7 @@ def main(argv: list[str]) -> int:
     restore_main_namespace(data["namespace"])
     spec = StepSpec.read(attempt)
     os.environ.update(spec.envs)
+    drop_credentials(keep_s3=needs_store(spec.store, spec.artifacts))  # before the user's code
     code = run_step(spec, data["template"])
     (attempt / "exit_code").write_text(str(code))  # per item, when several share one job
     return code

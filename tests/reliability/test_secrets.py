@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from dflow_like import Step, Workflow, config, s3_config
+from dflow_like import DispatcherExecutor, Step, Workflow, config, s3_config
 from dflow_like.credentials import CredentialError, load_scrubbed, scrubbed_pickle
+from dflow_like.executor.slurm.local_cluster import LocalSlurmCluster
 from dflow_like.python import PythonOPTemplate
 from dflow_like.storage.seaweed import SeaweedFS
 
@@ -172,6 +173,30 @@ def test_only_steps_that_use_the_store_hold_its_keys(s3_settings: SeaweedFS, iso
     rec = wf.query_step(name="local")[0]
     assert rec.outputs.parameters["env"].value == ""
     assert rec.outputs.parameters["held"].value == ""  # a step that never touches S3 holds no keys
+
+
+@pytest.mark.slurm
+def test_a_slurm_job_moving_artifacts_through_s3_still_gets_the_keys(
+    s3_settings: SeaweedFS, slurm_cluster: LocalSlurmCluster, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's environment no longer has them: a local ``sbatch`` is handed them, the job's runner
+    keeps them in memory for the store and takes them out of the OP's environment.
+
+    A job reads the rest of ``s3_config`` from the environment it inherits, as before.
+    """
+    monkeypatch.setenv("DFLOW_LIKE_S3_ENDPOINT", s3_settings.endpoint)
+    monkeypatch.setenv("DFLOW_LIKE_S3_BUCKET_NAME", s3_settings.bucket)
+    config["debug_s3"] = True
+    wf = Workflow("slurm-store")
+    executor = DispatcherExecutor(slurm_conf=str(slurm_cluster.slurm_conf))
+    wf.add(Step("on-slurm", PythonOPTemplate(Probe), parameters={"tag": "slurm"}, executor=executor))
+    wf.submit()
+    assert wf.wait(timeout=180) == "Succeeded"
+    rec = wf.query_step(name="on-slurm")[0]
+    assert rec.job_id
+    assert rec.outputs.parameters["env"].value == ""
+    assert rec.outputs.parameters["held"].value == "access_key,secret_key"
+    assert _grep(isolated_home, [s3_settings.secret_key]) == []
 
 
 def test_scrubbed_pickle_round_trip_and_a_missing_credential() -> None:
