@@ -94,13 +94,10 @@ class _Scrubber(cloudpickle.Pickler):  # type: ignore[misc]
     def __init__(self, file: IO[bytes], by_value: dict[str, str]) -> None:
         super().__init__(file, protocol=pickle.DEFAULT_PROTOCOL)
         self.by_value = by_value
-        self.used: set[str] = set()
 
     def persistent_id(self, obj: Any) -> tuple[str, str] | None:
         if type(obj) is str and obj in self.by_value:
-            name = self.by_value[obj]
-            self.used.add(name)
-            return (_TAG, name)
+            return (_TAG, self.by_value[obj])
         return None
 
 
