@@ -176,13 +176,14 @@ class _Parser:
     def _ternary(self) -> Node:
         cond = self.binary(0)
         if self.peek_op("?"):
+            test = _located(self.toks[self.i][2], lambda: _bool(cond(), "?"))
             self.i += 1
             then = self.ternary()
             if not self.peek_op(":"):
                 raise self.error("expected ':'")
             self.i += 1
             other = self.ternary()
-            return self._tall(lambda: then() if _bool(cond(), "?") else other(), cond, then, other)
+            return self._tall(lambda: then() if test() else other(), cond, then, other)
         if self.peek_op("??"):
             self.i += 1
             right = self.ternary()
@@ -203,14 +204,16 @@ class _Parser:
             return self.prefix()
         left = self.binary(level + 1)
         while op := self.peek_op(*self._LEVELS[level]):
+            pos = self.toks[self.i][2]
             self.i += 1
             right = self.binary(level + 1)
-            left = self._tall(_binary(op, left, right), left, right)
+            left = self._tall(_located(pos, _binary(op, left, right)), left, right)
         return left
 
     def prefix(self) -> Node:
         op = self.peek_op("-", "!")
         if op:
+            pos = self.toks[self.i][2]
             self.i += 1
             self._nest()
             try:
@@ -218,14 +221,14 @@ class _Parser:
             finally:
                 self.nesting -= 1
             if op == "!":
-                return self._tall(lambda: not _bool(x(), "!"), x)
-            return self._tall(lambda: -_num(x(), "-"), x)
+                return self._tall(_located(pos, lambda: not _bool(x(), "!")), x)
+            return self._tall(_located(pos, lambda: -_num(x(), "-")), x)
         return self.value()
 
     def value(self) -> Node:
         if self.i >= len(self.toks):
             raise self.error("unexpected end of expression")
-        kind, value, _ = self.toks[self.i]
+        kind, value, at = self.toks[self.i]
         self.i += 1
         if kind in ("num", "str", "bool"):
             return lambda: value
@@ -233,7 +236,8 @@ class _Parser:
             name = str(value).split(".")[0]
 
             def missing() -> Any:
-                raise ExpressionError(f"No parameter '{name}' found.")
+                reason = f"No parameter '{name}' found."
+                raise ExpressionError(f"{reason} at position {at}", position=at, reason=reason)
 
             return missing
         if kind == "(":
@@ -249,6 +253,20 @@ class _Parser:
             return self._tall(lambda: [f() for f in items], *items)
         self.i -= 1
         raise self.error(f"unexpected {value!r}")
+
+
+def _located(pos: int, node: Node) -> Node:
+    """``node``, whose own failure (a type mismatch, a bad regex) names its operator's position."""
+
+    def run() -> Any:
+        try:
+            return node()
+        except ExpressionError as exc:
+            if exc.position is not None:  # an operand's failure, already placed
+                raise
+            raise ExpressionError(f"{exc} at position {pos}", position=pos, reason=str(exc)) from None
+
+    return run
 
 
 def _bool(v: Any, op: str) -> bool:
@@ -365,5 +383,6 @@ def evaluate_govaluate(text: str) -> bool:
     """Evaluate a rendered ``when`` text like Argo's ``shouldExecute``."""
     result = parse_govaluate(text)()
     if not isinstance(result, bool):
-        raise ExpressionError(f"Expected boolean evaluation for {text!r}. Got {go_str(result)}")
+        reason = f"Expected boolean evaluation for {text!r}. Got {go_str(result)}"
+        raise ExpressionError(reason, position=0, reason=reason)
     return result
