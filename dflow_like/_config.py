@@ -103,6 +103,10 @@ config = Settings(
         "image": "python:3.11",
         "image_pull_policy": "",
         "ttl_seconds_after_finished": 0,
+        # Unpacking a tar artifact refuses more members or bytes than these (tar bombs),
+        # and more bytes than its file system has free.
+        "archive_max_members": 1_000_000,
+        "archive_max_bytes": 100 << 30,
     },
 )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import dflow_like
 from dflow_like import StepRecord, Workflow
+from dflow_like.cli.logfile import copy_log
 
 __all__ = ["main"]
 
@@ -100,12 +101,12 @@ def cmd_logs(args: argparse.Namespace) -> int:
         )
         return 1
     for rec in steps:
-        print(f"===== {rec.name} ({rec.phase}) {rec.log_path}")
+        print(f"===== {rec.name} ({rec.phase}) {rec.log_path}", flush=True)
         try:
-            with open(str(rec.log_path), encoding="utf-8", errors="replace") as fh:
-                sys.stdout.write(fh.read())
+            copy_log(str(rec.log_path), sys.stdout.buffer, args.tail)  # streamed: constant memory
         except FileNotFoundError:
             print("(no output yet)")
+        sys.stdout.buffer.flush()
     return 0
 
 
@@ -175,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     logs.add_argument("id", metavar="ID", help="the run's id")
     logs.add_argument("step", nargs="?", metavar="STEP", help="only this step (and its slice items); default: all")
+    logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines of each log")
     logs.set_defaults(func=cmd_logs)
     download = _subcommand(sub, "download", "download a step's output artifacts", "Prints each file it wrote.")
     download.add_argument("id", metavar="ID", help="the run's id")

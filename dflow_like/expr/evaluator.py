@@ -20,14 +20,14 @@ Semantics (expr-lang as used by Argo 3.x):
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from .errors import ExpressionError
 from .functions import FUNCTIONS, SPRIG, is_number, sum_values, type_name
 from .gofmt import go_str
+from .limits import check_items, compile_regex, deadline, past
 from .nodes import (
     Array,
     Binary,
@@ -46,7 +46,7 @@ from .nodes import (
 )
 from .parser import parse
 
-__all__ = ["compile_expression", "evaluate"]
+__all__ = ["compile_expression", "evaluate", "run_program"]
 
 _NAMES: dict[str, Any] = {"sprig": SPRIG}
 
@@ -54,13 +54,14 @@ _NAMES: dict[str, Any] = {"sprig": SPRIG}
 class _Ctx:
     """What a compiled closure sees: the scope and the current closure element."""
 
-    __slots__ = ("acc", "index", "ptr", "scope")
+    __slots__ = ("acc", "deadline", "index", "ptr", "scope")
 
     def __init__(self, scope: Mapping[str, Any], ptr: Any = None, index: int = 0) -> None:
         self.scope = scope
         self.ptr = ptr
         self.index = index
         self.acc: Any = None
+        self.deadline = deadline()  # predicate loops stop here (see limits.py)
 
 
 Program = Callable[[_Ctx], Any]
@@ -75,7 +76,10 @@ def _fail(msg: str) -> ExpressionError:
 
 def _fetch(obj: Any, key: Any) -> Any:
     if isinstance(obj, Mapping):
-        return obj.get(key)
+        try:
+            return obj.get(key)
+        except TypeError:  # an unhashable key (a list or map) is in no map
+            raise _fail(f"cannot use {type_name(key)} as a map key") from None
     if isinstance(obj, (list, tuple, str)):
         if not is_number(key) or (isinstance(key, float) and not key.is_integer()):
             raise _fail(f"cannot use {type_name(key)} {go_str(key)} as an index to an array")
@@ -176,9 +180,29 @@ def _order(op: str, fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool
     return run
 
 
+def _pow(a: Any, b: Any) -> float:
+    """Go ``math.Pow``: overflow gives ±Inf and a negative base to a fractional power NaN."""
+    x, y = float(a), float(b)
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        odd = y.is_integer() and int(y) % 2 == 1
+        return -math.inf if x < 0 and odd else math.inf
+    except ValueError:  # 0 ** -1 is +Inf in Go; (-8) ** 0.5 is NaN
+        return math.inf if x == 0 else math.nan
+
+
+def _matches(a: str, b: str) -> bool:
+    """expr-lang ``matches``: Go ``regexp`` (RE2, linear time); a bad pattern is an error."""
+    return compile_regex(b, "matches").search(a) is not None
+
+
 def _in(a: Any, b: Any) -> bool:
     if isinstance(b, Mapping):
-        return a in b
+        try:
+            return a in b
+        except TypeError:
+            raise _fail(f"invalid operation: in (cannot use {type_name(a)} as a map key)") from None
     if isinstance(b, (list, tuple)):
         return any(_equal(a, x) for x in b)
     if b is None:
@@ -197,6 +221,7 @@ def _strings(op: str, fn: Callable[[str, str], bool]) -> Callable[[Any, Any], bo
 
 def _range(a: Any, b: Any) -> list[int]:
     if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool):
+        check_items(b + 1 - a, f"range {a}..{b}")
         return list(range(a, b + 1))
     raise _mismatch("..", a, b)
 
@@ -207,7 +232,7 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "*": _arith("*", lambda a, b: a * b),
     "/": _arith("/", _div),
     "%": _mod,
-    "**": _arith("**", lambda a, b: math.pow(a, b)),
+    "**": _arith("**", _pow),
     "==": _equal,
     "!=": lambda a, b: not _equal(a, b),
     "<": _order("<", lambda a, b: a < b),
@@ -215,7 +240,7 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     ">": _order(">", lambda a, b: a > b),
     ">=": _order(">=", lambda a, b: a >= b),
     "in": _in,
-    "matches": _strings("matches", lambda a, b: re.search(b, a) is not None),
+    "matches": _strings("matches", _matches),
     "contains": _strings("contains", lambda a, b: b in a),
     "startsWith": _strings("startsWith", lambda a, b: a.startswith(b)),
     "endsWith": _strings("endsWith", lambda a, b: a.endswith(b)),
@@ -240,8 +265,10 @@ def _predicate(name: str, items: Any, body: Program | None, ctx: _Ctx) -> Any:
     if body is None:
         raise _fail(f"{name}: missing predicate")
     sub = _Ctx(ctx.scope)
+    sub.deadline = limit = ctx.deadline
 
     def call(i: int, x: Any) -> Any:
+        past(limit, f"{name}()")
         sub.ptr, sub.index = x, i
         return body(sub)
 
@@ -348,7 +375,17 @@ def _compile(node: Node) -> Program:
         return lambda ctx: [p(ctx) for p in parts]
     if isinstance(node, MapLit):
         pairs = [(_compile(k), _compile(v)) for k, v in node.pairs]
-        return lambda ctx: {k(ctx): v(ctx) for k, v in pairs}
+
+        def map_literal(ctx: _Ctx) -> dict[Any, Any]:
+            out: dict[Any, Any] = {}
+            for k, v in pairs:
+                key = k(ctx)
+                if not isinstance(key, Hashable):
+                    raise _fail(f"cannot use {type_name(key)} as a map key")
+                out[key] = v(ctx)
+            return out
+
+        return map_literal
     raise _fail(f"cannot compile {type(node).__name__}")
 
 
@@ -423,17 +460,33 @@ def _compile_binary(node: Binary) -> Program:
 @lru_cache(maxsize=4096)
 def compile_expression(text: str) -> Program:
     """Parse and compile ``text`` once; raises ``ExpressionError`` on bad syntax."""
-    return _compile(parse(text))
+    node = parse(text)
+    try:
+        return _compile(node)
+    except ExpressionError as exc:  # e.g. an unknown #pointer: name the text
+        raise ExpressionError(f"{exc} in expression {text!r}", position=0, reason=exc.reason) from None
 
 
 def evaluate(expr: str, scope: Mapping[str, Any]) -> Any:
     """Evaluate one expr-lang expression (the text inside ``{{=...}}``) against ``scope``."""
     program = compile_expression(expr)
     try:
-        return program(_Ctx(scope))
+        return run_program(program, _Ctx(scope))
     except ExpressionError as exc:
         if expr in str(exc):
             raise
         raise ExpressionError(f"{exc} (in expression {expr!r})") from None
+
+
+def run_program(program: Program, ctx: _Ctx) -> Any:
+    """Run a compiled program; values too deep or too big for Python become ``ExpressionError``.
+
+    Expressions are bounded (limits.py), but the values they read are not: a parameter may
+    hold JSON nested thousands deep, which ``toJson``/``==``/``flatten`` walk recursively.
+    """
+    try:
+        return program(ctx)
     except RecursionError:
-        raise ExpressionError(f"expression too deeply nested: {expr!r}") from None
+        raise ExpressionError("a value is nested too deeply to evaluate") from None
+    except MemoryError:
+        raise ExpressionError("evaluation ran out of memory") from None

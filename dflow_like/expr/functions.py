@@ -27,6 +27,7 @@ from typing import Any
 from .errors import ExpressionError
 from .gofmt import go_json, go_str
 from .jsonpath import jsonpath
+from .limits import check_chars, check_items, compile_regex
 
 __all__ = ["FUNCTIONS", "SPRIG", "is_number", "sum_values", "type_name"]
 
@@ -225,6 +226,7 @@ def _until_step(start: Any, stop: Any, step: Any) -> list[int]:
     a, b, s = (_sprig_int_arg(v, "untilStep") for v in (start, stop, step))
     if (b < a and s >= 0) or (b >= a and s <= 0):
         return []
+    check_items((abs(b - a) + abs(s) - 1) // abs(s), f"sprig.untilStep({a}, {b}, {s})")
     return list(range(a, b, s))
 
 
@@ -272,6 +274,25 @@ def _num_args(fn: str, reduce: Callable[[Any, Any], Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def _repeat(count: Any, s: Any) -> str:
+    text = go_str(s)
+    n = int(count)
+    check_chars(n * len(text), f"sprig.repeat({n}, ...)")
+    return text * n
+
+
+def _regex_match(pattern: Any, s: Any) -> bool:
+    """sprig ``regexMatch`` ignores a bad pattern and answers false (sprig regex.go, regexMatch)."""
+    try:
+        return _must_regex_match(pattern, s)
+    except ExpressionError:
+        return False
+
+
+def _must_regex_match(pattern: Any, s: Any) -> bool:
+    return compile_regex(go_str(pattern), "sprig.regexMatch").search(go_str(s)) is not None
+
+
 def _empty(v: Any) -> bool:
     return v is None or v is False or v == 0 or (hasattr(v, "__len__") and len(v) == 0)
 
@@ -300,7 +321,7 @@ SPRIG: dict[str, Callable[..., Any]] = {
     "contains": lambda sub, s: sub in go_str(s),
     "hasPrefix": lambda p, s: go_str(s).startswith(p),
     "hasSuffix": lambda p, s: go_str(s).endswith(p),
-    "repeat": lambda n, s: go_str(s) * int(n),
+    "repeat": _repeat,
     "substr": lambda a, b, s: go_str(s)[int(a) : int(b)] if int(b) >= 0 else go_str(s)[int(a) :],
     "nospace": lambda s: "".join(go_str(s).split()),
     "quote": lambda *a: " ".join(json.dumps(go_str(v), ensure_ascii=False) for v in a),
@@ -308,7 +329,8 @@ SPRIG: dict[str, Callable[..., Any]] = {
     "cat": lambda *a: " ".join(go_str(v) for v in a if v is not None),
     "splitList": lambda sep, s: go_str(s).split(sep),
     "join": lambda sep, a: sep.join(go_str(v) for v in _array(a, "sprig.join")),
-    "regexMatch": lambda pattern, s: re.search(pattern, go_str(s)) is not None,
+    "regexMatch": _regex_match,
+    "mustRegexMatch": _must_regex_match,
     "default": lambda d, *v: d if not v or _empty(v[0]) else v[0],
     "empty": _empty,
     "coalesce": lambda *a: next((v for v in a if not _empty(v)), None),

@@ -26,6 +26,7 @@ from typing import Any
 
 from .errors import ExpressionError
 from .gofmt import go_str
+from .limits import MAX_DEPTH, compile_regex
 
 __all__ = ["evaluate_govaluate", "parse_govaluate"]
 
@@ -42,6 +43,7 @@ _WORD = re.compile(r"[^\W][\w.]*")
 
 Tok = tuple[str, Any, int]  # (kind, value, pos); kinds: num str bool word acc op ( ) ,
 Node = Callable[[], Any]
+_MAX_NESTING = MAX_DEPTH // 2  # parentheses cost ~10 parser frames each
 
 
 def _lex(text: str) -> list[Tok]:
@@ -52,9 +54,9 @@ def _lex(text: str) -> list[Tok]:
         if c.isspace():
             i += 1
             continue
-        if c.isdigit() or c == ".":
+        if "0" <= c <= "9" or c == ".":
             m = _NUMBER.match(text, i)
-            assert m is not None
+            assert m is not None  # a digit or "." always matches
             try:
                 out.append(("num", float(m.group()), i))
             except ValueError:
@@ -80,7 +82,7 @@ def _lex(text: str) -> list[Tok]:
             continue
         if c.isalpha():
             m = _WORD.match(text, i)
-            assert m is not None
+            assert m is not None  # a letter always matches
             word = m.group()
             if word in ("true", "false"):
                 out.append(("bool", word == "true", i))
@@ -106,13 +108,12 @@ def _lex(text: str) -> list[Tok]:
             i = j + 1
             continue
         m = _SYMBOL_CHARS.match(text, i)
-        assert m is not None
-        sym = m.group()
+        sym = m.group() if m else c
         if not any(sym in group for group in _SYMBOLS.values()):
             msg = f"Invalid token: '{sym}' (hint: try wrapping the affected expression in quotes)"
             raise ExpressionError(f"{msg} at position {i}", position=i, reason=msg)
         out.append(("op", sym, i))
-        i = m.end()
+        i += len(sym)
     return out
 
 
@@ -121,8 +122,30 @@ class _Parser:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.toks = _lex(text)
+        try:
+            self.toks = _lex(text)
+        except ExpressionError as exc:
+            pos = exc.position or 0
+            raise ExpressionError(
+                f"{exc.reason} at position {pos} in 'when' expression {text!r}", position=pos, reason=exc.reason
+            ) from None
         self.i = 0
+        # Bounds so parsing (about ten frames per parenthesis) and evaluating (one closure call
+        # per level of the tree) never reach Python's recursion limit; see limits.py.
+        self.nesting = 0
+        self.heights: dict[int, int] = {}
+
+    def _nest(self) -> None:
+        self.nesting += 1
+        if self.nesting > _MAX_NESTING:
+            raise self.error(f"expression nested too deeply (more than {_MAX_NESTING} levels)")
+
+    def _tall(self, node: Node, *children: Node) -> Node:
+        height = 1 + max((self.heights.get(id(c), 1) for c in children), default=0)
+        if height > MAX_DEPTH:
+            raise self.error(f"expression nested too deeply (more than {MAX_DEPTH} levels)")
+        self.heights[id(node)] = height
+        return node
 
     def error(self, msg: str) -> ExpressionError:
         pos = self.toks[self.i][2] if self.i < len(self.toks) else len(self.text)
@@ -144,19 +167,27 @@ class _Parser:
         return node
 
     def ternary(self) -> Node:
+        self._nest()
+        try:
+            return self._ternary()
+        finally:
+            self.nesting -= 1
+
+    def _ternary(self) -> Node:
         cond = self.binary(0)
         if self.peek_op("?"):
+            test = _located(self.toks[self.i][2], lambda: _bool(cond(), "?"))
             self.i += 1
             then = self.ternary()
             if not self.peek_op(":"):
                 raise self.error("expected ':'")
             self.i += 1
             other = self.ternary()
-            return lambda: then() if _bool(cond(), "?") else other()
+            return self._tall(lambda: then() if test() else other(), cond, then, other)
         if self.peek_op("??"):
             self.i += 1
             right = self.ternary()
-            return lambda: _coalesce(cond(), right)
+            return self._tall(lambda: _coalesce(cond(), right), cond, right)
         return cond
 
     _LEVELS: tuple[tuple[str, ...], ...] = (
@@ -173,25 +204,31 @@ class _Parser:
             return self.prefix()
         left = self.binary(level + 1)
         while op := self.peek_op(*self._LEVELS[level]):
+            pos = self.toks[self.i][2]
             self.i += 1
             right = self.binary(level + 1)
-            left = _binary(op, left, right)
+            left = self._tall(_located(pos, _binary(op, left, right)), left, right)
         return left
 
     def prefix(self) -> Node:
         op = self.peek_op("-", "!")
         if op:
+            pos = self.toks[self.i][2]
             self.i += 1
-            x = self.prefix()
+            self._nest()
+            try:
+                x = self.prefix()
+            finally:
+                self.nesting -= 1
             if op == "!":
-                return lambda: not _bool(x(), "!")
-            return lambda: -_num(x(), "-")
+                return self._tall(_located(pos, lambda: not _bool(x(), "!")), x)
+            return self._tall(_located(pos, lambda: -_num(x(), "-")), x)
         return self.value()
 
     def value(self) -> Node:
         if self.i >= len(self.toks):
             raise self.error("unexpected end of expression")
-        kind, value, _ = self.toks[self.i]
+        kind, value, at = self.toks[self.i]
         self.i += 1
         if kind in ("num", "str", "bool"):
             return lambda: value
@@ -199,7 +236,8 @@ class _Parser:
             name = str(value).split(".")[0]
 
             def missing() -> Any:
-                raise ExpressionError(f"No parameter '{name}' found.")
+                reason = f"No parameter '{name}' found."
+                raise ExpressionError(f"{reason} at position {at}", position=at, reason=reason)
 
             return missing
         if kind == "(":
@@ -212,9 +250,23 @@ class _Parser:
             self.i += 1
             if len(items) == 1:
                 return items[0]
-            return lambda: [f() for f in items]
+            return self._tall(lambda: [f() for f in items], *items)
         self.i -= 1
         raise self.error(f"unexpected {value!r}")
+
+
+def _located(pos: int, node: Node) -> Node:
+    """``node``, whose own failure (a type mismatch, a bad regex) names its operator's position."""
+
+    def run() -> Any:
+        try:
+            return node()
+        except ExpressionError as exc:
+            if exc.position is not None:  # an operand's failure, already placed
+                raise
+            raise ExpressionError(f"{exc} at position {pos}", position=pos, reason=str(exc)) from None
+
+    return run
 
 
 def _bool(v: Any, op: str) -> bool:
@@ -264,8 +316,26 @@ def _arith(op: str, a: Any, b: Any) -> Any:
             return math.nan if x == 0 else math.copysign(math.inf, x)
         return x / y
     if op == "%":
-        return float(int(x) % int(y)) if int(y) else math.nan
-    return math.pow(x, y)
+        return _go_mod(x, y)
+    return _go_pow(x, y)
+
+
+def _go_mod(x: float, y: float) -> float:
+    """Go ``math.Mod`` (govaluate's ``%``): sign of the dividend; NaN for a zero divisor or infinite dividend."""
+    if y == 0 or math.isinf(x) or math.isnan(x) or math.isnan(y):
+        return math.nan
+    return math.fmod(x, y)
+
+
+def _go_pow(x: float, y: float) -> float:
+    """Go ``math.Pow``: overflow is ±Inf, a negative base to a fractional power NaN."""
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        odd = y.is_integer() and int(y) % 2 == 1
+        return -math.inf if x < 0 and odd else math.inf
+    except ValueError:
+        return math.inf if x == 0 else math.nan
 
 
 def _binary(op: str, left: Node, right: Node) -> Node:
@@ -293,7 +363,7 @@ def _same(a: Any, b: Any) -> bool:
 def _regex(op: str, a: Any, b: Any) -> bool:
     if not (isinstance(a, str) and isinstance(b, str)):
         raise ExpressionError(f"Value cannot be used with the comparator '{op}', it is not a string")
-    hit = re.search(b, a) is not None
+    hit = compile_regex(b, f"comparator '{op}'").search(a) is not None  # RE2: Go's regexp, linear time
     return hit if op == "=~" else not hit
 
 
@@ -313,5 +383,6 @@ def evaluate_govaluate(text: str) -> bool:
     """Evaluate a rendered ``when`` text like Argo's ``shouldExecute``."""
     result = parse_govaluate(text)()
     if not isinstance(result, bool):
-        raise ExpressionError(f"Expected boolean evaluation for {text!r}. Got {go_str(result)}")
+        reason = f"Expected boolean evaluation for {text!r}. Got {go_str(result)}"
+        raise ExpressionError(reason, position=0, reason=reason)
     return result

@@ -21,7 +21,7 @@ class Token(NamedTuple):
 
 
 _SPACE = re.compile(r"\s+")
-_NUMBER = re.compile(r"0[xX][0-9a-fA-F_]+|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?|\d[\d_]*[eE][+-]?\d+")
+_NUMBER = re.compile(r"0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?")
 _NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _POINTER = re.compile(r"#[A-Za-z_]*")
 _OPS = (
@@ -29,6 +29,7 @@ _OPS = (
     "+", "-", "*", "/", "%", "^", "<", ">", "!", "?", ":", ".", ",",
     "(", ")", "[", "]", "{", "}",
 )  # fmt: skip
+_OP = re.compile("|".join(map(re.escape, _OPS)))  # two-character operators first, as listed
 _ESCAPES = {
     "n": "\n",
     "t": "\t",
@@ -86,13 +87,28 @@ def _read_string(text: str, start: int) -> tuple[str, int]:
     raise _err("unterminated string", start)
 
 
-def _number(lexeme: str) -> int | float:
+_INT64 = 2**63
+
+
+def _number(lexeme: str, pos: int) -> int | float:
+    """A number literal as expr-lang's parser reads it: int64 or float64, else an error."""
     clean = lexeme.replace("_", "")
     if clean[:2] in ("0x", "0X"):
-        return int(clean, 16)
-    if "." in clean or "e" in clean or "E" in clean:
-        return float(clean)
-    return int(clean)
+        if len(clean) == 2:
+            raise _err(f"invalid hex literal {lexeme!r}", pos)
+        value: int | float = int(clean, 16) if len(clean) <= 20 else _INT64
+        kind = "hex"
+    elif "." in clean or "e" in clean or "E" in clean:
+        value = float(clean)
+        if value == float("inf"):
+            raise _err(f"invalid float literal {lexeme!r}: value out of range", pos)
+        return value
+    else:
+        value = int(clean) if len(clean) <= 20 else _INT64
+        kind = "integer"
+    if value >= _INT64:
+        raise _err(f"invalid {kind} literal {lexeme!r}: value out of range", pos)
+    return value
 
 
 def tokenize(text: str) -> list[Token]:
@@ -105,10 +121,10 @@ def tokenize(text: str) -> list[Token]:
             assert m is not None
             i = m.end()
             continue
-        if c.isdigit():
+        if "0" <= c <= "9":
             m = _NUMBER.match(text, i)
-            assert m is not None
-            tokens.append(Token("num", _number(m.group()), i))
+            assert m is not None  # a digit always matches
+            tokens.append(Token("num", _number(m.group(), i), i))
             i = m.end()
             continue
         if c in "'\"`":
@@ -127,15 +143,14 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("ptr", m.group()[1:], i))
             i = m.end()
             continue
-        for op in _OPS:
-            if text.startswith(op, i):
-                # "?." followed by a digit is a ternary over a number ("a ?.5 : 1").
-                if op == "?." and i + 2 < n and text[i + 2].isdigit():
-                    continue
-                tokens.append(Token("op", op, i))
-                i += len(op)
-                break
-        else:
+        m = _OP.match(text, i)
+        if m is None:
             raise _err(f"unexpected character {c!r}", i)
+        op = m.group()
+        # "?." followed by a digit is a ternary over a number ("a ?.5 : 1").
+        if op == "?." and i + 2 < n and "0" <= text[i + 2] <= "9":
+            op = "?"
+        tokens.append(Token("op", op, i))
+        i += len(op)
     tokens.append(Token("eof", None, n))
     return tokens

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .errors import ExpressionError
 from .lexer import Token, tokenize
+from .limits import MAX_DEPTH
 from .nodes import (
     Array,
     Binary,
@@ -51,8 +52,28 @@ PREDICATES = frozenset(
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.toks = tokenize(text)
+        try:
+            self.toks = tokenize(text)
+        except ExpressionError as exc:
+            raise self.at(exc.reason, exc.position or 0) from None
         self.i = 0
+        self.nesting = 0  # recursion depth of expression(): bounded so parsing never hits Python's limit
+        self.depths: dict[int, int] = {}  # id(node) -> height of its subtree (nodes live as long as the parse)
+
+    def track(self, node: Node) -> Node:
+        """Record ``node``'s height; refuse trees taller than ``MAX_DEPTH`` (compiling recurses on them)."""
+        height = 1
+        fields: tuple[str, ...] = node.__slots__
+        for field in fields:
+            child = getattr(node, field)
+            for c in child if isinstance(child, tuple) else (child,):
+                for n in c if isinstance(c, tuple) else (c,):
+                    if isinstance(n, Node):
+                        height = max(height, self.depths.get(id(n), 1) + 1)
+        if height > MAX_DEPTH:
+            raise self.error(f"expression nested too deeply (more than {MAX_DEPTH} levels)")
+        self.depths[id(node)] = height
+        return node
 
     # -- token helpers -------------------------------------------------------------------
     @property
@@ -60,7 +81,9 @@ class _Parser:
         return self.toks[self.i]
 
     def error(self, msg: str, tok: Token | None = None) -> ExpressionError:
-        pos = (tok or self.tok).pos
+        return self.at(msg, (tok or self.tok).pos)
+
+    def at(self, msg: str, pos: int) -> ExpressionError:
         return ExpressionError(f"{msg} at position {pos} in expression {self.text!r}", position=pos, reason=msg)
 
     def is_op(self, value: str) -> bool:
@@ -89,10 +112,19 @@ class _Parser:
 
     # -- grammar -------------------------------------------------------------------------
     def expression(self, min_prec: int = 0) -> Node:
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise self.error(f"expression nested too deeply (more than {MAX_DEPTH} levels)")
+        try:
+            return self._expression(min_prec)
+        finally:
+            self.nesting -= 1
+
+    def _expression(self, min_prec: int) -> Node:
         t = self.tok
         if (t.kind == "op" or t.kind == "name") and t.value in _UNARY:
             self.i += 1
-            left: Node = Unary(_ALIASES.get(t.value, t.value), self.expression(_UNARY[t.value]))
+            left: Node = self.track(Unary(_ALIASES.get(t.value, t.value), self.expression(_UNARY[t.value])))
         else:
             left = self.postfix(self.primary())
         while True:
@@ -105,14 +137,14 @@ class _Parser:
             self.i += 2 if op == "not in" else 1
             right = self.expression(prec if right_assoc else prec + 1)
             if op == "not in":
-                left = Unary("!", Binary("in", left, right))
+                left = self.track(Unary("!", self.track(Binary("in", left, right))))
             else:
-                left = Binary(_ALIASES.get(op, op), left, right)
+                left = self.track(Binary(_ALIASES.get(op, op), left, right))
         if min_prec == 0 and self.is_op("?"):
             self.i += 1
             then = self.expression()
             self.expect(":")
-            left = Cond(left, then, self.expression())
+            left = self.track(Cond(left, then, self.expression()))
         return left
 
     def primary(self) -> Node:
@@ -134,7 +166,7 @@ class _Parser:
                 self.expect(")")
                 return inner
             if t.value == "[":
-                return Array(tuple(self.items("]")))
+                return self.track(Array(tuple(self.items("]"))))
             if t.value == "{":
                 return self.map_literal()
             if t.value == ".":  # ".field" is "#.field" inside a closure
@@ -142,7 +174,7 @@ class _Parser:
                 if name.kind != "name":
                     raise self.error("expected a field name after '.'")
                 self.i += 1
-                return Member(Ptr(""), Lit(name.value))
+                return self.track(Member(Ptr(""), Lit(name.value)))
         self.i -= 1
         found = "end of expression" if t.kind == "eof" else repr(t.value)
         raise self.error(f"unexpected {found}")
@@ -174,7 +206,7 @@ class _Parser:
             if not self.is_op("}"):
                 self.expect(",")
         self.i += 1
-        return MapLit(tuple(pairs))
+        return self.track(MapLit(tuple(pairs)))
 
     def predicate(self, name: str) -> Node:
         self.expect("(")
@@ -183,12 +215,12 @@ class _Parser:
             self.i += 1
             if self.is_op("{"):
                 self.i += 1
-                args.append(Closure(self.expression()))
+                args.append(self.track(Closure(self.expression())))
                 self.expect("}")
             else:
-                args.append(Closure(self.expression()))
+                args.append(self.track(Closure(self.expression())))
         self.expect(")")
-        return Builtin(name, tuple(args))
+        return self.track(Builtin(name, tuple(args)))
 
     def postfix(self, node: Node) -> Node:
         while True:
@@ -201,7 +233,7 @@ class _Parser:
                 if name.kind != "name":
                     raise self.error(f"expected a field name after {t.value!r}")
                 self.i += 1
-                node = Member(node, Lit(name.value), t.value == "?.")
+                node = self.track(Member(node, Lit(name.value), t.value == "?."))
             elif t.value == "[":
                 self.i += 1
                 lo: Node | None = None
@@ -211,14 +243,14 @@ class _Parser:
                     self.i += 1
                     hi = None if self.is_op("]") else self.expression()
                     self.expect("]")
-                    node = Slice(node, lo, hi)
+                    node = self.track(Slice(node, lo, hi))
                 else:
                     self.expect("]")
-                    assert lo is not None
-                    node = Member(node, lo)
+                    assert lo is not None  # "[" then not ":" parsed an expression
+                    node = self.track(Member(node, lo))
             elif t.value == "(":
                 self.i += 1
-                node = Call(node, tuple(self.items(")")))
+                node = self.track(Call(node, tuple(self.items(")"))))
             else:
                 return node
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from .builders import ArgoSequence
 from .errors import ExpressionError
+from .limits import check_chars, check_items
 from .templates import render
 
 __all__ = ["expand_sequence", "go_sprintf_int"]
@@ -34,6 +35,7 @@ def go_sprintf_int(fmt: str, value: int) -> str:
         if used:
             return f"%!{verb}(MISSING)"
         used = True
+        check_chars(max(int(width or 0), int(prec or 0)), f"withSequence format {fmt!r}")
         spec = "%" + flags + width + (f".{prec}" if prec else "")
         if verb in ("d", "v"):
             return (spec + "d") % value
@@ -83,5 +85,6 @@ def expand_sequence(sequence: ArgoSequence | Mapping[str, Any], scope: Mapping[s
             return []
         end = start + count - 1
     fmt = seq.get("format") or "%d"
+    check_items(abs(end - start) + 1, f"withSequence from {start} to {end}")
     step = 1 if start <= end else -1
     return [go_sprintf_int(fmt, i) for i in range(start, end + step, step)]

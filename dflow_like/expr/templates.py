@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from .errors import ExpressionError
-from .evaluator import _Ctx, compile_expression
+from .evaluator import _Ctx, compile_expression, run_program
 from .functions import FUNCTIONS
 from .gofmt import go_json
 from .govaluate import evaluate_govaluate, parse_govaluate
@@ -37,18 +37,20 @@ _MISSING = object()
 
 
 class _Ref:
-    __slots__ = ("path", "raw")
+    __slots__ = ("path", "raw", "start")
 
-    def __init__(self, raw: str) -> None:
+    def __init__(self, raw: str, start: int) -> None:
         self.raw = raw
+        self.start = start
         self.path = tuple(raw.split("."))
 
 
 class _Expr:
-    __slots__ = ("program", "raw")
+    __slots__ = ("program", "raw", "start")
 
-    def __init__(self, raw: str) -> None:
+    def __init__(self, raw: str, start: int) -> None:
         self.raw = raw
+        self.start = start  # offset of its "{{" in the template, for error positions
         self.program = compile_expression(raw)
 
 
@@ -77,6 +79,10 @@ def _check_ref(inner: str, start: int, text: str) -> str:
     return ref
 
 
+def _at(reason: str, pos: int, text: str) -> ExpressionError:
+    return ExpressionError(f"{reason} at position {pos} in {text!r}", position=pos, reason=reason)
+
+
 def _expr_error(exc: ExpressionError, start: int, text: str) -> ExpressionError:
     """Re-anchor an error inside ``{{=...}}`` (starting at ``start``) to the whole text."""
     pos = start if exc.position is None else start + 3 + exc.position
@@ -92,11 +98,11 @@ def _segments(text: str) -> tuple[_Segment, ...]:
             segs.append(text[last:start])
         if inner.startswith("="):
             try:
-                segs.append(_Expr(inner[1:]))
+                segs.append(_Expr(inner[1:], start))
             except ExpressionError as exc:
                 raise _expr_error(exc, start, text) from None
         else:
-            segs.append(_Ref(_check_ref(inner, start, text)))
+            segs.append(_Ref(_check_ref(inner, start, text), start))
         last = end
     if last < len(text):
         segs.append(text[last:])
@@ -147,25 +153,25 @@ def render(text: str, scope: Mapping[str, Any]) -> str:
         elif type(seg) is _Ref:
             value = _lookup(scope, seg.path)
             if value is _MISSING:
-                raise ExpressionError(f"unknown reference '{{{{{seg.raw}}}}}' in {text!r}")
+                raise _at(f"unknown reference '{{{{{seg.raw}}}}}'", seg.start, text)
             parts.append(value if type(value) is str else _text_of(value))
         else:
             assert isinstance(seg, _Expr)
             if ctx is None:
                 ctx = _Ctx(scope)
             try:
-                value = seg.program(ctx)
+                value = run_program(seg.program, ctx)
             except ExpressionError as exc:
-                raise ExpressionError(f"{exc} (in '{{{{={seg.raw}}}}}' of {text!r})") from None
+                raise _at(f"{exc} (in '{{{{={seg.raw}}}}}')", seg.start, text) from None
             if value is None:
-                raise ExpressionError(f"expression '{{{{={seg.raw}}}}}' evaluated to nil in {text!r}")
+                raise _at(f"expression '{{{{={seg.raw}}}}}' evaluated to nil", seg.start, text)
             if type(value) is str:
                 parts.append(value)
             else:
                 try:
                     parts.append(go_json(value))
-                except ValueError as exc:
-                    raise ExpressionError(f"{exc} (in '{{{{={seg.raw}}}}}')") from None
+                except (ValueError, RecursionError) as exc:
+                    raise _at(f"{exc} (in '{{{{={seg.raw}}}}}')", seg.start, text) from None
     return "".join(parts)
 
 
@@ -175,8 +181,8 @@ def evaluate_when(text: str, scope: Mapping[str, Any]) -> bool:
     try:
         return evaluate_govaluate(rendered)
     except ExpressionError as exc:
-        if rendered == text:
-            raise ExpressionError(f"when {text!r}: {exc}") from None
+        if rendered == text:  # positions in the rendered text are positions in the text
+            raise ExpressionError(f"when {text!r}: {exc}", position=exc.position, reason=exc.reason) from None
         raise ExpressionError(f"when {text!r} (rendered {rendered!r}): {exc}") from None
 
 

@@ -9,6 +9,7 @@ file name, and the traceback points at the user's file and line.
 
 from __future__ import annotations
 
+import io
 import os
 import types
 from collections import ChainMap
@@ -17,7 +18,7 @@ from typing import IO, Any
 import cloudpickle
 from cloudpickle import cloudpickle as _impl
 
-__all__ = ["dump"]
+__all__ = ["Pickler", "dump", "dumps"]
 
 _RENAMED = "<dynamic-code>"
 
@@ -33,7 +34,7 @@ def _code_reduce(code: types.CodeType) -> Any:
     return constructor, tuple(_filename(code) if arg == _RENAMED else arg for arg in args)
 
 
-class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]  # untyped base
+class Pickler(cloudpickle.Pickler):  # type: ignore[misc]  # untyped base
     dispatch_table = ChainMap(
         {types.CodeType: _code_reduce} if hasattr(_impl, "_code_reduce") else {},
         cloudpickle.Pickler.dispatch_table,
@@ -42,4 +43,11 @@ class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]  # untyped base
 
 def dump(obj: Any, file: IO[bytes]) -> None:
     """``cloudpickle.dump``, with code objects keeping their ``co_filename``."""
-    _Pickler(file, protocol=cloudpickle.DEFAULT_PROTOCOL).dump(obj)
+    Pickler(file, protocol=cloudpickle.DEFAULT_PROTOCOL).dump(obj)
+
+
+def dumps(obj: Any) -> bytes:
+    """``cloudpickle.dumps``, with code objects keeping their ``co_filename``."""
+    buffer = io.BytesIO()
+    dump(obj, buffer)
+    return buffer.getvalue()

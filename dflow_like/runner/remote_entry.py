@@ -11,7 +11,8 @@ from typing import Any
 
 import cloudpickle
 
-from . import codes, pickling
+from ..credentials import drop_credentials, needs_store, pickle_refusing_credentials
+from . import codes
 from .execute import run_step
 from .namespace import caller_sys_path, restore_main_namespace, use_sys_path
 from .spec import StepSpec
@@ -21,14 +22,15 @@ __all__ = ["main", "write_template"]
 
 def write_template(attempt_dir: Path, template: Any, namespace: dict[str, Any]) -> None:
     """Write what a fresh process needs to run ``template`` (see ``main``)."""
+    data = pickle_refusing_credentials({"template": template, "namespace": namespace}, "the step's template.pkl")
     with open(attempt_dir / "template.pkl", "wb") as fh:
-        pickling.dump({"template": template, "namespace": namespace}, fh)
+        fh.write(data)
     (attempt_dir / "launch.json").write_text(json.dumps({"sys_path": caller_sys_path()}))
 
 
 def _log_to(path: str) -> None:
     """Append this process's stdout and stderr to ``path`` (a step's log.txt)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
@@ -52,6 +54,7 @@ def main(argv: list[str]) -> int:
     restore_main_namespace(data["namespace"])
     spec = StepSpec.read(attempt)
     os.environ.update(spec.envs)
+    drop_credentials(keep_s3=needs_store(spec.store, spec.artifacts))  # before the user's code
     code = run_step(spec, data["template"])
     (attempt / "exit_code").write_text(str(code))  # per item, when several share one job
     return code

@@ -6,7 +6,9 @@ only when built, so this package imports without the ``s3`` extra.
 
 from ._protocol import StorageClient
 from .errors import (
+    ArchiveLimitError,
     ChecksumMismatch,
+    CorruptArchiveError,
     MissingDependency,
     ObjectNotFound,
     StorageError,
@@ -17,7 +19,9 @@ from .local import LocalStorageClient
 from .trees import client_for_tree, get_tree, get_trees, new_key, put_tree
 
 __all__ = [
+    "ArchiveLimitError",
     "ChecksumMismatch",
+    "CorruptArchiveError",
     "LocalStorageClient",
     "MissingDependency",
     "ObjectNotFound",

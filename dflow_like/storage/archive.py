@@ -8,20 +8,30 @@ the archive is self-contained and unpacks safely anywhere.
 Unpacking reads plain, gzip, bzip2 or xz tars (Argo's ``.tgz`` included) and refuses
 absolute names, ``..``, device files and links whose target lands outside the
 directory, checking each member against what is already on disk (so a chain of
-symlinks cannot climb out either).
+symlinks cannot climb out either). Unpacking is all or nothing and bounded: limits on
+the member count and total size (``ArchiveLimits``) refuse a tar bomb from its headers,
+and a refused, truncated or garbage archive raises our error and leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import lzma
 import os
+import shutil
 import tarfile
+import tempfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .errors import UnsafeArchiveError
+from .._config import config
+from .errors import ArchiveLimitError, CorruptArchiveError, UnsafeArchiveError
 
-__all__ = ["pack", "unpack"]
+__all__ = ["ArchiveLimits", "pack", "unpack"]
 
 _FILTER: dict[str, str] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
@@ -56,23 +66,98 @@ def _write_members(source: Path, out: object) -> None:
                 tar.addfile(info)
 
 
-def unpack(archive: str | Path | IO[bytes], target: str | Path, sub_path: str | None = None) -> None:
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """Most members and bytes (sum of member sizes) one archive may unpack to.
+
+    A tar bomb (millions of members, or a 1 GiB file of zeros gzipped to 1 MB) is refused
+    from its headers, before its data is written. Defaults come from ``config``
+    (``archive_max_members``, ``archive_max_bytes``; env ``DFLOW_LIKE_ARCHIVE_MAX_...``).
+    """
+
+    members: int
+    bytes: int
+
+    @classmethod
+    def configured(cls) -> ArchiveLimits:
+        return cls(int(config["archive_max_members"]), int(config["archive_max_bytes"]))
+
+
+def unpack(
+    archive: str | Path | IO[bytes],
+    target: str | Path,
+    sub_path: str | None = None,
+    *,
+    limits: ArchiveLimits | None = None,
+    name: str | None = None,
+) -> None:
     """Extract ``archive`` (a path or a binary file object) into ``target``.
 
-    Only ``sub_path`` and below, if given.
+    Only ``sub_path`` and below, if given. All or nothing: members are extracted into a
+    staging directory inside ``target`` and moved into place only when the whole archive
+    was read, so a refused, truncated or corrupt archive leaves ``target`` as it was.
+    ``name`` (e.g. the object key) labels errors; ``limits`` defaults to the configured ones.
     """
+    label = name or (str(archive) if isinstance(archive, (str, Path)) else "archive")
+    limits = limits or ArchiveLimits.configured()
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     root = target.resolve()
     wanted = _normalise(sub_path) if sub_path else ""
-    with _open_tar(archive) as tar:
-        for member in tar:
-            name = _normalise(member.name)
-            if wanted and name != wanted and not name.startswith(wanted + "/"):
-                continue
-            _check(member, name, root)
-            member.name = name or "."
-            tar.extract(member, root, **_FILTER)  # type: ignore[arg-type]
+    free = shutil.disk_usage(root).free
+    staging = Path(tempfile.mkdtemp(prefix=".dflow-like-unpack-", dir=root))
+    try:
+        with _reading(label), _open_tar(archive) as tar:
+            count = total = 0
+            for member in tar:
+                count += 1
+                total += member.size if member.isreg() else 0
+                if count > limits.members:
+                    raise ArchiveLimitError(
+                        f"archive {label!r} has more than {limits.members} members (config 'archive_max_members')"
+                    )
+                if total > limits.bytes:
+                    raise ArchiveLimitError(
+                        f"archive {label!r} unpacks to more than {limits.bytes} bytes (config 'archive_max_bytes')"
+                    )
+                if total > free:
+                    raise ArchiveLimitError(f"archive {label!r} unpacks to more than the {free} bytes free in {root}")
+                member_name = _normalise(member.name)
+                if wanted and member_name != wanted and not member_name.startswith(wanted + "/"):
+                    continue
+                _check(member, member_name, root)  # what is already on disk (links left there)
+                _check(member, member_name, staging)  # what this archive made so far (link chains)
+                member.name = member_name or "."
+                tar.extract(member, staging, **_FILTER)  # type: ignore[arg-type]
+        _merge(staging, root)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _reading(label: str) -> Iterator[None]:
+    """Turn the many ways a broken archive fails (tarfile, gzip, bz2, lzma) into one error."""
+    try:
+        yield
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        raise CorruptArchiveError(f"archive {label!r} is truncated or not a tar archive: {exc}") from None
+    except OSError as exc:
+        if exc.errno is not None:  # a real I/O error (disk full...), not bad data
+            raise
+        raise CorruptArchiveError(f"archive {label!r} is truncated or not a tar archive: {exc}") from None
+
+
+def _merge(staging: Path, root: Path) -> None:
+    """Move what was staged into ``root``, merging into directories that already exist."""
+    for entry in os.scandir(staging):
+        source = Path(entry.path)
+        destination = root / entry.name
+        if entry.is_dir(follow_symlinks=False) and destination.is_dir() and not destination.is_symlink():
+            _merge(source, destination)
+            continue
+        if destination.is_dir() and not destination.is_symlink():
+            shutil.rmtree(destination)
+        os.replace(source, destination)
 
 
 def _open_tar(archive: str | Path | IO[bytes]) -> tarfile.TarFile:

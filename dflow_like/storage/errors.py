@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 __all__ = [
+    "ArchiveLimitError",
     "ChecksumMismatch",
+    "CorruptArchiveError",
     "ErrorTranslation",
     "MissingDependency",
     "ObjectNotFound",
@@ -56,6 +58,14 @@ class ChecksumMismatch(StorageError):
 
 class UnsafeArchiveError(StorageError):
     """A tar member would land outside the extraction directory."""
+
+
+class ArchiveLimitError(UnsafeArchiveError):
+    """An archive has more members or bytes than the configured limits (a tar bomb?)."""
+
+
+class CorruptArchiveError(StorageError):
+    """An archive is truncated or is not a (compressed) tar at all."""
 
 
 class MissingDependency(StorageError, ImportError):

@@ -31,7 +31,7 @@ from ..artifacts import StoredTree
 from ._hashing import content_checksum, file_digest
 from ._protocol import StorageClient
 from .archive import pack, unpack
-from .errors import ChecksumMismatch, ObjectNotFound
+from .errors import ChecksumMismatch, ObjectNotFound, UnsafeArchiveError
 from .factory import get_storage_client
 from .local import LocalStorageClient
 
@@ -101,7 +101,7 @@ def get_tree(
     elif tree.archive == "tar":
         with ExitStack() as scratch:
             tarball = _fetch(client, tree.key, scratch)
-            unpack(io.BytesIO(tarball) if isinstance(tarball, bytes) else tarball, target, sub or None)
+            unpack(io.BytesIO(tarball) if isinstance(tarball, bytes) else tarball, target, sub or None, name=tree.key)
     else:
         root = "" if tree.storage == "local" else tree.key
         _get_files(client, root, target, sub, workers)
@@ -169,8 +169,25 @@ def _get_files(client: StorageClient, root: str, target: Path, sub: str, workers
         keys = [wanted]
     strip = root.rstrip("/") + "/" if root else ""
     target.mkdir(parents=True, exist_ok=True)
-    jobs = [partial(_download, client, key, str(target / _relative(key, strip))) for key in keys]
+    jobs = [partial(_download, client, key, _destination(target, key, _relative(key, strip))) for key in keys]
     _parallel(jobs, workers)
+
+
+def _destination(target: Path, key: str, relative: str) -> str:
+    """Where object ``key`` lands under ``target``; a key that would climb out is refused.
+
+    Object keys are free text: ``run/../../.bashrc`` or ``run//etc/x`` must not be
+    written outside the download folder (checked before anything is fetched).
+    """
+    parts = relative.split("/")
+    if ".." in parts or relative.startswith("/") or os.path.isabs(relative):
+        raise UnsafeArchiveError(f"refusing object {key!r}: it would be written outside {str(target)!r}")
+    destination = target / relative
+    root = target.resolve()
+    parent = Path(os.path.realpath(destination.parent))
+    if parent != root and root not in parent.parents:
+        raise UnsafeArchiveError(f"refusing object {key!r}: it lands outside {str(target)!r} through a link")
+    return str(destination)
 
 
 def _upload(client: StorageClient, key: str, path: str) -> None:

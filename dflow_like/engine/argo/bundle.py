@@ -28,9 +28,9 @@ from typing import Any
 
 import cloudpickle
 
+from ...credentials import pickle_refusing_credentials
 from ...python.template import PythonOPTemplate, upload_packages
 from ...records import StepRecord
-from ...runner import pickling
 from ...runner.namespace import main_namespace
 
 __all__ = ["DEPENDENCIES", "build_bundle", "reuse_table", "upload_bundle"]
@@ -158,8 +158,10 @@ def build_bundle(dest: Path, templates: dict[str, PythonOPTemplate], reuse: list
     for module in modules:
         cloudpickle.register_pickle_by_value(module)
     try:
-        with open(dest / "templates.pkl", "wb") as fh:
-            pickling.dump({"templates": templates, "namespace": main_namespace()}, fh)
+        data = pickle_refusing_credentials(
+            {"templates": templates, "namespace": main_namespace()}, "the Argo bundle's templates.pkl"
+        )
+        (dest / "templates.pkl").write_bytes(data)
     finally:
         for module in modules:
             cloudpickle.unregister_pickle_by_value(module)

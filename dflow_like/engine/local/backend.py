@@ -18,6 +18,7 @@ from typing import Any
 
 from ..._config import config, home_dir, s3_config
 from ...artifacts import ArtifactRef
+from ...credentials import CREDENTIAL_ENV, CredentialError, known_credentials, write_credentials
 from ...graph.template import OPTemplate
 from ...records import StepRecord
 from ...runner.namespace import main_namespace
@@ -89,7 +90,7 @@ class LocalBackend:
     ) -> str:  # fmt: skip
         wf_id = wf_id or new_workflow_id(name)
         ws = self.workspace(wf_id)
-        ws.root.mkdir(parents=True, exist_ok=False)
+        ws.create()
         payload = Payload(
             wf_id=wf_id, name=name, entrypoint=entrypoint, parameters=parameters, parallelism=parallelism,
             reuse=list(reuse), namespace=main_namespace(), workers=int(config["workers"] or 0),
@@ -97,7 +98,10 @@ class LocalBackend:
             on_exit=getattr(workflow, "on_exit", None),
         )  # fmt: skip
         try:
-            write_payload(ws.root, payload)
+            write_payload(ws.root, payload, known_credentials())
+        except CredentialError:  # says which credential and where: nothing to add
+            shutil.rmtree(ws.root, ignore_errors=True)
+            raise
         except Exception as exc:  # cloudpickle's own message names the object, not where it sits
             shutil.rmtree(ws.root, ignore_errors=True)
             raise TypeError(
@@ -117,9 +121,8 @@ class LocalBackend:
         if package_parent not in (*site.getsitepackages(), site.getusersitepackages()):
             # dflow_like used from a source tree without being installed: let the engine find it
             env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
-        for key in ("access_key", "secret_key"):
-            if s3_config[key]:
-                env[s3_config.env_name(key)] = str(s3_config[key])
+        for name in CREDENTIAL_ENV:  # credentials go down a pipe, not into any environment
+            env.pop(name, None)
         return env
 
     def _start(self, ws: Workspace, resume: bool) -> None:
@@ -131,18 +134,23 @@ class LocalBackend:
         """
         launch = 'cd "$1" && exec "$2" -m dflow_like.engine.local "$1" $3'
         args = ["sh", "-c", launch, "sh", str(ws.root), sys.executable, "--resume" if resume else ""]
+        credentials_in, credentials_out = os.pipe()  # the engine's stdin: its credentials
         actions = [
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, credentials_in, 0),
             (
                 os.POSIX_SPAWN_OPEN,
                 1,
                 str(ws.engine_log),
                 os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                0o644,
+                0o600,
             ),
             (os.POSIX_SPAWN_DUP2, 1, 2),
         ]
-        pid = os.posix_spawn("/bin/sh", args, self._engine_env(), file_actions=actions, setsid=True)
+        try:
+            pid = os.posix_spawn("/bin/sh", args, self._engine_env(), file_actions=actions, setsid=True)
+        finally:
+            os.close(credentials_in)
+        write_credentials(credentials_out, known_credentials())
         self._children.add(pid)
         store = StateStore(ws.db_path)
         store.update_workflow(engine_pid=pid, phase="Pending" if not resume else "Running")

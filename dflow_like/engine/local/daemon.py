@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..._config import config, s3_config
+from ...credentials import apply_credentials, read_credentials
 from ...graph.collect import TemplateTable
 from .payload import Payload, read_payload
 from .worker_process import spawn_workers
@@ -25,9 +26,11 @@ def _apply_settings(settings: dict[str, object], target: object) -> None:
 
 
 def _load(root: Path) -> tuple[Payload, TemplateTable]:
-    payload = read_payload(root)
+    credentials = read_credentials(0)  # sent down stdin by the submitting process: never on disk
+    payload = read_payload(root, credentials)
     _apply_settings(payload.config, config)
     _apply_settings(payload.s3_config, s3_config)
+    apply_credentials(credentials)  # in memory only: workers and steps fork from here
     return payload, TemplateTable(payload.entrypoint, payload.on_exit)
 
 

@@ -2,23 +2,23 @@
 
 The workflow definition (templates, OP classes, user functions) is cloudpickled: OPs
 defined in a script's ``__main__`` or a notebook cell travel by value; importable
-modules by reference, found again through the caller's ``sys.path``. Secrets never
-enter the payload: the engine gets S3 credentials through its environment.
+modules by reference, found again through the caller's ``sys.path``. Credentials never
+enter the payload: they are scrubbed from the pickle (``dflow_like.credentials``) and
+reach the engine through a pipe. Both files are private to the user (0600).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-import cloudpickle
-
+from ...credentials import load_scrubbed, scrubbed_pickle
 from ...graph.template import OPTemplate
 from ...records import StepRecord
-from ...runner import pickling
 from ...runner.namespace import caller_sys_path, restore_main_namespace, use_sys_path
 
 __all__ = ["Payload", "read_payload", "write_payload"]
@@ -45,20 +45,26 @@ def public_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in settings.items() if k not in _SECRET_KEYS}
 
 
-def write_payload(root: Path, payload: Payload) -> None:
-    """``launch.json`` (read first: where to import from) and ``workflow.pkl``."""
+def write_payload(root: Path, payload: Payload, credentials: Mapping[str, str]) -> None:
+    """``launch.json`` (read first: where to import from) and ``workflow.pkl`` (without ``credentials``)."""
+    data = scrubbed_pickle(payload, credentials)
     launch = {"sys_path": caller_sys_path(), "cwd": os.getcwd()}
-    (root / "launch.json").write_text(json.dumps(launch))
-    with open(root / "workflow.pkl", "wb") as fh:
-        pickling.dump(payload, fh)
+    with _private(root / "launch.json") as fh:
+        fh.write(json.dumps(launch).encode())
+    with _private(root / "workflow.pkl") as fh:
+        fh.write(data)
 
 
-def read_payload(root: Path) -> Payload:
+def _private(path: Path) -> IO[bytes]:
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+
+def read_payload(root: Path, credentials: Mapping[str, str]) -> Payload:
     launch = json.loads((root / "launch.json").read_text())
     use_sys_path(launch["sys_path"])
     if os.path.isdir(launch["cwd"]):
         os.chdir(launch["cwd"])
     with open(root / "workflow.pkl", "rb") as fh:
-        payload: Payload = cloudpickle.load(fh)
+        payload: Payload = load_scrubbed(fh, credentials)
     restore_main_namespace(payload.namespace)
     return payload

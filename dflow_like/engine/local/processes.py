@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from ...credentials import drop_credentials, needs_store
 from ...runner import codes
 from ...runner.execute import run_step
 from ...runner.spec import StepSpec
@@ -67,12 +68,13 @@ def _child(spec_json: str, template: Any, log_path: str) -> None:
         # The step's directories are made here, in parallel, not by the engine: a mkdir
         # costs ~0.1 ms of kernel time on a VM, and the engine's loop is serial.
         os.makedirs(os.path.join(spec.attempt_dir, "workdir"), exist_ok=True)
-        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         os.close(fd)
         if spec.envs:
             os.environ.update(spec.envs)
+        drop_credentials(keep_s3=needs_store(spec.store, spec.artifacts))  # before the user's code
         code = run_step(spec, template)
     except BaseException:
         with contextlib.suppress(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 __all__ = ["Workspace"]
@@ -29,6 +30,19 @@ class Workspace:
 
     def attempt_dir(self, node_id: str, attempt: int) -> Path:
         return self.root / "steps" / node_id / str(attempt)
+
+    def create(self) -> None:
+        """Make the run's directory, private to the user (0700), as are the home and its ``workflows``.
+
+        A home made before (say, 0755 by an older version) is tightened: runs hold the
+        user's code and data.
+        """
+        for directory in (self.home, self.home / "workflows"):
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = directory.stat()
+            if info.st_mode & 0o077 and info.st_uid == os.getuid():
+                directory.chmod(0o700)
+        self.root.mkdir(mode=0o700)
 
     def exists(self) -> bool:
         return self.db_path.exists()

@@ -17,6 +17,8 @@ import tempfile
 from collections.abc import Sequence
 from typing import Protocol
 
+from ...credentials import s3_env
+
 __all__ = ["LocalTransport", "SshTransport", "Transport"]
 
 
@@ -52,7 +54,7 @@ class LocalTransport:
     """Slurm's commands on this machine; the step directory is already where the job runs."""
 
     def __init__(self, slurm_conf: str | None = None) -> None:
-        self._env = {**os.environ, **_slurm_env(slurm_conf)}
+        self._env = {**os.environ, **s3_env(), **_slurm_env(slurm_conf)}  # jobs moving artifacts need S3
 
     def run(self, argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         try:
