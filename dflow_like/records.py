@@ -18,7 +18,13 @@ __all__ = ["ArtifactRef", "IORecord", "ParameterRecord", "StepRecord"]
 
 @dataclass
 class ParameterRecord:
-    """A parameter value; ``.value`` decodes the wire string (jsonpickle) lazily."""
+    """A parameter value; ``.value`` decodes the wire string (jsonpickle) lazily.
+
+    Only typed parameters are decoded: an untyped one (``type_name`` "", e.g. a shell
+    template's ``value_from_path`` output without ``type=``) stays the string Argo
+    carries, as dflow's ``ArgoParameter.__getattr__`` (``argo_objects.py``) decodes a
+    value only when its description names a type other than ``str``.
+    """
 
     name: str
     raw: str
@@ -26,6 +32,8 @@ class ParameterRecord:
 
     @property
     def value(self) -> Any:
+        if not self.type_name:
+            return self.raw
         return decode_value(self.raw, self.type_name)
 
     @value.setter

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._config import uses_local_engine
+from ._config import blocks_on_submit, uses_local_engine
 from .graph.collect import TemplateTable
-from .graph.dag import DAG
+from .graph.dag import DAG, Task
 from .graph.errors import DefinitionError
 from .graph.step import Step, parameter_text
 from .graph.steps import Steps
@@ -46,6 +46,7 @@ class Workflow:
             raise DefinitionError(f"workflow {name!r}: give either steps= or dag=, not both")
         self.name = name
         self.entrypoint: OPTemplate = steps if steps is not None else dag if dag is not None else Steps(name)
+        self._implicit_entrypoint = steps is None and dag is None  # add() may still make it a DAG
         self.parallelism = parallelism
         self.parameters = {k: parameter_text(v) for k, v in (parameters or {}).items()}
         self.on_exit = on_exit
@@ -61,7 +62,18 @@ class Workflow:
 
     # --- building ------------------------------------------------------------------------
     def add(self, step: Step | list[Step]) -> None:
-        """Append a step (or a list: a parallel stage) to the entrypoint ``Steps``/``DAG``."""
+        """Append a step (or a list: a parallel stage) to the entrypoint ``Steps``/``DAG``.
+
+        Without ``steps=``/``dag=``, the first ``add`` decides the entrypoint's kind as in
+        dflow's ``Workflow.add``: a ``Task`` (or a list of them) makes it a ``DAG``, anything
+        else a ``Steps``. (dflow names them ``<name>-dag``/``<name>-steps``; ours keep the
+        workflow's name, as the implicit ``Steps`` always has.)
+        """
+        if self._implicit_entrypoint:
+            self._implicit_entrypoint = False
+            tasks = step if isinstance(step, (list, tuple)) else [step]
+            if tasks and all(isinstance(t, Task) for t in tasks):
+                self.entrypoint = DAG(self.name)
         entry = self.entrypoint
         if isinstance(entry, (Steps, DAG)):
             entry.add(step)  # type: ignore[arg-type]
@@ -97,11 +109,19 @@ class Workflow:
 
     # --- running -------------------------------------------------------------------------
     def submit(self, reuse_step: list[StepRecord] | None = None, **kwargs: Any) -> str:
-        """Validate, start the run, and return its id at once (it does not wait)."""
+        """Validate, start the run, and return its id at once (it does not wait).
+
+        In dflow's debug mode (``config["mode"] = "debug"`` or ``DFLOW_MODE=debug``) it
+        returns only after the run has ended, as dflow's ``Workflow.submit`` runs the
+        workflow in place there (unless ``config["detach"]``); like dflow, a failed run
+        does not raise: query its status.
+        """
         self.validate()
         self.id = self._backend().submit(
             self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or []), workflow=self
         )
+        if blocks_on_submit():
+            self._backend().wait(self.id, None)
         return self.id
 
     def wait(self, timeout: float | None = None, interval: float | None = None) -> str:

@@ -7,6 +7,7 @@ so the local engine and the Argo compiler read the very same strings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._mapping import DictMapping
@@ -188,7 +189,17 @@ class OutputArtifact(_Field):
 
 
 class _NamedFields(DictMapping):
-    """name → field; assigning a field names it (``inputs.parameters["x"] = InputParameter()``)."""
+    """name → field; storing a field names it (``inputs.parameters["x"] = InputParameter()``).
+
+    ``kind`` is the field class this mapping holds (``InputParameter`` for
+    ``inputs.parameters``, ...); anything else is refused with the name and both types,
+    where dflow's ``AutonamedDict`` subclasses (``dflow/io.py``) only ``assert``.
+    """
+
+    def __init__(self, fields: Any = None, kind: type[_Field] | None = None, where: str = "") -> None:
+        self._kind = kind
+        self._where = where
+        super().__init__(fields or {})
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -198,6 +209,10 @@ class _NamedFields(DictMapping):
             raise KeyError(f"no field {key!r} (known: {known})") from None
 
     def __setitem__(self, key: str, value: Any) -> None:
+        if self._kind is not None and not isinstance(value, self._kind):
+            raise TypeError(
+                f"{self._where}[{key!r}]: expected {self._kind.__name__}, got {type(value).__name__} {value!r:.60}"
+            )
         if isinstance(value, _Field):
             value.name = key
         self._data[key] = value
@@ -207,23 +222,49 @@ class _NamedFields(DictMapping):
 
 
 class Inputs:
+    """A template's inputs. ``parameters``/``artifacts`` may be assigned plain dicts later
+    (``tmpl.inputs.artifacts = {"foo": InputArtifact(path=...)}``): the fields are named by
+    their keys exactly as through the constructor, as dflow's ``Inputs.__setattr__`` does."""
+
     def __init__(
         self,
         parameters: dict[str, InputParameter] | None = None,
         artifacts: dict[str, InputArtifact] | None = None,
     ) -> None:
-        self.parameters = _NamedFields(parameters or {})
-        self.artifacts = _NamedFields(artifacts or {})
+        self.parameters = parameters or {}  # type: ignore[assignment]
+        self.artifacts = artifacts or {}  # type: ignore[assignment]
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key in ("parameters", "artifacts"):
+            kind = InputParameter if key == "parameters" else InputArtifact
+            value = _named(value, kind, f"inputs.{key}")
+        super().__setattr__(key, value)
+
+    # Declared for type checkers: ``__setattr__`` always stores ``_NamedFields``.
+    parameters: _NamedFields
+    artifacts: _NamedFields
 
 
 class Outputs:
+    """A template's outputs (or, bound, references to a step's outputs); dict assignment
+    names the fields as for ``Inputs``."""
+
     def __init__(
         self,
         parameters: dict[str, OutputParameter] | None = None,
         artifacts: dict[str, OutputArtifact] | None = None,
     ) -> None:
-        self.parameters = _NamedFields(parameters or {})
-        self.artifacts = _NamedFields(artifacts or {})
+        self.parameters = parameters or {}  # type: ignore[assignment]
+        self.artifacts = artifacts or {}  # type: ignore[assignment]
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key in ("parameters", "artifacts"):
+            kind = OutputParameter if key == "parameters" else OutputArtifact
+            value = _named(value, kind, f"outputs.{key}")
+        super().__setattr__(key, value)
+
+    parameters: _NamedFields
+    artifacts: _NamedFields
 
     def bound(self, step: Step) -> Outputs:
         """The same fields, as references to ``step``'s outputs."""
@@ -233,3 +274,11 @@ class Outputs:
         for name, art in self.artifacts.items():
             out.artifacts._data[name] = art.bound(step)
         return out
+
+
+def _named(value: Any, kind: type[_Field], where: str) -> _NamedFields:
+    if isinstance(value, _NamedFields) and value._kind is kind:
+        return value
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{where}: expected a dict of name → {kind.__name__}, got {type(value).__name__}")
+    return _NamedFields(dict(value), kind, where)

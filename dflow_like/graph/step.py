@@ -17,7 +17,7 @@ from .errors import DefinitionError
 from .io import Outputs, _Field
 from .template import OPTemplate
 
-__all__ = ["Step", "artifact_argument", "parameter_text"]
+__all__ = ["Step", "artifact_argument", "item_list", "parameter_text"]
 
 
 def parameter_text(value: Any) -> str:
@@ -39,6 +39,18 @@ def artifact_argument(owner: str, name: str, value: Any) -> ArtifactRef | str | 
         f"{owner}: artifact {name!r}: expected a step output artifact, a template input "
         f"artifact or the result of upload_artifact(), got {type(value).__name__} {value!r:.60}"
     )
+
+
+def item_list(value: Any) -> Any:
+    """A fan-out's items as a list: ``range``, tuples, generators, sets and numpy arrays
+    become lists of plain values (numpy scalars → Python numbers), as dflow's
+    ``Step.prepare_argo_arguments`` does with ``jsonpickle.dumps(list(with_param))``.
+    References, template text and non-iterables are returned unchanged (checked later)."""
+    if value is None or isinstance(value, (ArgoVar, str, bytes, dict)) or not hasattr(value, "__iter__"):
+        return value
+    if hasattr(value, "tolist"):  # a numpy array: nested lists of Python scalars
+        return value.tolist()
+    return [v.tolist() if hasattr(v, "tolist") and not isinstance(v, (list, tuple)) else v for v in value]
 
 
 def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: bool) -> None:
@@ -97,9 +109,9 @@ class Step:
         self.template = template
         self.raw_parameters: dict[str, Any] = dict(parameters or {})
         self.when = None if when is None else to_template(when)
-        self.with_param = None if with_param is None else to_template(with_param)
+        self.with_param = None if with_param is None else to_template(item_list(with_param))
         self.with_sequence = with_sequence
-        self.with_items = with_items
+        self.with_items = item_list(with_items)
         self.continue_on_failed = continue_on_failed
         self.continue_on_error = continue_on_error
         self.continue_on_num_success = continue_on_num_success
@@ -136,6 +148,8 @@ class Step:
                 raise DefinitionError(
                     f"{self.owner}: unknown input parameter {pname!r} (the template declares: {known})"
                 )
+            if pname in sliced:  # a generator is consumed once: keep the list
+                value = self.raw_parameters[pname] = item_list(value)
             _check_literal(self.owner, pname, value, declared_p[pname].type, pname in sliced)
             self.parameters[pname] = parameter_text(value)
         for aname, value in artifacts.items():

@@ -91,12 +91,25 @@ def _rerooted(path: str, workdir: Path) -> Path:
     return workdir / path.lstrip("/")
 
 
+def _replace_paths(script: str, moved: dict[str, str]) -> str:
+    """Replace every declared absolute path in one pass (longest first), so a path declared
+    twice (an output parameter and artifact read from one file) or inside another's new
+    location is never replaced again."""
+    if not moved:
+        return script
+    import re
+
+    pattern = re.compile("|".join(re.escape(p) for p in sorted(moved, key=len, reverse=True)))
+    return pattern.sub(lambda m: moved[m.group(0)], script)
+
+
 def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
     from ..expr import render
 
     workdir = spec.workdir
     inputs_dir = Path(spec.attempt_dir) / "inputs" / "artifacts"
     art_paths: dict[str, dict[str, str]] = {}
+    moved: dict[str, str] = {}  # declared absolute path → where it is in the workdir
     script = spec.script
     for name, data in spec.artifacts.items():
         declared = template.inputs.artifacts[name].path or f"inputs/{name}"
@@ -108,13 +121,15 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
             if not target.exists():
                 target.symlink_to(value)
         art_paths[name] = {"path": str(target)}
-        script = script.replace(declared, str(target)) if declared.startswith("/") else script
+        if declared.startswith("/"):
+            moved[declared] = str(target)
     outputs = template.outputs
     for out in list(outputs.parameters.values()) + list(outputs.artifacts.values()):
         declared = getattr(out, "value_from_path", None) or getattr(out, "path", None)
         if declared and declared.startswith("/"):
             _rerooted(declared, workdir).parent.mkdir(parents=True, exist_ok=True)
-            script = script.replace(declared, str(_rerooted(declared, workdir)))
+            moved[declared] = str(_rerooted(declared, workdir))
+    script = _replace_paths(script, moved)
     scope = {"inputs": {"parameters": dict(spec.parameters), "artifacts": art_paths}}
     script = render(script, scope)
     script_file = Path(spec.attempt_dir) / "script"

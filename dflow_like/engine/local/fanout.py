@@ -8,6 +8,7 @@ from typing import Any
 from ...artifacts import ArtifactPart, ArtifactRef
 from ...expr import expand_sequence, render
 from ...graph.step import Step
+from ...graph.template import OPTemplate
 from ...records import IORecord, ParameterRecord, StepRecord
 from ...values import decode_value, encode_value
 
@@ -19,6 +20,11 @@ __all__ = [
     "slice_artifact",
     "slice_index",
 ]
+
+
+# The recorded type of a gathered output parameter: a JSON list, decoded on access
+# (an untyped parameter, type "", stays a string; see ``records.ParameterRecord``).
+GATHERED_TYPE = "list"
 
 
 class SliceError(ValueError):
@@ -126,19 +132,29 @@ def slice_artifact(step: Step, name: str, ref: ArtifactRef | None, index: Any) -
     return ArtifactRef((ArtifactPart(part.tree, layout),), name=ref.name)
 
 
-def gather_outputs(items: list[StepRecord]) -> IORecord:
-    """Outputs of a fan-out: parameters as lists, artifacts as one gathered artifact, in item order."""
+def gather_outputs(items: list[StepRecord], template: OPTemplate | None = None) -> IORecord:
+    """Outputs of a fan-out: parameters as lists, artifacts as one gathered artifact, in item order.
+
+    Every output the template declares is gathered, so a fan-out over zero items
+    (``with_param=argo_range(0)``, ``Slices`` over ``[]``) gives ``[]`` for each parameter
+    and an artifact with no parts for each artifact, and the steps that consume them run.
+    (Argo sets no aggregated outputs for an empty loop — ``processAggregateNodeOutputs``
+    in ``workflow/controller/operator.go`` returns early — so a consumer fails there to
+    resolve its reference; an empty list is what a program iterating over results expects.)
+    """
     done = [r for r in items if r.phase == "Succeeded"]
     gathered = IORecord()
-    names = {n: p.type_name for r in done for n, p in r.outputs.parameters.items()}
+    names = dict.fromkeys(template.outputs.parameters) if template is not None else {}
+    names.update(dict.fromkeys(n for r in done for n in r.outputs.parameters))
     for name in names:
         values = [
             decode_value(r.outputs.parameters[name].raw, r.outputs.parameters[name].type_name)
             for r in done
             if name in r.outputs.parameters
         ]
-        gathered.parameters[name] = ParameterRecord(name, encode_value(values), "")
-    art_names = {n for r in done for n in r.outputs.artifacts}
+        gathered.parameters[name] = ParameterRecord(name, encode_value(values), GATHERED_TYPE)
+    art_names = set(template.outputs.artifacts) if template is not None else set()
+    art_names |= {n for r in done for n in r.outputs.artifacts}
     for name in sorted(art_names):
         parts = tuple(p for r in done if name in r.outputs.artifacts for p in r.outputs.artifacts[name].parts)
         gathered.artifacts[name] = ArtifactRef(parts, gathered=True, name=name)

@@ -328,7 +328,7 @@ class Interpreter:
         records = await asyncio.gather(
             *(self._run_item(frame, sub, step, rec, i, item, decoded) for i, item in enumerate(items))
         )
-        rec.outputs = gather_outputs(list(records))
+        rec.outputs = gather_outputs(list(records), step.template)
         ok = sum(1 for r in records if r.phase == "Succeeded")
         rec.phase, rec.message = _group_phase(step, ok, len(records))
         rec.end_time = time.time()
@@ -388,7 +388,8 @@ class Interpreter:
             source = par.value_from_parameter if par.value_from_parameter is not None else par.value_from_expression
             if source is not None:
                 text = to_template(source)
-                out.parameters[name] = ParameterRecord(name, render(text, scope), _source_type(text, frame))
+                declared = _output_type(par) or _source_type(text, frame)
+                out.parameters[name] = ParameterRecord(name, render(text, scope), declared)
             elif "value" in par.__dict__:
                 out.parameters[name] = ParameterRecord(name, encode_value(par.value), type_name_of(par.type))
             elif "default" in par.__dict__:
@@ -449,6 +450,16 @@ def _inputs_record(template: OPTemplate, params: dict[str, str], arts: dict[str,
         {n: ParameterRecord(n, v, type_name_of(declared[n].type) if n in declared else "") for n, v in params.items()},
         {n: a for n, a in arts.items() if a is not None},
     )
+
+
+def _output_type(par: Any) -> str:
+    """A Steps/DAG output's type: its own, else its source's (dflow's ``OutputParameter.__setattr__``
+    copies ``value_from_parameter``'s, or an ``if_expression``'s branch's, type)."""
+    candidates = [par.type, getattr(par.value_from_parameter, "type", None)]
+    if isinstance(par.value_from_expression, IfExpression):
+        expr = par.value_from_expression
+        candidates += [getattr(expr._then, "type", None), getattr(expr._else, "type", None)]
+    return next((type_name_of(t) for t in candidates if t is not None), "")
 
 
 def _source_type(text: str, frame: Frame) -> str:

@@ -1,0 +1,370 @@
+"""dflow programs as people write them (docs, examples, tutorials), imports renamed.
+
+Each test is a small program in a dflow user's style, not a copy of dflow's test files.
+Where a behaviour follows dflow's source, the test names the file and function; where we
+chose to differ from dflow, the docstring says so and why.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from dflow_like import (
+    DAG,
+    InputArtifact,
+    InputParameter,
+    OutputArtifact,
+    OutputParameter,
+    ShellOPTemplate,
+    Step,
+    Steps,
+    Task,
+    Workflow,
+    argo_range,
+    config,
+    download_artifact,
+    s3_config,
+    upload_artifact,
+)
+from dflow_like.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate, Slices
+
+TIMEOUT = 60
+
+
+class Square(OP):
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"x": int})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"y": int, "file": Artifact(Path)})
+
+    @OP.exec_sign_check
+    def execute(self, op_in: OPIO) -> OPIO:
+        Path("square.txt").write_text(str(op_in["x"] ** 2))
+        return OPIO({"y": op_in["x"] ** 2, "file": Path("square.txt")})
+
+
+class Total(OP):
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"ys": List[int], "files": Artifact(List[Path])})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"total": int, "count": int})
+
+    @OP.exec_sign_check
+    def execute(self, op_in: OPIO) -> OPIO:
+        return OPIO({"total": sum(op_in["ys"]), "count": len(op_in["files"])})
+
+
+class Twice(OP):
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"n": int})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"n": int})
+
+    @OP.exec_sign_check
+    def execute(self, op_in: OPIO) -> OPIO:
+        return OPIO({"n": 2 * op_in["n"]})
+
+
+class WaitForGate(OP):
+    """Finishes once the test creates ``gate`` (bounded: fails after 30 s)."""
+
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"gate": str})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign()
+
+    def execute(self, op_in: OPIO) -> OPIO:
+        import time
+
+        deadline = time.monotonic() + 30
+        while not Path(op_in["gate"]).exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the test never opened the gate")
+            time.sleep(0.01)
+        return OPIO()
+
+
+def finished(wf: Workflow) -> str:
+    wf.submit()
+    return wf.wait(timeout=TIMEOUT)
+
+
+# --- 1. template inputs/outputs assigned as plain dicts --------------------------------------
+
+
+def hello_templates() -> tuple[ShellOPTemplate, ShellOPTemplate]:
+    """The way dflow's docs build script templates: fields assigned as dicts after construction."""
+    hello = ShellOPTemplate(name="hello", image="alpine:latest", script="echo Hello > /tmp/msg.txt")
+    hello.outputs.parameters = {"msg": OutputParameter(value_from_path="/tmp/msg.txt")}
+    hello.outputs.artifacts = {"file": OutputArtifact(path="/tmp/msg.txt")}
+    echo = ShellOPTemplate(
+        name="echo",
+        image="alpine:latest",
+        script="cat /tmp/in.txt > /tmp/out.txt && echo ' {{inputs.parameters.text}}' >> /tmp/out.txt",
+    )
+    echo.inputs.parameters = {"text": InputParameter()}
+    echo.inputs.artifacts = {"file": InputArtifact(path="/tmp/in.txt")}
+    echo.outputs.artifacts = {"out": OutputArtifact(path="/tmp/out.txt")}
+    return hello, echo
+
+
+def test_dict_assigned_template_fields_are_named_and_run(tmp_path: Path) -> None:
+    """dflow's ``Inputs/Outputs.__setattr__`` (``dflow/io.py``) wrap an assigned dict in an
+    ``AutonamedDict`` that names every field by its key."""
+    hello, echo = hello_templates()
+    wf = Workflow("dict-fields")
+    s0 = Step("hello", hello)
+    s1 = Step(
+        "echo",
+        echo,
+        parameters={"text": s0.outputs.parameters["msg"]},
+        artifacts={"file": s0.outputs.artifacts["file"]},
+    )
+    assert str(s0.outputs.parameters["msg"]) == "{{steps.hello.outputs.parameters.msg}}"
+    wf.add(s0)
+    wf.add(s1)
+    manifest = wf.to_yaml()
+    assert "{{steps.hello.outputs.parameters.msg}}" in manifest and "parameters.}}" not in manifest
+    assert finished(wf) == "Succeeded"
+    step = wf.query_step(name="echo")[0]
+    (path,) = download_artifact(step.outputs.artifacts["out"], path=tmp_path)
+    assert Path(path).read_text().split() == ["Hello", "Hello"]
+
+
+def test_dict_assigned_fields_of_the_wrong_kind_are_refused() -> None:
+    tmpl = ShellOPTemplate(name="t", script="true")
+    with pytest.raises(TypeError, match=r"outputs.parameters\['x'\]: expected OutputParameter, got InputParameter"):
+        tmpl.outputs.parameters = {"x": InputParameter()}
+    with pytest.raises(TypeError, match="expected a dict"):
+        tmpl.inputs.artifacts = [InputArtifact(path="/a")]  # type: ignore[assignment]
+
+
+def test_dict_assigned_steps_outputs_are_named() -> None:
+    steps = Steps("inner")
+    steps.inputs.parameters = {"n": InputParameter(value=1)}
+    s = Step("twice", PythonOPTemplate(Twice), parameters={"n": steps.inputs.parameters["n"]})
+    steps.add(s)
+    steps.outputs.parameters = {"n": OutputParameter(value_from_parameter=s.outputs.parameters["n"])}
+    wf = Workflow("steps-dict")
+    wf.add(Step("inner", steps, parameters={"n": 21}))
+    assert finished(wf) == "Succeeded"
+    assert wf.query_step(name="inner")[0].outputs.parameters["n"].value == 42
+
+
+# --- 2. fan-outs over zero items ----------------------------------------------------------------
+
+
+def test_with_param_over_zero_items_gives_empty_outputs_and_the_consumer_runs() -> None:
+    wf = Workflow("zero-items")
+    squares = Step(
+        "square",
+        PythonOPTemplate(Square, slices=Slices("{{item}}", input_parameter=["x"], output_parameter=["y"])),
+        parameters={"x": []},
+        with_param=argo_range(0),
+    )
+    total = Step(
+        "total",
+        PythonOPTemplate(Total),
+        parameters={"ys": squares.outputs.parameters["y"]},
+        artifacts={"files": squares.outputs.artifacts["file"]},
+    )
+    wf.add(squares)
+    wf.add(total)
+    assert finished(wf) == "Succeeded"
+    group = wf.query_step(name="square")[0]
+    assert group.outputs.parameters["y"].value == []
+    assert download_artifact(group.outputs.artifacts["file"]) == []
+    out = wf.query_step(name="total")[0].outputs.parameters
+    assert (out["total"].value, out["count"].value) == (0, 0)
+
+
+def test_slices_over_an_empty_list_in_a_dag() -> None:
+    dag = DAG("zero-dag")
+    squares = Task(
+        "square",
+        PythonOPTemplate(
+            Square, slices=Slices(input_parameter=["x"], output_parameter=["y"], output_artifact=["file"])
+        ),
+        parameters={"x": []},
+    )
+    total = Task(
+        "total",
+        PythonOPTemplate(Total),
+        parameters={"ys": squares.outputs.parameters["y"]},
+        artifacts={"files": squares.outputs.artifacts["file"]},
+    )
+    dag.add([squares, total])
+    wf = Workflow("zero-dag", dag=dag)
+    assert finished(wf) == "Succeeded"
+    assert wf.query_step(name="total")[0].outputs.parameters["count"].value == 0
+
+
+# --- 4. dflow's debug mode and environment variables ---------------------------------------------
+
+
+def gated_workflow(gate: Path) -> Workflow:
+    wf = Workflow("gated")
+    wf.add(Step("wait", PythonOPTemplate(WaitForGate), parameters={"gate": str(gate)}))
+    wf.add(Step("twice", PythonOPTemplate(Twice), parameters={"n": 21}))
+    return wf
+
+
+def test_debug_mode_submit_returns_after_the_run(tmp_path: Path) -> None:
+    """dflow's ``Workflow.submit`` runs the workflow in place in debug mode (``workflow.py``),
+    so programs query right after it."""
+    config["mode"] = "debug"
+    wf = Workflow("debug-mode")
+    wf.add(Step("twice", PythonOPTemplate(Twice), parameters={"n": 21}))
+    wf.submit()
+    assert wf.query_status() == "Succeeded"
+    assert wf.query_step(name="twice")[0].outputs.parameters["n"].value == 42
+
+
+def test_dflow_mode_environment_variable_selects_debug_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DFLOW_MODE", "debug")
+    wf = Workflow("debug-env")
+    wf.add(Step("twice", PythonOPTemplate(Twice), parameters={"n": 2}))
+    wf.submit()
+    assert wf.query_status() == "Succeeded"
+
+
+def test_debug_mode_with_detach_and_default_mode_return_at_once(tmp_path: Path) -> None:
+    for mode, detach in (("default", False), ("debug", True)):
+        config["mode"], config["detach"] = mode, detach
+        gate = tmp_path / f"gate-{mode}"
+        wf = gated_workflow(gate)
+        wf.submit()
+        assert wf.query_status() in ("Pending", "Running")  # the first step waits for the gate
+        gate.touch()
+        assert wf.wait(timeout=TIMEOUT) == "Succeeded"
+
+
+def test_dflow_environment_variables_are_aliases_of_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dflow reads ``DFLOW_HOST``, ``DFLOW_S3_ENDPOINT``, ... (``dflow/config.py``)."""
+    monkeypatch.setenv("DFLOW_HOST", "https://argo.example:2746")
+    monkeypatch.setenv("DFLOW_S3_ENDPOINT", "minio.example:9000")
+    monkeypatch.setenv("DFLOW_S3_BUCKET_NAME", "dflow-bucket")
+    assert config["host"] == "https://argo.example:2746"
+    assert (s3_config["endpoint"], s3_config["bucket_name"]) == ("minio.example:9000", "dflow-bucket")
+    monkeypatch.setenv("DFLOW_LIKE_S3_BUCKET_NAME", "ours")  # our own name wins
+    assert s3_config["bucket_name"] == "ours"
+    s3_config["bucket_name"] = "set-in-code"  # an assignment wins over both
+    assert s3_config["bucket_name"] == "set-in-code"
+
+
+# --- 5. fan-out over any iterable ---------------------------------------------------------------
+
+
+def numpy_or_skip() -> object:
+    try:
+        import numpy
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            raise
+        pytest.skip("numpy is not installed")
+    return numpy
+
+
+@pytest.mark.parametrize("kind", ["range", "tuple", "generator", "numpy"])
+def test_fan_out_over_any_iterable(kind: str) -> None:
+    def values() -> object:
+        if kind == "range":
+            return range(1, 4)
+        if kind == "tuple":
+            return (1, 2, 3)
+        if kind == "generator":
+            return (i for i in [1, 2, 3])
+        return numpy_or_skip().arange(1, 4)  # type: ignore[attr-defined]
+
+    sliced = Slices(input_parameter=["x"], output_parameter=["y"], output_artifact=["file"])
+    wf = Workflow(f"iter-{kind}")
+    by_slices = Step("sliced", PythonOPTemplate(Square, slices=sliced), parameters={"x": values()})
+    by_param = Step("looped", PythonOPTemplate(Twice), parameters={"n": "{{item}}"}, with_param=values())
+    wf.add([by_slices, by_param])
+    assert finished(wf) == "Succeeded"
+    assert wf.query_step(name="sliced")[0].outputs.parameters["y"].value == [1, 4, 9]
+    assert wf.query_step(name="looped")[0].outputs.parameters["n"].value == [2, 4, 6]
+
+
+# --- 6. Workflow.add(Task) ----------------------------------------------------------------------
+
+
+def test_adding_tasks_makes_the_entrypoint_a_dag() -> None:
+    """dflow's ``Workflow.add``: with no entrypoint yet, Tasks make it a ``DAG``."""
+    wf = Workflow("tasks")
+    first = Task("first", PythonOPTemplate(Twice), parameters={"n": 1})
+    second = Task("second", PythonOPTemplate(Twice), parameters={"n": first.outputs.parameters["n"]})
+    wf.add(first)
+    wf.add(second)
+    assert isinstance(wf.entrypoint, DAG)
+    assert finished(wf) == "Succeeded"
+    assert wf.query_step(name="second")[0].outputs.parameters["n"].value == 4
+    steps_wf = Workflow("steps")
+    steps_wf.add(Step("only", PythonOPTemplate(Twice), parameters={"n": 1}))
+    assert isinstance(steps_wf.entrypoint, Steps)
+
+
+# --- 7. untyped parameters stay strings ---------------------------------------------------------
+
+
+def test_untyped_parameters_stay_strings_typed_ones_are_decoded() -> None:
+    """As on Argo, and dflow's ``ArgoParameter.__getattr__`` (``argo_objects.py``): a value is
+    decoded only when its parameter has a type (other than ``str``)."""
+    count = ShellOPTemplate(name="count", script="echo 42 > /tmp/n.txt && echo '[1, 2]' > /tmp/l.txt")
+    count.outputs.parameters = {
+        "raw": OutputParameter(value_from_path="/tmp/n.txt"),
+        "typed": OutputParameter(value_from_path="/tmp/n.txt", type=int),
+        "pair": OutputParameter(value_from_path="/tmp/l.txt"),
+    }
+    wf = Workflow("untyped")
+    s0 = Step("count", count)
+    s1 = Step("twice", PythonOPTemplate(Twice), parameters={"n": s0.outputs.parameters["raw"]})
+    wf.add(s0)
+    wf.add(s1)
+    assert finished(wf) == "Succeeded"
+    out = wf.query_step(name="count")[0].outputs.parameters
+    assert (out["raw"].value, out["typed"].value, out["pair"].value) == ("42", 42, "[1, 2]")
+    # the consumer's sign says int: the OP gets 42, the record of its int output is decoded
+    assert wf.query_step(name="twice")[0].outputs.parameters["n"].value == 84
+    assert wf.query_step(name="twice")[0].inputs.parameters["n"].value == 42
+
+
+# --- 8. download_artifact of an upload from an absolute path ------------------------------------
+
+
+def test_download_of_an_absolute_path_upload_lands_at_its_basename(tmp_path: Path) -> None:
+    """Differs from dflow: dflow's ``upload_artifact`` (``dflow/utils.py``) stores a path outside
+    the working directory at its full path minus the leading ``/`` (``relpath = abspath[1:]``),
+    so it downloads to ``path/tmp/.../data.txt``. We store it at its base name, so it lands at
+    ``path/data.txt``; two uploaded paths that share a base name keep dflow's layout instead of
+    overwriting each other."""
+    data = tmp_path / "inputs" / "data.txt"
+    data.parent.mkdir()
+    data.write_text("numbers")
+    art = upload_artifact(str(data.resolve()))
+    (got,) = download_artifact(art, path=tmp_path / "dl")
+    assert Path(got) == tmp_path / "dl" / "data.txt" and Path(got).read_text() == "numbers"
+
+    other = tmp_path / "more" / "data.txt"
+    other.parent.mkdir()
+    other.write_text("more numbers")
+    both = upload_artifact([str(data.resolve()), str(other.resolve())])
+    paths = download_artifact(both, path=tmp_path / "dl2")
+    assert [Path(p).read_text() for p in paths] == ["numbers", "more numbers"]
+    assert Path(paths[0]) == tmp_path / "dl2" / "data.txt"
