@@ -10,6 +10,7 @@ from typing import Any
 
 from ._config import blocks_on_submit, uses_local_engine
 from .graph.collect import TemplateTable
+from .graph.context import building, suspended
 from .graph.dag import DAG, Task
 from .graph.errors import DefinitionError
 from .graph.step import Step, parameter_text
@@ -80,6 +81,19 @@ class Workflow:
         else:
             raise DefinitionError(f"workflow {self.name!r}: cannot add steps to a {type(entry).__name__} entrypoint")
 
+    def __enter__(self) -> Workflow:
+        """dflow's context style: steps created in the block (also by calling an ``@OP.function``
+        or a template) are added to this workflow, which is submitted when the block ends
+        (dflow's ``Workflow.__exit__``; unlike dflow, not when the block raised)."""
+        self._building = building(self)
+        self._building.__enter__()
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.__dict__.pop("_building").__exit__(exc_type, exc, tb)
+        if exc_type is None:
+            self.submit()
+
     def templates(self) -> TemplateTable:
         return TemplateTable(self.entrypoint, self.on_exit)
 
@@ -116,10 +130,11 @@ class Workflow:
         workflow in place there (unless ``config["detach"]``); like dflow, a failed run
         does not raise: query its status.
         """
-        self.validate()
-        self.id = self._backend().submit(
-            self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or []), workflow=self
-        )
+        with suspended():  # steps made while validating/compiling are internal
+            self.validate()
+            self.id = self._backend().submit(
+                self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or []), workflow=self
+            )
         if blocks_on_submit():
             self._backend().wait(self.id, None)
         return self.id
@@ -181,8 +196,9 @@ class Workflow:
         """The Argo ``Workflow`` manifest of this workflow (see ``engine/argo/compile``)."""
         from .engine.argo.compile import compile_workflow
 
-        self.validate()
-        return compile_workflow(self)
+        with suspended():  # steps the compiler makes are its own, never the open workflow's
+            self.validate()
+            return compile_workflow(self)
 
     def to_yaml(self) -> str:
         from .engine.argo.compile.check import to_yaml

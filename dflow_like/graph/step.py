@@ -13,6 +13,7 @@ from ..artifacts import ArtifactRef
 from ..expr import ArgoVar, ExpressionError, check_syntax, to_template
 from ..python.checks import fast_accepts
 from ..values import encode_value
+from .context import register
 from .errors import DefinitionError
 from .io import Outputs, _Field
 from .template import OPTemplate
@@ -128,6 +129,7 @@ class Step:
             if text is not None:
                 self._check_syntax(text, is_when)
         self.outputs: Outputs = template.outputs.bound(self)
+        register(self)  # inside `with Workflow()/Steps()/DAG()`: added there, as in dflow
 
     @property
     def owner(self) -> str:

@@ -15,6 +15,7 @@ import pytest
 
 from dflow_like import (
     DAG,
+    DefinitionError,
     InputArtifact,
     InputParameter,
     OutputArtifact,
@@ -98,6 +99,16 @@ class WaitForGate(OP):
                 raise TimeoutError("the test never opened the gate")
             time.sleep(0.01)
         return OPIO()
+
+
+@OP.function
+def add_one(x: int) -> {"y": int}:  # type: ignore[valid-type]  # noqa: F821 (dflow's dict-annotation style)
+    return {"y": x + 1}
+
+
+@OP.function
+def double(y: int) -> int:
+    return 2 * y
 
 
 def finished(wf: Workflow) -> str:
@@ -368,3 +379,79 @@ def test_download_of_an_absolute_path_upload_lands_at_its_basename(tmp_path: Pat
     paths = download_artifact(both, path=tmp_path / "dl2")
     assert [Path(p).read_text() for p in paths] == ["numbers", "more numbers"]
     assert Path(paths[0]) == tmp_path / "dl2" / "data.txt"
+
+
+# --- 3. `with Workflow(...)` and function-OP calls -----------------------------------------------
+
+
+def test_function_op_calls_in_a_workflow_context() -> None:
+    """dflow's ``OP.function`` ``__call__`` (``dflow/python/op.py``) makes a ``Task`` in the open
+    workflow and returns its outputs; ``Workflow.__exit__`` (``dflow/workflow.py``) submits."""
+    with Workflow("func-ops") as wf:
+        first = add_one(x=1)
+        second = add_one(first["y"])  # positional, by the sign's order
+        result = double(second["y"])
+    assert wf.id is not None  # submitted when the block ended
+    assert isinstance(wf.entrypoint, DAG)
+    assert str(result) == "{{tasks.double.outputs.parameters.dflow_output}}"
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded"
+    assert wf.query_step(name="double")[0].outputs.parameters["dflow_output"].value == 6
+    assert sorted(r.name for r in wf.query_step(type="Pod")) == ["add-one", "add-one-2", "double"]
+    assert add_one(x=1) == {"y": 2}  # outside a workflow it is the plain function
+
+
+def test_function_op_use_passes_step_options() -> None:
+    with Workflow("func-use") as wf:
+        looped = double.use(with_param=argo_range(3))(y="{{item}}")
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded"
+    assert str(looped).startswith("{{tasks.double.")
+    assert wf.query_step(name="double", type="StepGroup")[0].outputs.parameters["dflow_output"].value == [0, 2, 4]
+
+
+def test_steps_made_in_the_context_are_added_once(tmp_path: Path) -> None:
+    """As in dflow's examples (``examples/test_func_op.py``): steps made in the block are added.
+    Differs from dflow: adding one explicitly too moves it rather than running it twice."""
+    with Workflow("context-steps") as wf:
+        s0 = Step("twice", PythonOPTemplate(Twice), parameters={"n": 1})
+        s1 = Step("again", PythonOPTemplate(Twice), parameters={"n": s0.outputs.parameters["n"]})
+        wf.add(s1)  # already added by the context: not a second time
+    assert [[s.name for s in stage] for stage in wf.entrypoint.steps] == [["twice"], ["again"]]  # type: ignore[attr-defined]
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded"
+    assert wf.query_step(name="again")[0].outputs.parameters["n"].value == 4
+
+
+def test_nested_contexts_return_to_the_outer_workflow() -> None:
+    """Differs from dflow, whose single global context is emptied when an inner ``with DAG()``
+    ends: here the steps after it still go to the workflow."""
+    with Workflow("nested") as wf:
+        with DAG("inner") as inner:
+            inner.inputs.parameters = {"n": InputParameter()}
+            t = Task("t", PythonOPTemplate(Twice), parameters={"n": inner.inputs.parameters["n"]})
+            inner.outputs.parameters = {"n": OutputParameter(value_from_parameter=t.outputs.parameters["n"])}
+        outer = Step("outer", inner, parameters={"n": 5})
+        Step("last", PythonOPTemplate(Twice), parameters={"n": outer.outputs.parameters["n"]})
+    assert [t.name for t in inner.tasks] == ["t"]
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded"
+    assert wf.query_step(name="last")[0].outputs.parameters["n"].value == 20
+
+
+def test_calling_a_template_makes_a_step(tmp_path: Path) -> None:
+    hello, echo = hello_templates()
+    with Workflow("template-calls") as wf:
+        said = hello()
+        echoed = echo(text=said.outputs.parameters["msg"], file=said.outputs.artifacts["file"])
+    assert (said.name, echoed.name) == ("hello", "echo")
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded"
+    (path,) = download_artifact(wf.query_step(name="echo")[0].outputs.artifacts["out"], path=tmp_path)
+    assert Path(path).read_text().split() == ["Hello", "Hello"]
+
+
+def test_a_block_that_raises_is_not_submitted_and_calls_need_a_context() -> None:
+    """Differs from dflow, whose ``Workflow.__exit__`` submits whatever was built."""
+    with pytest.raises(ZeroDivisionError), Workflow("broken") as wf:
+        add_one(x=1)
+        _ = 1 / 0
+    assert wf.id is None
+    hello, _ = hello_templates()
+    with pytest.raises(DefinitionError, match="inside `with Workflow"):
+        hello()

@@ -127,15 +127,21 @@ def _wire(param: Mapping[str, Any]) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+# Our compiler does not write dflow's ``{"type": ...}`` descriptions (dflow's
+# ``OutputParameter.convert_to_argo``, ``dflow/io.py``), so a parameter without one may
+# still be typed: its value is decoded as JSON where it parses, as before.
+UNKNOWN_TYPE = "json"
+
+
 def _type_name(param: Mapping[str, Any]) -> str:
     """dflow records a parameter's type as JSON ``{"type": ...}`` in its description."""
     description = param.get("description")
     if not isinstance(description, str) or not description.startswith("{"):
-        return ""
+        return UNKNOWN_TYPE
     try:
-        return str(json.loads(description).get("type") or "")
+        return str(json.loads(description).get("type") or UNKNOWN_TYPE)
     except (ValueError, AttributeError):
-        return ""
+        return UNKNOWN_TYPE
 
 
 def artifact_ref(art: Mapping[str, Any], status: Mapping[str, Any] | None = None) -> ArtifactRef | None:
