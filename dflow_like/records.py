@@ -69,6 +69,7 @@ class StepRecord:
     workdir: str | None = None
     attempts: int = 0
     job_id: str | None = None  # the Slurm job running it, if any
+    progress: str | None = None  # "current/total", as Argo's node status (set by the backend when queried)
     inputs: IORecord = field(default_factory=IORecord)
     outputs: IORecord = field(default_factory=IORecord)
 

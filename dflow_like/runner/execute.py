@@ -24,7 +24,7 @@ from ..python.template import PythonOPTemplate
 from ..values import decode_value, encode_value
 from . import codes
 from .files import collect_output, input_value, materialize
-from .spec import StepSpec
+from .spec import PROGRESS_FILE, StepSpec
 
 __all__ = ["run_step"]
 
@@ -81,6 +81,8 @@ def _run_python(spec: StepSpec, template: PythonOPTemplate) -> dict[str, Any]:
     op = template.make_op()
     op.key = spec.key
     op.workflow_name = spec.workflow_id
+    # Argo's executor reads ARGO_PROGRESS_FILE; elsewhere the engine reads it from the attempt dir.
+    op._progress_path = os.environ.get("ARGO_PROGRESS_FILE") or os.path.join(spec.attempt_dir, PROGRESS_FILE)
     os.chdir(os.path.join(spec.attempt_dir, "workdir"))
     op_out = op.execute(op_in)
     return _outputs_of_op(spec, template, op_out)

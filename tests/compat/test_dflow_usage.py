@@ -111,6 +111,44 @@ def double(y: int) -> int:
     return 2 * y
 
 
+class CountTo(OP):
+    """Reports progress as it goes; stops at 3 until the test opens the gate (bounded)."""
+
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"n": int, "gate": str})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign()
+
+    def execute(self, op_in: OPIO) -> OPIO:
+        import time
+
+        self.progress_total = op_in["n"]
+        for i in range(op_in["n"]):
+            self.progress_current = i + 1
+            deadline = time.monotonic() + 30
+            while i + 1 == 3 and not Path(op_in["gate"]).exists():
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the test never opened the gate")
+                time.sleep(0.01)
+        return OPIO()
+
+
+class CountFiles(OP):
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"files": Artifact(List[Path])})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"n": int})
+
+    def execute(self, op_in: OPIO) -> OPIO:
+        return OPIO({"n": len(op_in["files"])})
+
+
 def finished(wf: Workflow) -> str:
     wf.submit()
     return wf.wait(timeout=TIMEOUT)
@@ -455,3 +493,70 @@ def test_a_block_that_raises_is_not_submitted_and_calls_need_a_context() -> None
     hello, _ = hello_templates()
     with pytest.raises(DefinitionError, match="inside `with Workflow"):
         hello()
+
+
+# --- 9. dflow_like.utils and step progress --------------------------------------------------------
+
+
+def test_step_progress_while_running_and_after(tmp_path: Path) -> None:
+    """An OP sets ``progress_total``/``progress_current`` (dflow's ``OP.__setattr__`` writes them to
+    Argo's progress file); the record shows ``"3/10"``, groups sum their children (Argo's
+    ``workflow/progress/updater.go``), and a succeeded pod is complete."""
+    import time
+
+    gate = tmp_path / "gate"
+    wf = Workflow("progress")
+    wf.add([
+        Step("count", PythonOPTemplate(CountTo), parameters={"n": 10, "gate": str(gate)}),
+        Step("quick", PythonOPTemplate(Twice), parameters={"n": 1}),
+    ])  # fmt: skip
+    wf.submit()
+    deadline = time.monotonic() + TIMEOUT
+    while (wf.query_step(name="count") or [None])[0] is None or wf.query_step(name="count")[0].progress != "3/10":
+        assert time.monotonic() < deadline, f"progress never reached 3/10: {wf.query_step(name='count')}"
+        time.sleep(0.02)
+    assert wf.query_step(name="count")[0].phase == "Running"
+    gate.touch()
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded"
+    assert wf.query_step(name="count")[0].progress == "10/10"
+    assert wf.query_step(name="quick")[0].progress == "1/1"
+    root = [r for r in wf.query_step() if r.parent_id is None][0]
+    assert root.progress == "11/11"
+
+
+def test_dflow_utils_helpers(tmp_path: Path) -> None:
+    from dflow_like.utils import (
+        catalog_of_artifact,
+        copy_artifact,
+        path_list_of_artifact,
+        path_object_of_artifact,
+        run_command,
+        set_directory,
+    )
+
+    with set_directory(tmp_path / "job", mkdir=True) as here:
+        assert Path.cwd() == here == (tmp_path / "job").resolve()
+        code, out, err = run_command("echo hello")
+        assert (code, out, err) == (0, "hello\n", "")
+        code, out, _ = run_command(["sh", "-c", "cat; exit 3"], raise_error=False, input="data")
+        assert (code, out) == (3, "data")
+        code, out, err = run_command(["sh", "-c", "echo out; echo err >&2"], print_oe=True)  # echoed as it runs
+        assert (code, out, err) == (0, "out\n", "err\n")
+        with pytest.raises(AssertionError, match="exit code 3"):  # dflow asserts: still an AssertionError
+            run_command("sh -c 'exit 3'", shell=True)
+        Path("a.txt").write_text("a")
+        Path("b.txt").write_text("b")
+        first = upload_artifact(["a.txt", "b.txt"])
+        second = upload_artifact("b.txt")
+    assert Path.cwd() != here
+    assert catalog_of_artifact(first) == [
+        {"dflow_list_item": "a.txt", "order": 0},
+        {"dflow_list_item": "b.txt", "order": 1},
+    ]
+    assert path_list_of_artifact(first) == path_object_of_artifact(first) == ["a.txt", "b.txt"]
+    both = copy_artifact(second, first, sort=True)
+    assert path_list_of_artifact(both) == ["a.txt", "b.txt", "b.txt"]
+    wf = Workflow("copied")
+    wf.add(Step("total", PythonOPTemplate(CountFiles), artifacts={"files": both}))
+    assert finished(wf) == "Succeeded"
+    assert wf.query_step(name="total")[0].outputs.parameters["n"].value == 3

@@ -74,6 +74,7 @@ def node_record(
         start_time=parse_time(node.get("startedAt")),
         end_time=parse_time(node.get("finishedAt")),
         message=str(node.get("message") or ""),
+        progress=node.get("progress") or None,  # Argo's "current/total" (workflow/progress)
         attempts=len(node.get("children") or []) if node.get("type") == "Retry" else 0,
         inputs=_io(inputs, status),
         outputs=_io(node.get("outputs") or {}, status),
