@@ -17,6 +17,7 @@ from .expr import (
 )
 from .graph import (
     DAG,
+    PVC,
     DefinitionError,
     InputArtifact,
     InputParameter,
@@ -37,6 +38,7 @@ from .workflow import Workflow, list_workflows
 
 __all__ = [
     "DAG",
+    "PVC",
     "ArtifactRef",
     "DefinitionError",
     "DispatcherExecutor",

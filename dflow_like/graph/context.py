@@ -34,38 +34,55 @@ _OPEN: ContextVar[tuple[Any, ...]] = ContextVar("dflow_like_open_containers", de
 _AUTO = "_auto_added_to"  # attribute on a step: the container the context added it to
 
 
+class _Open:
+    """An open container and the steps the context added to it (marked until the block ends)."""
+
+    def __init__(self, container: Any) -> None:
+        self.container = container
+        self.added: list[Any] = []
+
+
 @contextlib.contextmanager
 def building(container: Any) -> Iterator[None]:
     """Make ``container`` (a ``Workflow``, ``Steps`` or ``DAG``) receive new steps."""
-    token = _OPEN.set((*_OPEN.get(), container))
+    frame = _Open(container)
+    token = _OPEN.set((*_OPEN.get(), frame))
     try:
         yield
     finally:
         _OPEN.reset(token)
+        for step in frame.added:  # the marks only serve moves inside the block: never pickled
+            step.__dict__.pop(_AUTO, None)
 
 
 @contextlib.contextmanager
 def suspended() -> Iterator[None]:
     """No container receives steps (steps made while compiling or validating are internal)."""
-    token = _OPEN.set((None,))
+    token = _OPEN.set((None,))  # a None frame: nothing open
     try:
         yield
     finally:
         _OPEN.reset(token)
 
 
-def current_container() -> Any:
+def _current() -> _Open | None:
     stack = _OPEN.get()
     return stack[-1] if stack else None
 
 
+def current_container() -> Any:
+    frame = _current()
+    return frame.container if frame is not None else None
+
+
 def register(step: Step) -> None:
     """Add a just-created step to the open container, if any (dflow's context style)."""
-    container = current_container()
-    if container is None:
+    frame = _current()
+    if frame is None:
         return
-    container.add(step)
-    setattr(step, _AUTO, container)
+    frame.container.add(step)
+    setattr(step, _AUTO, frame.container)
+    frame.added.append(step)
 
 
 def _entry(container: Any) -> Any:

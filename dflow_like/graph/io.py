@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .step import Step
 
 __all__ = [
+    "PVC",
     "InputArtifact",
     "InputParameter",
     "Inputs",
@@ -35,6 +36,34 @@ def owner_prefix(step: Step | None) -> tuple[str, str]:
         return "inputs", "inputs"
     scope = "tasks" if getattr(step, "is_task", False) else "steps"
     return f"{scope}.{step.name}.outputs", f"{scope}['{step.name}'].outputs"
+
+
+class PVC:
+    """A persistent volume claim a step saves an output artifact into, or reads an input from.
+
+    dflow's ``PVC`` (``dflow/io.py``): ``OutputArtifact.pvc()`` makes one named ``public``
+    with a random sub-path; passing it as another step's artifact gives that step the
+    path, even while the writer is still running (dflow's asynchronous hand-over,
+    ``examples/test_async.py``). Locally a claim is a directory of the run
+    (``<run>/pvc/<name>/<subpath>``); on Argo a ``volumeClaimTemplates`` entry.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        subpath: str,
+        size: str = "1Gi",
+        storage_class: str | None = None,
+        access_modes: list[str] | None = None,
+    ) -> None:
+        self.name = name
+        self.subpath = subpath
+        self.size = size
+        self.storage_class = storage_class
+        self.access_modes = list(access_modes or ["ReadWriteOnce"])
+
+    def __repr__(self) -> str:
+        return f"PVC({self.name!r}, {self.subpath!r})"
 
 
 class _Field(ArgoVar):
@@ -186,6 +215,34 @@ class OutputArtifact(_Field):
         self.from_expression = from_expression
         self.optional = optional
         self.extra = kwargs
+
+    def pvc(self, size: str = "1Gi", storage_class: str | None = None, access_modes: list[str] | None = None) -> PVC:
+        """Also save this artifact into a new claim (dflow's ``OutputArtifact.pvc``); returns it.
+
+        On a step's outputs (``step.outputs.artifacts["x"].pvc()``) only that step saves it.
+        """
+        import secrets
+
+        template = getattr(self.step, "template", None)
+        if template is not None and getattr(template, "kind", "") != "script":
+            raise TypeError(
+                f"step {self.step.name!r}: output artifact {self.name!r}: only script templates (ShellOPTemplate, "  # type: ignore[union-attr]
+                f"PythonScriptOPTemplate) can save into a PVC, as in dflow; got a {template.kind} template"
+            )
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+        claim = PVC("public", "".join(secrets.choice(alphabet) for _ in range(5)), size, storage_class, access_modes)
+        self.save = [*_save_list(self.save), claim]  # a new list: never the template's
+        return claim
+
+    def pvcs(self) -> list[PVC]:
+        """The claims this artifact is saved into."""
+        return [s for s in _save_list(self.save) if isinstance(s, PVC)]
+
+
+def _save_list(save: Any) -> list[Any]:
+    if save is None:
+        return []
+    return list(save) if isinstance(save, (list, tuple)) else [save]
 
 
 class _NamedFields(DictMapping):

@@ -15,7 +15,7 @@ from ..python.checks import fast_accepts
 from ..values import encode_value
 from .context import register
 from .errors import DefinitionError
-from .io import Outputs, _Field
+from .io import PVC, Outputs, _Field
 from .template import OPTemplate
 
 __all__ = ["Step", "artifact_argument", "item_list", "parameter_text"]
@@ -28,9 +28,9 @@ def parameter_text(value: Any) -> str:
     return encode_value(value)
 
 
-def artifact_argument(owner: str, name: str, value: Any) -> ArtifactRef | str | None:
-    """A stored artifact, a ``{{...}}`` reference text, or ``None`` (optional input absent)."""
-    if value is None or isinstance(value, ArtifactRef):
+def artifact_argument(owner: str, name: str, value: Any) -> ArtifactRef | PVC | str | None:
+    """A stored artifact, a claim, a ``{{...}}`` reference text, or ``None`` (optional input absent)."""
+    if value is None or isinstance(value, (ArtifactRef, PVC)):
         return value
     if isinstance(value, _Field) and value.kind == "artifacts":
         return str(value)
@@ -123,7 +123,7 @@ class Step:
         self.slices = slices if slices is not None else getattr(template, "slices", None)
         self.extra = kwargs
         self.parameters: dict[str, str] = {}
-        self.artifacts: dict[str, ArtifactRef | str | None] = {}
+        self.artifacts: dict[str, ArtifactRef | PVC | str | None] = {}
         self._bind_arguments(self.raw_parameters, dict(artifacts or {}))
         for text, is_when in ((self.when, True), (self.key, False), (self.with_param, False)):
             if text is not None:
@@ -161,6 +161,12 @@ class Step:
                     f"{self.owner}: unknown input artifact {aname!r} (the template declares: {known})"
                 )
             self.artifacts[aname] = artifact_argument(self.owner, aname, value)
+            if isinstance(value, PVC) and getattr(self.template, "kind", "") != "script":
+                raise DefinitionError(
+                    f"{self.owner}: artifact {aname!r} comes from a PVC, which only script templates "
+                    "(ShellOPTemplate, PythonScriptOPTemplate) can mount, as in dflow; "
+                    f"got a {self.template.kind} template"
+                )
 
     def _check_syntax(self, text: str, is_when: bool) -> None:
         try:

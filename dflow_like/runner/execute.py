@@ -116,7 +116,11 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
     for name, data in spec.artifacts.items():
         declared = template.inputs.artifacts[name].path or f"inputs/{name}"
         target = _rerooted(declared, workdir)
-        if data is not None:
+        if data is not None and "pvc" in data:  # a claim: the path, even before the writer has filled it
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.is_symlink():
+                target.symlink_to(data["pvc"])
+        elif data is not None:
             placed = materialize(ArtifactRef.from_json(data), inputs_dir / name)
             value = input_value(placed, Path, False, inputs_dir / name)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -142,6 +146,8 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
     proc = subprocess.run([*spec.command, str(script_file)], cwd=workdir, env=env, check=False)
     if proc.returncode != 0:
         raise _ScriptFailed(proc.returncode)
+    for name, claims in spec.extra.get("pvc_outputs", {}).items():
+        _save_to_claims(_rerooted(outputs.artifacts[name].path or "", workdir), claims)
     params: dict[str, str] = {}
     arts: dict[str, Any] = {}
     for name, par in outputs.parameters.items():
@@ -161,6 +167,26 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
         out_dir, layout = collect_output(source, name, Path(spec.attempt_dir), f"script {template.name!r}")
         arts[name] = _store_output(spec, name, out_dir, layout, art.archive).to_json()
     return {"parameters": params, "artifacts": arts}
+
+
+def _save_to_claims(source: Path, claims: list[str]) -> None:
+    """Copy an output into its claims once the script has succeeded (dflow appends ``cp -r`` to
+    the script); each copy is renamed into place, so a reader polling for it never sees half."""
+    import shutil
+
+    if not source.exists():
+        return
+    for claim in claims:
+        target = Path(claim)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        if source.is_dir():
+            shutil.copytree(source, partial, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, partial)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(partial, target)
 
 
 class _ScriptFailed(Exception):

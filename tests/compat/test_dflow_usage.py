@@ -20,6 +20,7 @@ from dflow_like import (
     InputParameter,
     OutputArtifact,
     OutputParameter,
+    PVC,
     ShellOPTemplate,
     Step,
     Steps,
@@ -560,3 +561,59 @@ def test_dflow_utils_helpers(tmp_path: Path) -> None:
     wf.add(Step("total", PythonOPTemplate(CountFiles), artifacts={"files": both}))
     assert finished(wf) == "Succeeded"
     assert wf.query_step(name="total")[0].outputs.parameters["n"].value == 3
+
+
+# --- 10. PVC artifacts ----------------------------------------------------------------------------
+
+
+def async_pvc_workflow() -> Workflow:
+    """dflow's asynchronous hand-over through a PVC (``examples/test_async.py``), bounded."""
+    hello = ShellOPTemplate(name="hello", image="alpine:latest", script="echo Hello > /tmp/bar.txt")
+    hello.outputs.artifacts = {"bar": OutputArtifact(path="/tmp/bar.txt")}
+    echo = ShellOPTemplate(
+        name="echo",
+        image="alpine:latest",
+        script="for i in $(seq 1 600); do if [ -f /tmp/foo.txt ]; then cat /tmp/foo.txt > /tmp/got.txt; break; fi;"
+        " sleep 0.05; done",
+    )
+    echo.inputs.artifacts = {"foo": InputArtifact(path="/tmp/foo.txt")}
+    echo.outputs.parameters = {"got": OutputParameter(value_from_path="/tmp/got.txt")}
+    wf = Workflow(name="async")
+    step0 = Step(name="hello", template=hello)
+    step1 = Step(name="echo", template=echo, artifacts={"foo": step0.outputs.artifacts["bar"].pvc()})
+    wf.add([step0, step1])  # parallel: echo waits for the file hello saves into the claim
+    return wf
+
+
+def test_pvc_hands_a_file_to_a_parallel_step() -> None:
+    wf = async_pvc_workflow()
+    assert finished(wf) == "Succeeded"
+    assert wf.query_step(name="echo")[0].outputs.parameters["got"].value == "Hello"
+    assert wf.query_step(name="hello")[0].outputs.artifacts["bar"] is not None  # still a normal artifact too
+
+
+def test_pvc_compiles_to_a_volume_claim() -> None:
+    wf = async_pvc_workflow()
+    manifest = wf.to_dict()
+    claims = manifest["spec"]["volumeClaimTemplates"]
+    assert [c["metadata"]["name"] for c in claims] == ["public"]
+    assert claims[0]["spec"]["resources"]["requests"]["storage"] == "1Gi"
+    templates = {t["name"]: t for t in manifest["spec"]["templates"]}
+    echo, hello = templates["echo-echo"], templates["hello-hello"]
+    subpath = wf.entrypoint.steps[0][1].artifacts["foo"].subpath  # type: ignore[attr-defined,union-attr]
+    assert echo["script"]["source"].startswith(f"ln -s /tmp/mnt/{subpath} /tmp/foo.txt\n")
+    assert "artifacts" not in echo.get("inputs", {})
+    assert f"cp -r /tmp/bar.txt /tmp/mnt/{subpath}.partial && mv" in hello["script"]["source"]
+    for t in (echo, hello):
+        assert t["script"]["volumeMounts"] == [{"name": "public", "mountPath": "/tmp/mnt"}]
+    # compiled from copies: the user's steps and templates are untouched
+    assert wf.entrypoint.steps[0][1].template.name == "echo"  # type: ignore[attr-defined]
+    assert isinstance(wf.entrypoint.steps[0][1].artifacts["foo"], PVC)  # type: ignore[attr-defined]
+
+
+def test_pvc_needs_a_script_template() -> None:
+    hello = ShellOPTemplate(name="hello", script="echo Hello > /tmp/bar.txt")
+    hello.outputs.artifacts = {"bar": OutputArtifact(path="/tmp/bar.txt")}
+    step0 = Step("hello", hello)
+    with pytest.raises(DefinitionError, match="only script templates"):
+        Step("count", PythonOPTemplate(CountFiles), artifacts={"files": step0.outputs.artifacts["bar"].pvc()})

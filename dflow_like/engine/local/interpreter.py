@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from ...artifacts import ArtifactRef
 from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, template_references, to_template
 from ...graph.collect import TemplateTable
 from ...graph.dag import DAG, Task
@@ -448,7 +449,7 @@ def _inputs_record(template: OPTemplate, params: dict[str, str], arts: dict[str,
     declared = template.inputs.parameters
     return IORecord(
         {n: ParameterRecord(n, v, type_name_of(declared[n].type) if n in declared else "") for n, v in params.items()},
-        {n: a for n, a in arts.items() if a is not None},
+        {n: a for n, a in arts.items() if isinstance(a, ArtifactRef)},  # not a PVC: no stored artifact
     )
 
 
