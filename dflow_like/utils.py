@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
-import selectors
-import shlex
 import shutil
 import string
 import subprocess
@@ -47,6 +44,8 @@ class CommandError(AssertionError):
 
 def randstr(length: int = 5) -> str:
     """Random lowercase letters and digits (dflow's ``randstr``)."""
+    import random
+
     return "".join(random.choices(string.digits + string.ascii_lowercase, k=length))
 
 
@@ -70,6 +69,8 @@ def _argv(cmd: list[Any] | str, shell: bool, try_bash: bool, login: bool) -> tup
     else:
         argv = [str(x) for x in cmd]
     if try_bash:
+        import shlex
+
         flag = "-lc" if login else "-c"
         line = " ".join(argv)
         script = f"if command -v bash >/dev/null 2>&1; then bash {flag} {shlex.quote(line)}; else {line}; fi"
@@ -81,6 +82,8 @@ def _argv(cmd: list[Any] | str, shell: bool, try_bash: bool, login: bool) -> tup
 
 def _stream(proc: subprocess.Popen[bytes], stdout: IO[str] | None, stderr: IO[str] | None) -> tuple[str, str]:
     """Collect both streams while echoing each line as it comes."""
+    import selectors
+
     assert proc.stdout is not None and proc.stderr is not None  # both are pipes
     streams: dict[Any, tuple[list[str], IO[str] | None]] = {proc.stdout: ([], stdout), proc.stderr: ([], stderr)}
     with selectors.DefaultSelector() as sel:
@@ -227,16 +230,20 @@ def path_object_of_artifact(art: ArtifactRef, **kwargs: Any) -> Any:
 
 
 def copy_artifact(src: ArtifactRef, dst: ArtifactRef, sort: bool = False, **kwargs: Any) -> ArtifactRef:
-    """``dst`` with ``src``'s files added after its own (dflow's ``copy_artifact``).
+    """Add ``src``'s files to ``dst``, after its own; returns ``dst`` (dflow's ``copy_artifact``).
 
-    dflow copies ``src``'s objects into ``dst``'s storage key and returns an artifact of
-    that key; ``sort=True`` puts ``src``'s paths after ``dst``'s in the path list. Stored
-    artifacts are immutable here, so nothing is copied or changed: the result is a new
-    artifact made of both (``dst``'s parts first, as with ``sort=True``); use the result.
+    dflow copies ``src``'s objects into ``dst``'s storage key, so everything holding ``dst``
+    sees both (``sort=True`` numbers ``src``'s paths after ``dst``'s). Stored files are never
+    rewritten here: ``dst`` (this object, as held by your steps' arguments too) now names
+    ``src``'s stored parts after its own, always in that order — with ``sort=False``
+    dflow may interleave the two path lists; we never do. Nothing is copied.
     """
     _require_artifact(src, "copy_artifact")
     _require_artifact(dst, "copy_artifact")
-    return ArtifactRef(dst.parts + src.parts, gathered=True, name=dst.name or src.name)
+    # ArtifactRef is frozen for hashing's sake; this is the one sanctioned in-place change.
+    object.__setattr__(dst, "parts", dst.parts + src.parts)
+    object.__setattr__(dst, "gathered", True)
+    return dst
 
 
 def _require_artifact(art: Any, fn: str) -> None:

@@ -334,8 +334,7 @@ class Outputs:
 
 
 def _named(value: Any, kind: type[_Field], where: str) -> _NamedFields:
-    if isinstance(value, _NamedFields) and value._kind is kind:
-        return value
+    """A new mapping of the given fields (a copy, as dflow's ``UserDict`` wrapping is)."""
     if not isinstance(value, Mapping):
         raise TypeError(f"{where}: expected a dict of name → {kind.__name__}, got {type(value).__name__}")
     return _NamedFields(dict(value), kind, where)

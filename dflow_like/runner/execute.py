@@ -23,7 +23,7 @@ from ..python.opio import OPIO, Artifact, field_kind
 from ..python.template import PythonOPTemplate
 from ..values import decode_value, encode_value
 from . import codes
-from .files import collect_output, input_value, materialize
+from .files import collect_output, input_value, materialize, place_tree
 from .spec import PROGRESS_FILE, StepSpec
 
 __all__ = ["run_step"]
@@ -83,6 +83,8 @@ def _run_python(spec: StepSpec, template: PythonOPTemplate) -> dict[str, Any]:
     op.workflow_name = spec.workflow_id
     # Argo's executor reads ARGO_PROGRESS_FILE; elsewhere the engine reads it from the attempt dir.
     op._progress_path = os.environ.get("ARGO_PROGRESS_FILE") or os.path.join(spec.attempt_dir, PROGRESS_FILE)
+    if (op.progress_current, op.progress_total) != (0, 1):  # an OP's own start, e.g. progress_total = 100
+        op.progress_total = op.progress_total  # reports it (dflow compiles it as the initial progress)
     os.chdir(os.path.join(spec.attempt_dir, "workdir"))
     op_out = op.execute(op_in)
     return _outputs_of_op(spec, template, op_out)
@@ -164,9 +166,23 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
             if art.optional:
                 continue
             raise FileNotFoundError(f"script {template.name!r}: output artifact {name!r}: {art.path} was not written")
-        out_dir, layout = collect_output(source, name, Path(spec.attempt_dir), f"script {template.name!r}")
+        out_dir, layout = _script_output(source, name, Path(spec.attempt_dir))
         arts[name] = _store_output(spec, name, out_dir, layout, art.archive).to_json()
     return {"parameters": params, "artifacts": arts}
+
+
+def _script_output(source: Path, name: str, attempt_dir: Path) -> tuple[Path, Any]:
+    """A script's output artifact as Argo stores a declared path: a file under its base name,
+    a directory as its contents. So ``download_artifact`` puts ``/tmp/bar.txt`` at
+    ``path/bar.txt`` and a directory's files straight under ``path`` (dflow's download merges
+    the single top directory of Argo's archive into ``path``), and a script step reading it
+    finds it at its own declared path."""
+    out_dir = attempt_dir / "outputs" / "artifacts" / name
+    if source.is_dir():
+        place_tree(source, out_dir)
+        return out_dir, None
+    place_tree(source, out_dir / source.name)
+    return out_dir, source.name
 
 
 def _save_to_claims(source: Path, claims: list[str]) -> None:

@@ -420,6 +420,29 @@ def test_download_of_an_absolute_path_upload_lands_at_its_basename(tmp_path: Pat
     assert Path(paths[0]) == tmp_path / "dl2" / "data.txt"
 
 
+def test_download_of_a_script_output_lands_at_its_basename(tmp_path: Path) -> None:
+    """A script's ``/tmp/bar.txt`` output downloads to ``path/bar.txt`` (dflow's
+    ``examples/test_steps.py`` reads ``bar.txt`` after ``download_artifact``), a directory
+    output's files straight under ``path`` (dflow's ``download_artifact`` merges the single
+    top directory of Argo's archive into ``path``)."""
+    make = ShellOPTemplate(
+        name="make", script="echo Hello > /tmp/bar.txt && mkdir -p /tmp/odir/sub && echo x > /tmp/odir/sub/f"
+    )
+    make.outputs.artifacts = {"bar": OutputArtifact(path="/tmp/bar.txt"), "odir": OutputArtifact(path="/tmp/odir")}
+    wf = Workflow("script-out")
+    s0 = Step("make", make)
+    s1 = Step("count", PythonOPTemplate(CountFiles), artifacts={"files": s0.outputs.artifacts["odir"]})
+    wf.add(s0)
+    wf.add(s1)
+    assert finished(wf) == "Succeeded"
+    out = wf.query_step(name="make")[0].outputs.artifacts
+    (bar,) = download_artifact(out["bar"], path=tmp_path / "dl")
+    assert Path(bar) == tmp_path / "dl" / "bar.txt" and Path(bar).read_text() == "Hello\n"
+    download_artifact(out["odir"], path=tmp_path / "dir")
+    assert (tmp_path / "dir" / "sub" / "f").read_text() == "x\n"
+    assert wf.query_step(name="count")[0].outputs.parameters["n"].value == 1  # the directory itself
+
+
 # --- 3. `with Workflow(...)` and function-OP calls -----------------------------------------------
 
 
@@ -556,7 +579,7 @@ def test_dflow_utils_helpers(tmp_path: Path) -> None:
     ]
     assert path_list_of_artifact(first) == path_object_of_artifact(first) == ["a.txt", "b.txt"]
     both = copy_artifact(second, first, sort=True)
-    assert path_list_of_artifact(both) == ["a.txt", "b.txt", "b.txt"]
+    assert both is first and path_list_of_artifact(first) == ["a.txt", "b.txt", "b.txt"]  # first now holds both
     wf = Workflow("copied")
     wf.add(Step("total", PythonOPTemplate(CountFiles), artifacts={"files": both}))
     assert finished(wf) == "Succeeded"
