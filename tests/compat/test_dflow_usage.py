@@ -624,7 +624,7 @@ def test_pvc_compiles_to_a_volume_claim() -> None:
     templates = {t["name"]: t for t in manifest["spec"]["templates"]}
     echo, hello = templates["echo-echo"], templates["hello-hello"]
     subpath = wf.entrypoint.steps[0][1].artifacts["foo"].subpath  # type: ignore[attr-defined,union-attr]
-    assert echo["script"]["source"].startswith(f"ln -s /tmp/mnt/{subpath} /tmp/foo.txt\n")
+    assert echo["script"]["source"].startswith(f"mkdir -p /tmp && ln -s /tmp/mnt/{subpath} /tmp/foo.txt\n")
     assert "artifacts" not in echo.get("inputs", {})
     assert f"cp -r /tmp/bar.txt /tmp/mnt/{subpath}.partial && mv" in hello["script"]["source"]
     for t in (echo, hello):

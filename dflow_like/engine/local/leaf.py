@@ -21,6 +21,7 @@ from ...runner import codes
 from ...runner.spec import StepSpec
 from ...values import type_name_of
 from .processes import Outcome
+from .progress import final_progress
 from .workers import WorkerPool
 from .workspace import Workspace
 
@@ -234,6 +235,7 @@ class LeafRunner:
             rec.phase, rec.message = phase, message
             break
         rec.end_time = time.time()
+        rec.progress = final_progress(rec)
         self._running.pop(rec.id, None)
 
     def _load_outputs(self, rec: StepRecord, template: OPTemplate, text: str) -> None:

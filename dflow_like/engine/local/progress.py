@@ -4,6 +4,9 @@ A pod's progress is what its OP last reported (``progress_total``/``progress_cur
 a file in the attempt directory), ``0/1`` before it reports; once it has succeeded (or
 was skipped/omitted) it is complete (``total/total``). Every other node sums its
 children. This mirrors ``UpdateProgress`` in Argo's ``workflow/progress/updater.go``.
+
+The engine records a pod's progress when the pod ends (``final_progress``), so a query
+reads progress files only for the pods running right now.
 """
 
 from __future__ import annotations
@@ -13,21 +16,38 @@ import os
 from ...records import StepRecord
 from ...runner.spec import PROGRESS_FILE
 
-__all__ = ["fill_progress"]
+__all__ = ["fill_progress", "final_progress"]
 
 _COMPLETE = ("Succeeded", "Skipped", "Omitted")
 
 
-def _reported(rec: StepRecord) -> tuple[int, int]:
-    if rec.log_path:
+def _reported(log_path: str | None) -> tuple[int, int]:
+    if log_path:
         try:
-            with open(os.path.join(os.path.dirname(rec.log_path), PROGRESS_FILE), encoding="utf-8") as fh:
-                current, total = fh.read().split("/")
-            if int(total) > 0 and int(current) >= 0:
-                return int(current), int(total)
+            with open(os.path.join(os.path.dirname(log_path), PROGRESS_FILE), encoding="utf-8") as fh:
+                current, total = (int(x) for x in fh.read().split("/"))
+            if total > 0 and current >= 0:
+                return current, total
         except (OSError, ValueError):
             pass
     return 0, 1
+
+
+def _text(current: int, total: int, phase: str) -> str:
+    return f"{total if phase in _COMPLETE else current}/{total}"
+
+
+def final_progress(rec: StepRecord) -> str:
+    """A pod's progress once it has ended (kept with its record)."""
+    return _text(*_reported(rec.log_path), rec.phase)
+
+
+def _pod_progress(rec: StepRecord) -> tuple[int, int]:
+    """Running: from its file now; ended: as recorded (else, e.g. an older run's, from its file)."""
+    if rec.progress is None or rec.phase in ("Running", "Pending"):
+        rec.progress = _text(*_reported(rec.log_path), rec.phase)
+    current, total = rec.progress.split("/")
+    return int(current), int(total)
 
 
 def fill_progress(records: list[StepRecord]) -> None:
@@ -37,10 +57,7 @@ def fill_progress(records: list[StepRecord]) -> None:
     for rec in records:
         if rec.type != "Pod":
             continue
-        current, total = _reported(rec)
-        if rec.phase in _COMPLETE:
-            current = total
-        rec.progress = f"{current}/{total}"
+        current, total = _pod_progress(rec)
         parent, seen = by_id.get(rec.parent_id or ""), set()
         while parent is not None and parent.id not in seen:  # iterative: no recursion limit
             seen.add(parent.id)

@@ -2,7 +2,7 @@
 
 As dflow's ``Step.convert_to_argo`` (``dflow/step.py``): a step whose input artifact is a
 ``PVC`` gets its own copy of the script template without that input, its script starting
-with ``ln -s /tmp/mnt/<subpath> <path>``; a step saving an output into a claim ends its
+with ``ln -s /tmp/mnt/<subpath> <path>`` (its directory made first); a step saving an output into a claim ends its
 script copying the output there (dflow: ``cp -r``; here into a temporary name, then
 ``mv``, so a reader polling for it never sees half a file). Every claim is mounted at
 ``/tmp/mnt`` and listed once in ``spec.volumeClaimTemplates`` (``Workflow.convert_to_argo``).
@@ -12,6 +12,7 @@ A workflow without claims is compiled from the user's own objects, untouched.
 from __future__ import annotations
 
 import copy
+import posixpath
 import shlex
 from typing import Any
 
@@ -66,7 +67,8 @@ def _lowered(step: Step) -> None:
     for name, arg in list(step.artifacts.items()):
         if isinstance(arg, PVC):
             path = template.inputs.artifacts[name].path or f"/tmp/inputs/{name}"
-            head.append(_line(own, f"ln -s {MOUNT}/{arg.subpath} {shlex.quote(path)}"))
+            parent = shlex.quote(posixpath.dirname(path) or "/")
+            head.append(_line(own, f"mkdir -p {parent} && ln -s {MOUNT}/{arg.subpath} {shlex.quote(path)}"))
             del own.inputs.artifacts[name]
             del step.artifacts[name]
             claims.append(arg)
