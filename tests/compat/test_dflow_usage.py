@@ -640,3 +640,27 @@ def test_pvc_needs_a_script_template() -> None:
     step0 = Step("hello", hello)
     with pytest.raises(DefinitionError, match="only script templates"):
         Step("count", PythonOPTemplate(CountFiles), artifacts={"files": step0.outputs.artifacts["bar"].pvc()})
+
+
+def test_argo_node_progress_and_types_reach_the_records() -> None:
+    """On Argo the controller keeps each node's ``progress``; dflow's ``ArgoStep`` exposes it, and
+    decodes a value only when its description carries a type other than ``str``."""
+    from dflow_like.engine.argo.status import step_records
+
+    status = {
+        "metadata": {"name": "wf-1"},
+        "status": {
+            "nodes": {
+                "wf-1-2": {
+                    "id": "wf-1-2", "displayName": "count", "type": "Pod", "phase": "Running", "progress": "3/10",
+                    "outputs": {"parameters": [
+                        {"name": "typed", "value": "42", "description": '{"type": "int"}'},
+                        {"name": "text", "value": "42", "description": '{"type": "str"}'},
+                    ]},
+                },
+            }
+        },
+    }  # fmt: skip
+    (rec,) = step_records(status)
+    assert rec.progress == "3/10"
+    assert (rec.outputs.parameters["typed"].value, rec.outputs.parameters["text"].value) == (42, "42")
