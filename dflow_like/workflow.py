@@ -70,10 +70,10 @@ class Workflow:
         else a ``Steps``. (dflow names them ``<name>-dag``/``<name>-steps``; ours keep the
         workflow's name, as the implicit ``Steps`` always has.)
         """
-        if self._implicit_entrypoint:
+        added = step if isinstance(step, (list, tuple)) else [step]
+        if self._implicit_entrypoint and added:
             self._implicit_entrypoint = False
-            tasks = step if isinstance(step, (list, tuple)) else [step]
-            if tasks and all(isinstance(t, Task) for t in tasks):
+            if all(isinstance(t, Task) for t in added):
                 self.entrypoint = DAG(self.name)
         entry = self.entrypoint
         if isinstance(entry, (Steps, DAG)):
