@@ -3,6 +3,8 @@
 A dflow program runs after renaming its imports (``dflow`` → ``dflow_like``).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._config import config, s3_config, set_config, set_s3_config
 from .artifacts import ArtifactRef
 from .executor import DispatcherExecutor
@@ -17,6 +19,7 @@ from .expr import (
 )
 from .graph import (
     DAG,
+    PVC,
     DefinitionError,
     InputArtifact,
     InputParameter,
@@ -37,6 +40,7 @@ from .workflow import Workflow, list_workflows
 
 __all__ = [
     "DAG",
+    "PVC",
     "ArtifactRef",
     "DefinitionError",
     "DispatcherExecutor",
@@ -61,11 +65,29 @@ __all__ = [
     "argo_sequence",
     "argo_sum",
     "config",
+    "copy_artifact",
     "download_artifact",
     "if_expression",
     "list_workflows",
+    "path_list_of_artifact",
+    "path_object_of_artifact",
+    "randstr",
     "s3_config",
     "set_config",
     "set_s3_config",
     "upload_artifact",
 ]
+
+if TYPE_CHECKING:
+    from .utils import copy_artifact, path_list_of_artifact, path_object_of_artifact, randstr
+
+_FROM_UTILS = ("copy_artifact", "path_list_of_artifact", "path_object_of_artifact", "randstr")
+
+
+def __getattr__(name: str) -> Any:
+    """dflow's helpers it exports at top level, loaded from ``utils`` on first use."""
+    if name in _FROM_UTILS:
+        from . import utils
+
+        return getattr(utils, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,12 @@
 """Settings: ``config`` and ``s3_config``, dflow-compatible mappings.
 
 Every key can also be given as an environment variable ``DFLOW_LIKE_<KEY>`` (and
-``DFLOW_LIKE_S3_<KEY>`` for ``s3_config``). The environment is read when a key is
-looked up, never at import time, so a value set in a test or a notebook cell after
-import still counts. An explicit assignment wins over the environment.
+``DFLOW_LIKE_S3_<KEY>`` for ``s3_config``); dflow's own names, ``DFLOW_<KEY>`` and
+``DFLOW_S3_<KEY>`` (``DFLOW_MODE``, ``DFLOW_HOST``, ``DFLOW_S3_ENDPOINT``, ... as read by
+dflow's ``config.py``), are aliases, used when ours is not set. The environment is read
+when a key is looked up, never at import time (dflow reads it once, at import), so a
+value set in a test or a notebook cell after import still counts. An explicit
+assignment wins over the environment.
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ def _coerce(raw: str, default: Any, name: str) -> Any:
 class Settings(MutableMapping[str, Any]):
     """A mapping of settings backed by defaults and ``<prefix><KEY>`` environment variables."""
 
-    def __init__(self, env_prefix: str, defaults: dict[str, Any]) -> None:
+    def __init__(self, env_prefix: str, defaults: dict[str, Any], alias_prefix: str = "") -> None:
         self._env_prefix = env_prefix
+        self._alias_prefix = alias_prefix
         self._defaults = dict(defaults)
         self._values: dict[str, Any] = {}
 
@@ -51,12 +55,19 @@ class Settings(MutableMapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         if key in self._values:
             return self._values[key]
-        env = os.environ.get(self.env_name(key))
-        if env is not None:
-            return _coerce(env, self._defaults.get(key), self.env_name(key))
+        for name in self._env_names(key):
+            env = os.environ.get(name)
+            if env is not None:
+                return _coerce(env, self._defaults.get(key), name)
         if key in self._defaults:
             return self._defaults[key]
         raise KeyError(key)
+
+    def _env_names(self, key: str) -> tuple[str, ...]:
+        """Ours first, then dflow's alias (if this mapping has one)."""
+        if not self._alias_prefix:
+            return (self.env_name(key),)
+        return self.env_name(key), self._alias_prefix + key.upper()
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._values[key] = value
@@ -107,7 +118,10 @@ config = Settings(
         # and more bytes than its file system has free.
         "archive_max_members": 1_000_000,
         "archive_max_bytes": 100 << 30,
+        # dflow's debug mode: with detach=False (dflow's default) submit() returns once the run ends.
+        "detach": False,
     },
+    alias_prefix="DFLOW_",
 )
 
 s3_config = Settings(
@@ -128,6 +142,7 @@ s3_config = Settings(
         # Argo: "" uses s3 fields above; a name uses the cluster's artifact repository.
         "repo_key": "",
     },
+    alias_prefix="DFLOW_S3_",
 )
 
 
@@ -144,6 +159,12 @@ def set_s3_config(**kwargs: Any) -> None:
 def home_dir() -> Path:
     """The directory holding local workflow runs and the local artifact store."""
     return Path(os.path.expanduser(str(config["home"])))
+
+
+def blocks_on_submit() -> bool:
+    """dflow's debug mode runs the workflow inside ``submit()`` unless ``detach`` is set
+    (``Workflow.submit`` in dflow's ``workflow.py``); our default mode never blocks."""
+    return str(config["mode"]) == "debug" and not config["detach"]
 
 
 def uses_local_engine() -> bool:

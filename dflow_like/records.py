@@ -18,7 +18,13 @@ __all__ = ["ArtifactRef", "IORecord", "ParameterRecord", "StepRecord"]
 
 @dataclass
 class ParameterRecord:
-    """A parameter value; ``.value`` decodes the wire string (jsonpickle) lazily."""
+    """A parameter value; ``.value`` decodes the wire string (jsonpickle) lazily.
+
+    Only typed parameters are decoded: an untyped one (``type_name`` "", e.g. a shell
+    template's ``value_from_path`` output without ``type=``) stays the string Argo
+    carries, as dflow's ``ArgoParameter.__getattr__`` (``argo_objects.py``) decodes a
+    value only when its description names a type other than ``str``.
+    """
 
     name: str
     raw: str
@@ -26,6 +32,8 @@ class ParameterRecord:
 
     @property
     def value(self) -> Any:
+        if not self.type_name:
+            return self.raw
         return decode_value(self.raw, self.type_name)
 
     @value.setter
@@ -87,6 +95,7 @@ class StepRecord:
     workdir: str | None = None
     attempts: int = 0
     job_id: str | None = None  # the Slurm job running it, if any
+    progress: str | None = None  # "current/total", as Argo's node status (set by the backend when queried)
     inputs: IORecord = field(default_factory=IORecord)
     outputs: IORecord = field(default_factory=IORecord)
     run_start_time: float | None = None  # when its process started (a worker, a Slurm job); None: unknown

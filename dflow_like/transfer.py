@@ -15,21 +15,31 @@ from .artifacts import ArtifactPart, ArtifactRef, Layout, StoredTree, item_dirs,
 __all__ = ["download_artifact", "upload_artifact"]
 
 
-def _relative(path: Path) -> str:
-    """Where an uploaded path sits inside the artifact: relative to cwd if under it, else its name."""
+def _relative(path: Path, taken: set[str]) -> str:
+    """Where an uploaded path sits inside the artifact: relative to cwd if under it, else its name.
+
+    dflow's ``upload_artifact`` (``dflow/utils.py``) keeps a path outside the working
+    directory at its full path minus the leading ``/``; we use its base name, which is
+    where a user looks for it after ``download_artifact`` — unless another path of the
+    same upload already took that name: then dflow's layout keeps both.
+    """
     absolute = path.resolve()
     try:
-        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+        rel = absolute.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return absolute.name
+        rel = absolute.name
+        if rel in taken:
+            rel = absolute.as_posix().lstrip("/")
+    taken.add(rel)
+    return rel
 
 
-def _stage(value: Any, root: Path) -> Layout:
+def _stage(value: Any, root: Path, taken: set[str]) -> Layout:
     if isinstance(value, (str, os.PathLike)):
         src = Path(value)
         if not src.exists():
             raise FileNotFoundError(f"upload_artifact: {str(value)!r} does not exist")
-        rel = _relative(src)
+        rel = _relative(src, taken)
         dst = root / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
@@ -38,9 +48,9 @@ def _stage(value: Any, root: Path) -> Layout:
             shutil.copy2(src, dst)
         return rel
     if isinstance(value, dict):
-        return {str(k): _stage(v, root) for k, v in value.items()}
+        return {str(k): _stage(v, root, taken) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_stage(v, root) for v in value]
+        return [_stage(v, root, taken) for v in value]
     raise TypeError(f"upload_artifact: expected a path or a list/dict of paths, got {type(value).__name__}")
 
 
@@ -53,7 +63,7 @@ def upload_artifact(paths: Any, archive: str | None = "tar", **kwargs: Any) -> A
     upload_id = uuid.uuid4().hex[:16]
     local_root = home_dir() / "artifacts" / upload_id
     local_root.mkdir(parents=True)
-    layout = _stage(paths, local_root)
+    layout = _stage(paths, local_root, set())
     if not _remote():
         return ArtifactRef((ArtifactPart(StoredTree("local", str(local_root)), layout),), name="upload")
     from ._config import s3_config

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._config import uses_local_engine
+from ._config import blocks_on_submit, uses_local_engine
 from .graph.collect import TemplateTable
-from .graph.dag import DAG
+from .graph.context import building, suspended
+from .graph.dag import DAG, Task
 from .graph.errors import DefinitionError
 from .graph.keywords import check_keywords
 from .graph.step import Step, parameter_text
@@ -54,6 +55,7 @@ class Workflow:
             raise DefinitionError(f"workflow {name!r}: give either steps= or dag=, not both")
         self.name = name
         self.entrypoint: OPTemplate = steps if steps is not None else dag if dag is not None else Steps(name)
+        self._implicit_entrypoint = steps is None and dag is None  # add() may still make it a DAG
         self.parallelism = parallelism
         self.parameters = {k: parameter_text(v) for k, v in (parameters or {}).items()}
         self.on_exit = on_exit
@@ -71,18 +73,40 @@ class Workflow:
     def add(self, step: Step | list[Step]) -> None:
         """Append a step (or a list: a parallel stage) to the entrypoint ``Steps``/``DAG``.
 
-        Only before ``submit()``: the engine runs the workflow as it was then.
+        Without ``steps=``/``dag=``, the first ``add`` decides the entrypoint's kind as in
+        dflow's ``Workflow.add``: a ``Task`` (or a list of them) makes it a ``DAG``, anything
+        else a ``Steps``. (dflow names them ``<name>-dag``/``<name>-steps``; ours keep the
+        workflow's name, as the implicit ``Steps`` always has.) Only before ``submit()``:
+        the engine runs the workflow as it was then.
         """
         if self.id is not None:
             raise RuntimeError(
                 f"workflow {self.name!r} was already submitted (id {self.id!r}): a step added now would "
                 "never run; add every step before submit(), or build a new Workflow"
             )
+        added = step if isinstance(step, (list, tuple)) else [step]
+        if self._implicit_entrypoint and added:
+            self._implicit_entrypoint = False
+            if all(isinstance(t, Task) for t in added):
+                self.entrypoint = DAG(self.name)
         entry = self.entrypoint
         if isinstance(entry, (Steps, DAG)):
             entry.add(step)  # type: ignore[arg-type]
         else:
             raise DefinitionError(f"workflow {self.name!r}: cannot add steps to a {type(entry).__name__} entrypoint")
+
+    def __enter__(self) -> Workflow:
+        """dflow's context style: steps created in the block (also by calling an ``@OP.function``
+        or a template) are added to this workflow, which is submitted when the block ends
+        (dflow's ``Workflow.__exit__``; unlike dflow, not when the block raised)."""
+        self._building = building(self)
+        self._building.__enter__()
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.__dict__.pop("_building").__exit__(exc_type, exc, tb)
+        if exc_type is None:
+            self.submit()
 
     def templates(self) -> TemplateTable:
         return TemplateTable(self.entrypoint, self.on_exit)
@@ -117,16 +141,24 @@ class Workflow:
 
         A ``Workflow`` runs once: a second ``submit()`` raises instead of starting another
         run (``resubmit()`` on Argo, or a new ``Workflow``, starts a fresh one).
+
+        In dflow's debug mode (``config["mode"] = "debug"`` or ``DFLOW_MODE=debug``) it
+        returns only after the run has ended, as dflow's ``Workflow.submit`` runs the
+        workflow in place there (unless ``config["detach"]``); like dflow, a failed run
+        does not raise: query its status.
         """
         if self.id is not None:
             raise RuntimeError(
                 f"workflow {self.name!r} was already submitted (id {self.id!r}); to run it again, "
                 "build a new Workflow (or resume() this run to finish its failed steps)"
             )
-        self.validate()
-        self.id = self._backend().submit(
-            self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or []), workflow=self
-        )
+        with suspended():  # steps made while validating/compiling are internal
+            self.validate()
+            self.id = self._backend().submit(
+                self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or []), workflow=self
+            )
+        if blocks_on_submit():
+            self._backend().wait(self.id, None)
         return self.id
 
     def wait(self, timeout: float | None = None, interval: float | None = None) -> str:
@@ -207,8 +239,9 @@ class Workflow:
         """The Argo ``Workflow`` manifest of this workflow (see ``engine/argo/compile``)."""
         from .engine.argo.compile import compile_workflow
 
-        self.validate()
-        return compile_workflow(self)
+        with suspended():  # steps the compiler makes are its own, never the open workflow's
+            self.validate()
+            return compile_workflow(self)
 
     def to_yaml(self) -> str:
         from .engine.argo.compile.check import to_yaml

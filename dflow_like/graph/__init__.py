@@ -2,7 +2,7 @@
 
 from .dag import DAG, Task
 from .errors import DefinitionError
-from .io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
+from .io import PVC, InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
 from .script_templates import PythonScriptOPTemplate, ShellOPTemplate
 from .step import Step
 from .steps import Steps
@@ -10,6 +10,7 @@ from .template import OPTemplate
 
 __all__ = [
     "DAG",
+    "PVC",
     "DefinitionError",
     "InputArtifact",
     "InputParameter",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..expr import template_references
+from .context import building, forget_auto_added
 from .io import Inputs, Outputs
 from .keywords import check_keywords
 from .step import Step
@@ -19,8 +20,8 @@ class Task(Step):
     is_task = True
 
     def __init__(self, name: str, template: OPTemplate, dependencies: list[Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(name, template, **kwargs)
         self.explicit_dependencies = [d if isinstance(d, str) else d.name for d in dependencies or []]
+        super().__init__(name, template, **kwargs)
 
     def referenced_tasks(self) -> list[str]:
         """Tasks named by this task's arguments, ``when``, ``key`` or ``with_param``."""
@@ -63,7 +64,16 @@ class DAG(OPTemplate):
             self.add(task)
 
     def add(self, task: Task | list[Task]) -> None:
-        if isinstance(task, (list, tuple)):
-            self.tasks.extend(task)
-        else:
-            self.tasks.append(task)
+        tasks = list(task) if isinstance(task, (list, tuple)) else [task]
+        for t in tasks:
+            forget_auto_added(t)
+        self.tasks.extend(tasks)
+
+    def __enter__(self) -> DAG:
+        """``with DAG(...) as dag:``: tasks created in the block are added to it (dflow's ``DAG.__enter__``)."""
+        self._building = building(self)
+        self._building.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.__dict__.pop("_building").__exit__(*exc)  # not kept: templates are pickled

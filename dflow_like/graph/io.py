@@ -7,6 +7,7 @@ so the local engine and the Argo compiler read the very same strings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._mapping import DictMapping
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .step import Step
 
 __all__ = [
+    "PVC",
     "InputArtifact",
     "InputParameter",
     "Inputs",
@@ -35,6 +37,34 @@ def owner_prefix(step: Step | None) -> tuple[str, str]:
         return "inputs", "inputs"
     scope = "tasks" if getattr(step, "is_task", False) else "steps"
     return f"{scope}.{step.name}.outputs", f"{scope}['{step.name}'].outputs"
+
+
+class PVC:
+    """A persistent volume claim a step saves an output artifact into, or reads an input from.
+
+    dflow's ``PVC`` (``dflow/io.py``): ``OutputArtifact.pvc()`` makes one named ``public``
+    with a random sub-path; passing it as another step's artifact gives that step the
+    path, even while the writer is still running (dflow's asynchronous hand-over,
+    ``examples/test_async.py``). Locally a claim is a directory of the run
+    (``<run>/pvc/<name>/<subpath>``); on Argo a ``volumeClaimTemplates`` entry.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        subpath: str,
+        size: str = "1Gi",
+        storage_class: str | None = None,
+        access_modes: list[str] | None = None,
+    ) -> None:
+        self.name = name
+        self.subpath = subpath
+        self.size = size
+        self.storage_class = storage_class
+        self.access_modes = list(access_modes or ["ReadWriteOnce"])
+
+    def __repr__(self) -> str:
+        return f"PVC({self.name!r}, {self.subpath!r})"
 
 
 class _Field(ArgoVar):
@@ -207,9 +237,47 @@ class OutputArtifact(_Field):
             ("step", "template"),
         )
 
+    def pvc(self, size: str = "1Gi", storage_class: str | None = None, access_modes: list[str] | None = None) -> PVC:
+        """Also save this artifact into a new claim (dflow's ``OutputArtifact.pvc``); returns it.
+
+        On a step's outputs (``step.outputs.artifacts["x"].pvc()``) only that step saves it.
+        """
+        import secrets
+
+        template = getattr(self.step, "template", None)
+        if template is not None and getattr(template, "kind", "") != "script":
+            raise TypeError(
+                f"step {self.step.name!r}: output artifact {self.name!r}: only script templates (ShellOPTemplate, "  # type: ignore[union-attr]
+                f"PythonScriptOPTemplate) can save into a PVC, as in dflow; got a {template.kind} template"
+            )
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+        claim = PVC("public", "".join(secrets.choice(alphabet) for _ in range(5)), size, storage_class, access_modes)
+        self.save = [*_save_list(self.save), claim]  # a new list: never the template's
+        return claim
+
+    def pvcs(self) -> list[PVC]:
+        """The claims this artifact is saved into."""
+        return [s for s in _save_list(self.save) if isinstance(s, PVC)]
+
+
+def _save_list(save: Any) -> list[Any]:
+    if save is None:
+        return []
+    return list(save) if isinstance(save, (list, tuple)) else [save]
+
 
 class _NamedFields(DictMapping):
-    """name → field; assigning a field names it (``inputs.parameters["x"] = InputParameter()``)."""
+    """name → field; storing a field names it (``inputs.parameters["x"] = InputParameter()``).
+
+    ``kind`` is the field class this mapping holds (``InputParameter`` for
+    ``inputs.parameters``, ...); anything else is refused with the name and both types,
+    where dflow's ``AutonamedDict`` subclasses (``dflow/io.py``) only ``assert``.
+    """
+
+    def __init__(self, fields: Any = None, kind: type[_Field] | None = None, where: str = "") -> None:
+        self._kind = kind
+        self._where = where
+        super().__init__(fields or {})
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -219,6 +287,10 @@ class _NamedFields(DictMapping):
             raise KeyError(f"no field {key!r} (known: {known})") from None
 
     def __setitem__(self, key: str, value: Any) -> None:
+        if self._kind is not None and not isinstance(value, self._kind):
+            raise TypeError(
+                f"{self._where}[{key!r}]: expected {self._kind.__name__}, got {type(value).__name__} {value!r:.60}"
+            )
         if isinstance(value, _Field):
             value.name = key
         self._data[key] = value
@@ -228,23 +300,49 @@ class _NamedFields(DictMapping):
 
 
 class Inputs:
+    """A template's inputs. ``parameters``/``artifacts`` may be assigned plain dicts later
+    (``tmpl.inputs.artifacts = {"foo": InputArtifact(path=...)}``): the fields are named by
+    their keys exactly as through the constructor, as dflow's ``Inputs.__setattr__`` does."""
+
     def __init__(
         self,
         parameters: dict[str, InputParameter] | None = None,
         artifacts: dict[str, InputArtifact] | None = None,
     ) -> None:
-        self.parameters = _NamedFields(parameters or {})
-        self.artifacts = _NamedFields(artifacts or {})
+        self.parameters = parameters or {}  # type: ignore[assignment]
+        self.artifacts = artifacts or {}  # type: ignore[assignment]
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key in ("parameters", "artifacts"):
+            kind = InputParameter if key == "parameters" else InputArtifact
+            value = _named(value, kind, f"inputs.{key}")
+        super().__setattr__(key, value)
+
+    # Declared for type checkers: ``__setattr__`` always stores ``_NamedFields``.
+    parameters: _NamedFields
+    artifacts: _NamedFields
 
 
 class Outputs:
+    """A template's outputs (or, bound, references to a step's outputs); dict assignment
+    names the fields as for ``Inputs``."""
+
     def __init__(
         self,
         parameters: dict[str, OutputParameter] | None = None,
         artifacts: dict[str, OutputArtifact] | None = None,
     ) -> None:
-        self.parameters = _NamedFields(parameters or {})
-        self.artifacts = _NamedFields(artifacts or {})
+        self.parameters = parameters or {}  # type: ignore[assignment]
+        self.artifacts = artifacts or {}  # type: ignore[assignment]
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key in ("parameters", "artifacts"):
+            kind = OutputParameter if key == "parameters" else OutputArtifact
+            value = _named(value, kind, f"outputs.{key}")
+        super().__setattr__(key, value)
+
+    parameters: _NamedFields
+    artifacts: _NamedFields
 
     def bound(self, step: Step) -> Outputs:
         """The same fields, as references to ``step``'s outputs."""
@@ -254,3 +352,10 @@ class Outputs:
         for name, art in self.artifacts.items():
             out.artifacts._data[name] = art.bound(step)
         return out
+
+
+def _named(value: Any, kind: type[_Field], where: str) -> _NamedFields:
+    """A new mapping of the given fields (a copy, as dflow's ``UserDict`` wrapping is)."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{where}: expected a dict of name → {kind.__name__}, got {type(value).__name__}")
+    return _NamedFields(dict(value), kind, where)

@@ -13,14 +13,15 @@ from ..artifacts import ArtifactRef
 from ..expr import ArgoVar, ExpressionError, check_syntax, to_template
 from ..python.checks import fast_accepts
 from ..values import encode_value
+from .context import register
 from .errors import DefinitionError
-from .io import Outputs, _Field
+from .io import PVC, Outputs, _Field
 from .keywords import check_keywords
 from .names import warn_if_argo_refuses
 from .slice_names import check_slice_names
 from .template import OPTemplate
 
-__all__ = ["Step", "artifact_argument", "parameter_text"]
+__all__ = ["Step", "artifact_argument", "item_list", "parameter_text"]
 
 
 def parameter_text(value: Any) -> str:
@@ -30,9 +31,9 @@ def parameter_text(value: Any) -> str:
     return encode_value(value)
 
 
-def artifact_argument(owner: str, name: str, value: Any) -> ArtifactRef | str | None:
-    """A stored artifact, a ``{{...}}`` reference text, or ``None`` (optional input absent)."""
-    if value is None or isinstance(value, ArtifactRef):
+def artifact_argument(owner: str, name: str, value: Any) -> ArtifactRef | PVC | str | None:
+    """A stored artifact, a claim, a ``{{...}}`` reference text, or ``None`` (optional input absent)."""
+    if value is None or isinstance(value, (ArtifactRef, PVC)):
         return value
     if isinstance(value, _Field) and value.kind == "artifacts":
         return str(value)
@@ -42,6 +43,18 @@ def artifact_argument(owner: str, name: str, value: Any) -> ArtifactRef | str | 
         f"{owner}: artifact {name!r}: expected a step output artifact, a template input "
         f"artifact or the result of upload_artifact(), got {type(value).__name__} {value!r:.60}"
     )
+
+
+def item_list(value: Any) -> Any:
+    """A fan-out's items as a list: ``range``, tuples, generators, sets and numpy arrays
+    become lists of plain values (numpy scalars → Python numbers), as dflow's
+    ``Step.prepare_argo_arguments`` does with ``jsonpickle.dumps(list(with_param))``.
+    References, template text and non-iterables are returned unchanged (checked later)."""
+    if value is None or isinstance(value, (ArgoVar, str, bytes, dict)) or not hasattr(value, "__iter__"):
+        return value
+    if hasattr(value, "tolist"):  # a numpy array: nested lists of Python scalars
+        return value.tolist()
+    return [v.tolist() if hasattr(v, "tolist") and not isinstance(v, (list, tuple)) else v for v in value]
 
 
 def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: bool) -> None:
@@ -150,9 +163,9 @@ class Step:
         self.template = template
         self.raw_parameters: dict[str, Any] = dict(parameters or {})
         self.when = None if when is None else to_template(when)
-        self.with_param = None if with_param is None else to_template(with_param)
+        self.with_param = None if with_param is None else to_template(item_list(with_param))
         self.with_sequence = with_sequence
-        self.with_items = with_items
+        self.with_items = item_list(with_items)
         self.continue_on_failed = continue_on_failed
         self.continue_on_error = continue_on_error
         self.continue_on_num_success = continue_on_num_success
@@ -162,7 +175,7 @@ class Step:
         self.parallelism = parallelism
         self.slices = slices if slices is not None else getattr(template, "slices", None)
         self.parameters: dict[str, str] = {}
-        self.artifacts: dict[str, ArtifactRef | str | None] = {}
+        self.artifacts: dict[str, ArtifactRef | PVC | str | None] = {}
         if self.slices is not None:
             check_slice_names(self.owner, self.slices, template)
         self._bind_arguments(self.raw_parameters, dict(artifacts or {}))
@@ -170,6 +183,7 @@ class Step:
             if text is not None:
                 self._check_syntax(text, is_when)
         self.outputs: Outputs = template.outputs.bound(self)
+        register(self)  # inside `with Workflow()/Steps()/DAG()`: added there, as in dflow
 
     @property
     def owner(self) -> str:
@@ -190,6 +204,8 @@ class Step:
                 raise DefinitionError(
                     f"{self.owner}: unknown input parameter {pname!r} (the template declares: {known})"
                 )
+            if pname in sliced:  # a generator is consumed once: keep the list
+                value = self.raw_parameters[pname] = item_list(value)
             _check_literal(self.owner, pname, value, declared_p[pname].type, pname in sliced)
             self.parameters[pname] = parameter_text(value)
         for aname, value in artifacts.items():
@@ -199,6 +215,12 @@ class Step:
                     f"{self.owner}: unknown input artifact {aname!r} (the template declares: {known})"
                 )
             self.artifacts[aname] = artifact_argument(self.owner, aname, value)
+            if isinstance(value, PVC) and getattr(self.template, "kind", "") != "script":
+                raise DefinitionError(
+                    f"{self.owner}: artifact {aname!r} comes from a PVC, which only script templates "
+                    "(ShellOPTemplate, PythonScriptOPTemplate) can mount, as in dflow; "
+                    f"got a {self.template.kind} template"
+                )
 
     def _check_syntax(self, text: str, is_when: bool) -> None:
         try:

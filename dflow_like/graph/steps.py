@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .context import building, forget_auto_added
 from .io import Inputs, Outputs
 from .keywords import check_keywords
 from .step import Step
@@ -36,7 +37,19 @@ class Steps(OPTemplate):
             self.add(stage)
 
     def add(self, step: Step | list[Step]) -> None:
-        self.steps.append(list(step) if isinstance(step, (list, tuple)) else [step])
+        stage = list(step) if isinstance(step, (list, tuple)) else [step]
+        for s in stage:
+            forget_auto_added(s)
+        self.steps.append(stage)
+
+    def __enter__(self) -> Steps:
+        """``with Steps(...) as steps:``: steps created in the block are added to it (dflow's ``Steps.__enter__``)."""
+        self._building = building(self)
+        self._building.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.__dict__.pop("_building").__exit__(*exc)  # not kept: templates are pickled
 
     def all_steps(self) -> list[Step]:
         return [s for stage in self.steps for s in stage]

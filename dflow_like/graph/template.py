@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .io import Inputs, Outputs
 
@@ -109,6 +110,18 @@ class OPTemplate:
             if limit:
                 return RetryPolicy(int(limit), on, backoff_seconds=self.retry_backoff)
         return RetryPolicy()
+
+    def __call__(self, **inputs: Any) -> Any:
+        """Inside ``with Workflow(...)`` (or an open ``Steps``/``DAG``): a step of this template
+        with these inputs (parameters and artifacts by name), added there and returned, so
+        ``tmpl(x=1).outputs.parameters["y"]`` feeds other steps. Step options (``when``,
+        ``with_param``, ``key``, ...) go in ``step_options``; ``name`` picks the step's name."""
+        from .context import call_in_context
+
+        options = dict(inputs.pop("step_options", None) or {})
+        if "name" in inputs and "name" not in self.inputs.parameters:
+            options["name"] = inputs.pop("name")
+        return call_in_context(self, self.name or self.kind, inputs, options)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,6 +14,13 @@ from .opio import OPIO, OPIOSign
 __all__ = ["OP"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def write_progress(path: str, text: str) -> None:
+    partial = f"{path}.partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(partial, path)
 
 
 class OP:
@@ -26,9 +34,25 @@ class OP:
     progress_current = 0
     key: str | None = None
     workflow_name: str | None = None
+    _progress_path: str | None = None  # where progress goes while running as a step
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        """Setting ``progress_total``/``progress_current`` reports ``"current/total"``.
+
+        As dflow's ``OP.__setattr__`` (``dflow/python/op.py``) writes it to Argo's
+        ``ARGO_PROGRESS_FILE``; the runner points ``_progress_path`` there on Argo and into
+        the step's attempt directory elsewhere. Outside a step nothing is written (dflow
+        writes a file named ``ARGO_PROGRESS_FILE`` into the working directory). The file is
+        replaced atomically, so a reader never sees half a value.
+        """
+        super().__setattr__(key, value)
+        if key in ("progress_total", "progress_current"):
+            path = self.__dict__.get("_progress_path")
+            if path:
+                write_progress(path, f"{self.progress_current}/{self.progress_total}")
 
     @classmethod
     def get_input_sign(cls) -> OPIOSign:

@@ -23,8 +23,8 @@ from ..python.opio import OPIO, Artifact, field_kind
 from ..python.template import PythonOPTemplate
 from ..values import decode_for_sign, encode_value
 from . import codes
-from .files import collect_output, input_value, materialize
-from .spec import StepSpec
+from .files import collect_output, input_value, materialize, place_tree
+from .spec import PROGRESS_FILE, StepSpec
 
 __all__ = ["run_step"]
 
@@ -81,6 +81,10 @@ def _run_python(spec: StepSpec, template: PythonOPTemplate) -> dict[str, Any]:
     op = template.make_op()
     op.key = spec.key
     op.workflow_name = spec.workflow_id
+    # Argo's executor reads ARGO_PROGRESS_FILE; elsewhere the engine reads it from the attempt dir.
+    op._progress_path = os.environ.get("ARGO_PROGRESS_FILE") or os.path.join(spec.attempt_dir, PROGRESS_FILE)
+    if (op.progress_current, op.progress_total) != (0, 1):  # an OP's own start, e.g. progress_total = 100
+        op.progress_total = op.progress_total  # reports it (dflow compiles it as the initial progress)
     os.chdir(os.path.join(spec.attempt_dir, "workdir"))
     op_out = op.execute(op_in)
     return _outputs_of_op(spec, template, op_out)
@@ -91,30 +95,49 @@ def _rerooted(path: str, workdir: Path) -> Path:
     return workdir / path.lstrip("/")
 
 
+def _replace_paths(script: str, moved: dict[str, str]) -> str:
+    """Replace every declared absolute path in one pass (longest first), so a path declared
+    twice (an output parameter and artifact read from one file) or inside another's new
+    location is never replaced again."""
+    if not moved:
+        return script
+    import re
+
+    pattern = re.compile("|".join(re.escape(p) for p in sorted(moved, key=len, reverse=True)))
+    return pattern.sub(lambda m: moved[m.group(0)], script)
+
+
 def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
     from ..expr import render
 
     workdir = spec.workdir
     inputs_dir = Path(spec.attempt_dir) / "inputs" / "artifacts"
     art_paths: dict[str, dict[str, str]] = {}
+    moved: dict[str, str] = {}  # declared absolute path → where it is in the workdir
     script = spec.script
     for name, data in spec.artifacts.items():
         declared = template.inputs.artifacts[name].path or f"inputs/{name}"
         target = _rerooted(declared, workdir)
-        if data is not None:
+        if data is not None and "pvc" in data:  # a claim: the path, even before the writer has filled it
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.is_symlink():
+                target.symlink_to(data["pvc"])
+        elif data is not None:
             placed = materialize(ArtifactRef.from_json(data), inputs_dir / name)
             value = input_value(placed, Path, False, inputs_dir / name)
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists():
                 target.symlink_to(value)
         art_paths[name] = {"path": str(target)}
-        script = script.replace(declared, str(target)) if declared.startswith("/") else script
+        if declared.startswith("/"):
+            moved[declared] = str(target)
     outputs = template.outputs
     for out in list(outputs.parameters.values()) + list(outputs.artifacts.values()):
         declared = getattr(out, "value_from_path", None) or getattr(out, "path", None)
         if declared and declared.startswith("/"):
             _rerooted(declared, workdir).parent.mkdir(parents=True, exist_ok=True)
-            script = script.replace(declared, str(_rerooted(declared, workdir)))
+            moved[declared] = str(_rerooted(declared, workdir))
+    script = _replace_paths(script, moved)
     scope = {"inputs": {"parameters": dict(spec.parameters), "artifacts": art_paths}}
     script = render(script, scope)
     script_file = Path(spec.attempt_dir) / "script"
@@ -125,6 +148,8 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
     proc = subprocess.run([*spec.command, str(script_file)], cwd=workdir, env=env, check=False)
     if proc.returncode != 0:
         raise _ScriptFailed(proc.returncode)
+    for name, claims in spec.extra.get("pvc_outputs", {}).items():
+        _save_to_claims(_rerooted(outputs.artifacts[name].path or "", workdir), claims)
     params: dict[str, str] = {}
     arts: dict[str, Any] = {}
     for name, par in outputs.parameters.items():
@@ -141,9 +166,43 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
             if art.optional:
                 continue
             raise FileNotFoundError(f"script {template.name!r}: output artifact {name!r}: {art.path} was not written")
-        out_dir, layout = collect_output(source, name, Path(spec.attempt_dir), f"script {template.name!r}")
+        out_dir, layout = _script_output(source, name, Path(spec.attempt_dir))
         arts[name] = _store_output(spec, name, out_dir, layout, art.archive).to_json()
     return {"parameters": params, "artifacts": arts}
+
+
+def _script_output(source: Path, name: str, attempt_dir: Path) -> tuple[Path, Any]:
+    """A script's output artifact as Argo stores a declared path: a file under its base name,
+    a directory as its contents. So ``download_artifact`` puts ``/tmp/bar.txt`` at
+    ``path/bar.txt`` and a directory's files straight under ``path`` (dflow's download merges
+    the single top directory of Argo's archive into ``path``), and a script step reading it
+    finds it at its own declared path."""
+    out_dir = attempt_dir / "outputs" / "artifacts" / name
+    if source.is_dir():
+        place_tree(source, out_dir)
+        return out_dir, None
+    place_tree(source, out_dir / source.name)
+    return out_dir, source.name
+
+
+def _save_to_claims(source: Path, claims: list[str]) -> None:
+    """Copy an output into its claims once the script has succeeded (dflow appends ``cp -r`` to
+    the script); each copy is renamed into place, so a reader polling for it never sees half."""
+    import shutil
+
+    if not source.exists():
+        return
+    for claim in claims:
+        target = Path(claim)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        if source.is_dir():
+            shutil.copytree(source, partial, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, partial)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(partial, target)
 
 
 class _ScriptFailed(Exception):

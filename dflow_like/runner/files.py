@@ -14,7 +14,7 @@ from typing import Any
 
 from ..artifacts import ArtifactRef, Layout, StoredTree, item_dirs, layout_paths
 
-__all__ = ["collect_output", "input_value", "materialize", "relative_name"]
+__all__ = ["collect_output", "input_value", "materialize", "place_tree", "relative_name"]
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -31,6 +31,11 @@ def _place(src: Path, dst: Path, link: bool) -> None:
         shutil.copytree(src, dst, copy_function=copy, dirs_exist_ok=True, symlinks=True)
     else:
         copy(str(src), str(dst))
+
+
+def place_tree(src: Path, dst: Path) -> None:
+    """Hard-link (else copy) a file or a tree to ``dst``, following a symlinked ``src``."""
+    _place(src.resolve() if src.is_symlink() else src, dst, link=True)
 
 
 def _fetch_tree(tree: StoredTree, layout: Layout, dest: Path) -> None:

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StepSpec"]
+__all__ = ["PROGRESS_FILE", "StepSpec"]
+
+PROGRESS_FILE = "progress"  # in the attempt directory: what the OP last reported, "current/total"
 
 
 @dataclass

@@ -84,6 +84,7 @@ def node_record(
         start_time=parse_time(node.get("startedAt")),
         end_time=parse_time(node.get("finishedAt")),
         message=str(node.get("message") or ""),
+        progress=node.get("progress") or None,  # Argo's "current/total" (workflow/progress)
         attempts=_attempts(node),
         inputs=_io(inputs, status),
         outputs=_io(node.get("outputs") or {}, status),
@@ -137,15 +138,21 @@ def _wire(param: Mapping[str, Any]) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+# Our compiler does not write dflow's ``{"type": ...}`` descriptions (dflow's
+# ``OutputParameter.convert_to_argo``, ``dflow/io.py``), so a parameter without one may
+# still be typed: its value is decoded as JSON where it parses, as before.
+UNKNOWN_TYPE = "json"
+
+
 def _type_name(param: Mapping[str, Any]) -> str:
     """dflow records a parameter's type as JSON ``{"type": ...}`` in its description."""
     description = param.get("description")
     if not isinstance(description, str) or not description.startswith("{"):
-        return ""
+        return UNKNOWN_TYPE
     try:
-        return str(json.loads(description).get("type") or "")
+        return str(json.loads(description).get("type") or UNKNOWN_TYPE)
     except (ValueError, AttributeError):
-        return ""
+        return UNKNOWN_TYPE
 
 
 def artifact_ref(art: Mapping[str, Any], status: Mapping[str, Any] | None = None) -> ArtifactRef | None:

@@ -23,6 +23,7 @@ from ...graph.template import OPTemplate
 from ...records import StepRecord
 from ...runner.namespace import main_namespace
 from .payload import Payload, public_settings, write_payload
+from .progress import fill_progress
 from .state_store import StateStore
 from .workspace import Workspace
 
@@ -277,6 +278,7 @@ class LocalBackend:
             records = store.nodes()
         finally:
             store.close()
+        fill_progress(records)
         return [
             r for r in records
             if _match(name, r.name, name_rule=True) and _match(key, r.key) and _match(phase, r.phase)

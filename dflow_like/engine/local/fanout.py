@@ -21,6 +21,11 @@ __all__ = [
 ]
 
 
+# The recorded type of a gathered output parameter: a JSON list, decoded on access
+# (an untyped parameter, type "", stays a string; see ``records.ParameterRecord``).
+GATHERED_TYPE = "list"
+
+
 class SliceError(ValueError):
     """A fan-out that cannot be done as asked; names the step and the field."""
 
@@ -150,7 +155,7 @@ def gather_outputs(items: list[StepRecord], step: Step | None = None) -> IORecor
             else None
             for r, ok in zip(items, done)
         ]
-        gathered.parameters[name] = ParameterRecord(name, encode_value(values), "")
+        gathered.parameters[name] = ParameterRecord(name, encode_value(values), GATHERED_TYPE)
     art_names = {n for r, ok in zip(items, done) if ok for n in r.outputs.artifacts}
     create_dir = bool(step is not None and step.slices is not None and step.slices.create_dir)
     for name in sorted(art_names):
@@ -169,7 +174,7 @@ def gather_outputs(items: list[StepRecord], step: Step | None = None) -> IORecor
         declared = step.template.outputs
         for name in declared.parameters:
             if name not in gathered.parameters:
-                gathered.parameters[name] = ParameterRecord(name, encode_value([None] * len(items)), "")
+                gathered.parameters[name] = ParameterRecord(name, encode_value([None] * len(items)), GATHERED_TYPE)
         for name in declared.artifacts:
             if name not in gathered.artifacts:
                 gathered.artifacts[name] = ArtifactRef((), gathered=True, name=name, item_dirs=create_dir)

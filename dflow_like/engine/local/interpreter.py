@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from ...artifacts import ArtifactRef
 from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, template_references, to_template
 from ...graph.collect import TemplateTable
 from ...graph.dag import DAG, Task
@@ -394,7 +395,8 @@ class Interpreter:
             source = par.value_from_parameter if par.value_from_parameter is not None else par.value_from_expression
             if source is not None:
                 text = to_template(source)
-                out.parameters[name] = ParameterRecord(name, render(text, scope), _source_type(text, frame))
+                declared = _output_type(par) or _source_type(text, frame)
+                out.parameters[name] = ParameterRecord(name, render(text, scope), declared)
             elif "value" in par.__dict__:
                 out.parameters[name] = ParameterRecord(name, encode_value(par.value), type_name_of(par.type))
             elif "default" in par.__dict__:
@@ -453,8 +455,18 @@ def _inputs_record(template: OPTemplate, params: dict[str, str], arts: dict[str,
     declared = template.inputs.parameters
     return IORecord(
         {n: ParameterRecord(n, v, type_name_of(declared[n].type) if n in declared else "") for n, v in params.items()},
-        {n: a for n, a in arts.items() if a is not None},
+        {n: a for n, a in arts.items() if isinstance(a, ArtifactRef)},  # not a PVC: no stored artifact
     )
+
+
+def _output_type(par: Any) -> str:
+    """A Steps/DAG output's type: its own, else its source's (dflow's ``OutputParameter.__setattr__``
+    copies ``value_from_parameter``'s, or an ``if_expression``'s branch's, type)."""
+    candidates = [par.type, getattr(par.value_from_parameter, "type", None)]
+    if isinstance(par.value_from_expression, IfExpression):
+        expr = par.value_from_expression
+        candidates += [getattr(expr._then, "type", None), getattr(expr._else, "type", None)]
+    return next((type_name_of(t) for t in candidates if t is not None), "")
 
 
 def _source_type(text: str, frame: Frame) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ...artifacts import ArtifactRef
+from ...graph.io import PVC
 from ...graph.step import Step
 from ...graph.template import OPTemplate
 from ...python.opio import Artifact, field_kind
@@ -20,6 +21,7 @@ from ...runner import codes
 from ...runner.spec import StepSpec
 from ...values import type_name_of
 from .processes import Outcome
+from .progress import final_progress
 from .workers import WorkerPool
 from .workspace import Workspace
 
@@ -166,13 +168,14 @@ class LeafRunner:
         spec = StepSpec(
             workflow_id=self.wf_id, node_id=rec.id, step_name=rec.name, template=rec.template,
             attempt_dir=str(attempt_dir), parameters=params,
-            artifacts={n: (a.to_json() if isinstance(a, ArtifactRef) else None) for n, a in arts.items()},
+            artifacts={n: self._artifact_json(a) for n, a in arts.items()},
             envs={str(k): str(v) for k, v in template.envs.items()}, store=self.store,
             store_prefix=f"{self.store_prefix}{self.wf_id}/{rec.id}/{rec.attempts}", key=rec.key,
             extra={
                 "group": rec.parent_id or "",
                 "group_size": getattr(step.slices, "group_size", None),
                 "pool_size": getattr(step.slices, "pool_size", None),
+                **self._pvc_outputs(step),
             },
         )  # fmt: skip
         script = getattr(template, "script", None)
@@ -180,6 +183,21 @@ class LeafRunner:
             spec.script = script
             spec.command = list(getattr(template, "command", ["sh"]))
         return spec
+
+    def _pvc_path(self, claim: PVC) -> str:
+        """A claim is a directory of the run, shared by its steps (Argo: a volume claim template)."""
+        return str(self.workspace.root / "pvc" / claim.name / claim.subpath)
+
+    def _artifact_json(self, arg: Any) -> Any:
+        if isinstance(arg, ArtifactRef):
+            return arg.to_json()
+        if isinstance(arg, PVC):
+            return {"pvc": self._pvc_path(arg)}
+        return None
+
+    def _pvc_outputs(self, step: Step) -> dict[str, Any]:
+        saved = {n: [self._pvc_path(c) for c in a.pvcs()] for n, a in step.outputs.artifacts.items() if a.pvcs()}
+        return {"pvc_outputs": saved} if saved else {}
 
     async def run(
         self,
@@ -227,6 +245,7 @@ class LeafRunner:
             rec.phase, rec.message = phase, message
             break
         rec.end_time = time.time()
+        rec.progress = final_progress(rec)
         self._running.pop(rec.id, None)
 
     def _load_outputs(self, rec: StepRecord, template: OPTemplate, text: str) -> None:

@@ -42,24 +42,30 @@ _NODE_COLUMNS = (
 )
 
 
-def io_to_json(io: IORecord) -> str:
-    return json.dumps(
-        {
-            "parameters": {n: [p.raw, p.type_name] for n, p in io.parameters.items()},
-            "artifacts": {n: a.to_json() for n, a in io.artifacts.items()},
-        },
-        separators=(",", ":"),
-    )
+def io_to_json(io: IORecord, progress: str | None = None) -> str:
+    """``progress`` (a finished pod's "current/total") rides in its outputs' JSON: no schema change."""
+    data: dict[str, Any] = {
+        "parameters": {n: [p.raw, p.type_name] for n, p in io.parameters.items()},
+        "artifacts": {n: a.to_json() for n, a in io.artifacts.items()},
+    }
+    if progress is not None:
+        data["progress"] = progress
+    return json.dumps(data, separators=(",", ":"))
 
 
 def io_from_json(text: str | None) -> IORecord:
+    return _io_and_progress(text)[0]
+
+
+def _io_and_progress(text: str | None) -> tuple[IORecord, str | None]:
     if not text:
-        return IORecord()
+        return IORecord(), None
     data = json.loads(text)
-    return IORecord(
+    io = IORecord(
         {n: ParameterRecord(n, raw, tname) for n, (raw, tname) in data.get("parameters", {}).items()},
         {n: ArtifactRef.from_json(a) for n, a in data.get("artifacts", {}).items()},
     )
+    return io, data.get("progress")
 
 
 class StateStore:
@@ -135,7 +141,8 @@ class StateStore:
             (
                 rec.id, self._seq, rec.parent_id, rec.name, rec.template, rec.type, rec.phase, rec.key,
                 rec.start_time, rec.end_time, rec.attempts, rec.message, io_to_json(rec.inputs),
-                io_to_json(rec.outputs), rec.workdir, rec.log_path, pid, job_id or rec.job_id, rec.run_start_time,
+                io_to_json(rec.outputs, rec.progress), rec.workdir, rec.log_path, pid, job_id or rec.job_id,
+                rec.run_start_time,
             ),
         )  # fmt: skip
 
@@ -168,11 +175,12 @@ class StateStore:
 
     def _record(self, row: tuple[Any, ...]) -> StepRecord:
         wf = self._workflow_id()
+        outputs, progress = _io_and_progress(row[13])
         return StepRecord(
             id=row[0], name=row[3], workflow_id=wf, parent_id=row[2], template=row[4] or "", type=row[5],
             phase=row[6], key=row[7], start_time=row[8], end_time=row[9], attempts=row[10] or 0,
-            message=row[11] or "", inputs=io_from_json(row[12]), outputs=io_from_json(row[13]),
-            workdir=row[14], log_path=row[15], job_id=row[17], run_start_time=row[18],
+            message=row[11] or "", inputs=io_from_json(row[12]), outputs=outputs,
+            workdir=row[14], log_path=row[15], job_id=row[17], run_start_time=row[18], progress=progress,
         )  # fmt: skip
 
     def _has_run_start(self) -> bool:

@@ -47,6 +47,8 @@ def _artifact_arguments(step: Step, ctx: Context, gathered: set[str]) -> tuple[l
             if value.parts[0].layout is not None:
                 layouts[name] = value.parts[0].layout
             continue
+        if not isinstance(value, str):  # a PVC: lowered into the step's own template (pvcs.py)
+            raise CompileError(f"{step.owner}: artifact {name!r}: a PVC left after lowering")
         source = output_artifact_ref(value)
         if source is not None and source[0] in gathered:
             args.append(gathered_argument(name, source[0], source[1], ctx.opts))

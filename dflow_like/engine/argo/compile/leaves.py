@@ -161,6 +161,8 @@ def script_template(name: str, template: ScriptOPTemplate, opts: CompileOptions)
     }
     if template.envs:
         script["env"] = [{"name": str(k), "value": str(v)} for k, v in template.envs.items()]
+    if getattr(template, "volume_mounts", None):  # a step's own copy that uses a PVC (see pvcs.py)
+        script["volumeMounts"] = list(template.volume_mounts)  # type: ignore[attr-defined]
     _container_common(template, script, opts)
     body: dict[str, Any] = {"name": name, "inputs": inputs}
     outputs = _script_outputs(template, opts)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from ....graph.collect import TemplateTable
 from ....python.template import PythonOPTemplate
 from .context import Context
 from .options import CompileOptions
+from .pvcs import claim_templates, lower_pvcs
 
 if TYPE_CHECKING:
     from ....workflow import Workflow
@@ -44,6 +46,10 @@ def compile_with_templates(
 ) -> tuple[dict[str, Any], dict[str, PythonOPTemplate]]:
     """The manifest and the Python OP templates its pods run, by template name."""
     opts = opts or CompileOptions.from_config()
+    entrypoint, on_exit, claims = lower_pvcs(workflow.entrypoint, workflow.on_exit)
+    if claims:  # compile copies in which the claim-using steps have their own templates
+        workflow = copy.copy(workflow)
+        workflow.entrypoint, workflow.on_exit = entrypoint, on_exit
     table = template_table(workflow)
     spec: dict[str, Any] = {"entrypoint": table.name_of(workflow.entrypoint)}
     if workflow.parameters:
@@ -57,6 +63,8 @@ def compile_with_templates(
         spec["ttlStrategy"] = {"secondsAfterCompletion": int(ttl)}
     if workflow.pod_gc_strategy:
         spec["podGC"] = {"strategy": workflow.pod_gc_strategy}
+    if claims:
+        spec["volumeClaimTemplates"] = claim_templates(claims)
     if opts.s3.mode == "repo":
         spec["artifactRepositoryRef"] = {"key": opts.s3.repo_key}
     ctx = Context(table, opts)
