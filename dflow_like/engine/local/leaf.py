@@ -187,9 +187,15 @@ class LeafRunner:
         running_job = prev.job_id if prev is not None and prev.phase == "Running" and prev.job_id else None
         if running_job is not None and prev is not None:
             rec.attempts = prev.attempts - 1  # the loop below continues that attempt
+        elif prev is not None:
+            rec.attempts = max(rec.attempts, prev.attempts)  # attempts of earlier engines are kept
         self._running[rec.id] = rec
+        tries = 0  # attempts made by this engine: what the retry limit counts
         while True:
+            tries += 1
             rec.attempts += 1
+            if running_job is None:
+                rec.attempts = self._fresh_attempt(rec.id, rec.attempts)
             attempt_dir = self.workspace.attempt_dir(rec.id, rec.attempts)
             spec = self._spec(rec, step, template, params, arts, attempt_dir)
             rec.workdir = str(spec.workdir)
@@ -209,7 +215,7 @@ class LeafRunner:
                 self._load_outputs(rec, template, outcome.outputs or (attempt_dir / "outputs.json").read_text())
                 rec.phase, rec.message = phase, ""
                 break
-            if _retryable(policy.on, kind) and rec.attempts <= policy.limit:
+            if _retryable(policy.on, kind) and tries <= policy.limit:
                 rec.message = f"attempt {rec.attempts} {phase.lower()}: {message}; retrying"
                 self.save(rec)
                 await asyncio.sleep(policy.delay(rec.attempts))
@@ -218,6 +224,18 @@ class LeafRunner:
             break
         rec.end_time = time.time()
         self._running.pop(rec.id, None)
+
+    def _fresh_attempt(self, node_id: str, number: int) -> int:
+        """The first attempt number from ``number`` on whose directory does not exist.
+
+        An engine killed mid-step may not have committed that attempt's record, but its
+        directory is there: a re-run must never write into it (``mkdir`` would fail,
+        appends and output folders would carry the killed attempt's files), and it stays
+        on disk for inspection. One ``stat`` per attempt.
+        """
+        while self.workspace.attempt_dir(node_id, number).exists():
+            number += 1
+        return number
 
     def _load_outputs(self, rec: StepRecord, template: OPTemplate, text: str) -> None:
         data = json.loads(text)
