@@ -48,8 +48,8 @@ def kill_engine(wf: Workflow) -> int:
     return pid
 
 
-def read_pid(path: Path) -> int:
-    poll(lambda: path.exists() and path.read_text().strip(), f"{path.name} to be written")
+def read_pid(path: Path, timeout: float = 20.0) -> int:
+    poll(lambda: path.exists() and path.read_text().strip(), f"{path.name} to be written", timeout)
     return int(path.read_text())
 
 

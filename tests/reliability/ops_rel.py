@@ -60,7 +60,7 @@ class Escape(OP):
         # a daemon: new session, fork, the parent exits (the grandchild is reparented)
         code = (
             "import os,time\nos.setsid()\npid = os.fork()\nif pid:\n    print(pid, flush=True)\n    os._exit(0)\n"
-            "os.dup2(os.open(os.devnull, os.O_WRONLY), 1)\ntime.sleep(300)\n"
+            "null = os.open(os.devnull, os.O_WRONLY)\nos.dup2(null, 1)\nos.dup2(null, 2)\ntime.sleep(300)\n"
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         Path(op_in["pidfile"]).write_text(done.stdout.strip())
