@@ -24,6 +24,7 @@ from ..python.template import PythonOPTemplate
 from ..values import decode_value, encode_value
 from . import codes
 from .files import collect_output, input_value, materialize
+from .limits import memory_hook
 from .spec import StepSpec
 
 __all__ = ["run_step"]
@@ -122,7 +123,8 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
     env = {**os.environ, **spec.envs}
     sys.stdout.flush()
     sys.stderr.flush()
-    proc = subprocess.run([*spec.command, str(script_file)], cwd=workdir, env=env, check=False)
+    cap = memory_hook(spec.extra)  # limits['memory'], applied in the command's process
+    proc = subprocess.run([*spec.command, str(script_file)], cwd=workdir, env=env, check=False, preexec_fn=cap)
     if proc.returncode != 0:
         raise _ScriptFailed(proc.returncode)
     params: dict[str, str] = {}

@@ -108,3 +108,21 @@ class SelfKill(OP):
             os.kill(os.getpid(), op_in["signal"])
             time.sleep(30)
         return OPIO({"runs": runs})
+
+
+class Announce(OP):
+    """Writes its worker's pid (its parent's) to ``pidfile``, then holds while ``gate`` exists."""
+
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"pidfile": str, "gate": str})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"done": int})
+
+    @OP.exec_sign_check
+    def execute(self, op_in: OPIO) -> OPIO:
+        Path(op_in["pidfile"]).write_text(str(os.getppid()))
+        _hold(Path(op_in["gate"]))
+        return OPIO({"done": 1})

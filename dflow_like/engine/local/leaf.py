@@ -17,6 +17,7 @@ from ...python.opio import Artifact, field_kind
 from ...python.template import PythonOPTemplate
 from ...records import IORecord, ParameterRecord, StepRecord
 from ...runner import codes
+from ...runner.limits import MEMORY_KEY, parse_memory
 from ...runner.spec import StepSpec
 from ...values import type_name_of
 from .processes import Outcome
@@ -50,8 +51,26 @@ def _signal_name(sig: int) -> str:
         return str(sig)
 
 
-def classify(outcome: Outcome, attempt_dir: Path, timeout: float | None, as_transient: bool) -> tuple[str, str, str]:
-    """(phase, message, failure kind) where kind is "", "transient", "fatal", "failure" or "error"."""
+def _memory_note(memory: str | None, message: str, killed: bool) -> str:
+    """Say "out of memory" only when the step ran under a limit and hit it (or died of a signal)."""
+    if memory is None or not (killed or "MemoryError" in message):
+        return message
+    return f"out of memory: the step exceeded limits['memory'] = {memory!r} ({message})"
+
+
+def classify(
+    outcome: Outcome, attempt_dir: Path, timeout: float | None, as_transient: bool, memory: str | None = None
+) -> tuple[str, str, str]:
+    """(phase, message, failure kind) where kind is "", "transient", "fatal", "failure" or "error".
+
+    A step process killed by a signal ``N`` is ``Failed`` (a failure, which
+    ``retry_on_failure`` retries), as Argo marks a node whose main container ended
+    with exit code 128+N (``OOMKilled`` too): ``inferFailedReason`` in Argo's
+    ``workflow/controller/operator.go`` returns ``NodeFailed`` for the main container,
+    and ``processNodeRetries`` retries ``NodeFailed`` under ``OnFailure``. Our own
+    machinery failing (a dead worker, a lost Slurm job) stays ``Error``, like Argo's
+    wait container.
+    """
     if outcome.timed_out:
         limit = f"after {timeout:g} s " if timeout is not None else ""
         detail = f"; {outcome.reason}" if outcome.reason else ""
@@ -64,16 +83,16 @@ def classify(outcome: Outcome, attempt_dir: Path, timeout: float | None, as_tran
     if outcome.exit_code is None and outcome.reason:
         return "Error", outcome.reason, "error"
     if outcome.exit_code is None:
-        sig = _signal_name(outcome.signal or 0)
-        hint = " (out of memory?)" if outcome.signal == signal.SIGKILL else ""
-        return "Error", f"runner killed by {sig}{hint}", "error"
+        number = outcome.signal or 0
+        message = f"step process killed by signal {_signal_name(number)} (exit code {128 + number})"
+        return "Failed", _memory_note(memory, message, killed=True), "failure"
     code = outcome.exit_code
     if code == codes.FATAL:
         return "Failed", detail or "FatalError", "fatal"
     if code == codes.TRANSIENT:
         return "Failed", detail or "TransientError", "transient"
     if code == codes.FAILED:
-        return "Failed", detail or "failed", "failure"
+        return "Failed", _memory_note(memory, detail or "failed", killed=False), "failure"
     return "Error", detail or f"runner exited with code {code}", "error"
 
 
@@ -189,6 +208,11 @@ class LeafRunner:
             rec.attempts = prev.attempts - 1  # the loop below continues that attempt
         elif prev is not None:
             rec.attempts = max(rec.attempts, prev.attempts)  # attempts of earlier engines are kept
+        try:
+            memory_limit = self._memory_limit(rec, template, executor)
+        except ValueError as exc:
+            rec.phase, rec.message, rec.end_time = "Error", str(exc), time.time()
+            return
         self._running[rec.id] = rec
         tries = 0  # attempts made by this engine: what the retry limit counts
         while True:
@@ -198,6 +222,8 @@ class LeafRunner:
                 rec.attempts = self._fresh_attempt(rec.id, rec.attempts)
             attempt_dir = self.workspace.attempt_dir(rec.id, rec.attempts)
             spec = self._spec(rec, step, template, params, arts, attempt_dir)
+            if memory_limit is not None:
+                spec.extra[MEMORY_KEY] = memory_limit
             rec.workdir = str(spec.workdir)
             rec.log_path = str(attempt_dir / "log.txt")
             rec.phase = "Running"
@@ -210,7 +236,10 @@ class LeafRunner:
                 outcome = await executor.run(spec, template, rec.log_path, template.timeout)
             if outcome.exit_code != codes.SUCCEEDED:
                 _keep_inputs(spec)
-            phase, message, kind = classify(outcome, attempt_dir, template.timeout, template.timeout_as_transient_error)
+            memory = template.limits.get("memory") if MEMORY_KEY in spec.extra else None
+            phase, message, kind = classify(
+                outcome, attempt_dir, template.timeout, template.timeout_as_transient_error, memory
+            )
             if phase == "Succeeded":
                 self._load_outputs(rec, template, outcome.outputs or (attempt_dir / "outputs.json").read_text())
                 rec.phase, rec.message = phase, ""
@@ -224,6 +253,12 @@ class LeafRunner:
             break
         rec.end_time = time.time()
         self._running.pop(rec.id, None)
+
+    def _memory_limit(self, rec: StepRecord, template: OPTemplate, executor: StepExecutor) -> int | None:
+        """``limits['memory']`` in bytes for a local step (a Slurm job has its executor's ``memory``)."""
+        if executor is not self.local or "memory" not in template.limits:
+            return None
+        return parse_memory(template.limits["memory"], f"step {rec.name!r}")
 
     def _fresh_attempt(self, node_id: str, number: int) -> int:
         """The first attempt number from ``number`` on whose directory does not exist.

@@ -19,6 +19,7 @@ from typing import Any
 
 from ...runner import codes
 from ...runner.execute import run_step
+from ...runner.limits import MEMORY_KEY, limit_memory
 from ...runner.spec import StepSpec
 
 __all__ = ["Outcome", "become_subreaper", "kill_tree", "sweep_children"]
@@ -63,6 +64,7 @@ def _child(spec_json: str, template: Any, log_path: str) -> None:
     """
     code = codes.ERROR
     try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the worker's handler is not the step's
         spec = StepSpec.from_json(spec_json)
         os.setsid()
         _die_with_parent()
@@ -75,6 +77,9 @@ def _child(spec_json: str, template: Any, log_path: str) -> None:
         os.close(fd)
         if spec.envs:
             os.environ.update(spec.envs)
+        size = spec.extra.get(MEMORY_KEY)
+        if isinstance(size, int) and not spec.script:  # a script's command is capped at its exec
+            limit_memory(size, inherited=True)
         code = run_step(spec, template)
     except BaseException:
         with contextlib.suppress(Exception):
