@@ -126,3 +126,22 @@ class Announce(OP):
         Path(op_in["pidfile"]).write_text(str(os.getppid()))
         _hold(Path(op_in["gate"]))
         return OPIO({"done": 1})
+
+
+class NapOrFail(OP):
+    """Sleeps ``seconds``; then fails if ``x`` is negative (for Slurm array items)."""
+
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"x": int, "seconds": float})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"y": int})
+
+    @OP.exec_sign_check
+    def execute(self, op_in: OPIO) -> OPIO:
+        time.sleep(op_in["seconds"])
+        if op_in["x"] < 0:
+            raise ValueError(f"item {op_in['x']} refused on the cluster")
+        return OPIO({"y": op_in["x"] * 10})

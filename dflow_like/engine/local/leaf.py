@@ -7,6 +7,7 @@ import contextlib
 import json
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -145,6 +146,7 @@ class LeafRunner:
         self.local = ForkExecutor(pool, {id(t): name for name, t in pool.templates.items()})
         self.executors: dict[int, StepExecutor] = {}
         self._running: dict[str, StepRecord] = {}
+        self.flush: Callable[[], None] | None = None  # commits saved records at once (the engine sets it)
 
     def executor_for(self, step: Step) -> StepExecutor:
         if step.executor is None:
@@ -164,6 +166,8 @@ class LeafRunner:
         if rec is not None:
             rec.job_id = job_id
             self.save(rec)
+            if self.flush is not None:  # now, not within the commit interval: after a kill -9
+                self.flush()  # a resumed engine must wait for this job, not submit another
 
     def _spec(
         self,
