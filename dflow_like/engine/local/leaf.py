@@ -157,14 +157,24 @@ class LeafRunner:
 
             executor = SlurmStepExecutor(step.executor, self.workspace)
             executor.on_submit = self._record_job
+            executor.on_wait = self._note_wait
             self.executors[key] = executor
         return self.executors[key]
+
+    def _note_wait(self, spec: StepSpec, message: str) -> None:
+        """Show why a step is not running yet (e.g. the Slurm controller is unreachable)."""
+        rec = self._running.get(spec.node_id)
+        if rec is not None:
+            rec.message = message
+            self.save(rec)
 
     def _record_job(self, spec: StepSpec, job_id: str) -> None:
         """Persist a job id as soon as it exists, so a resumed engine waits for it."""
         rec = self._running.get(spec.node_id)
         if rec is not None:
             rec.job_id = job_id
+            if rec.message.startswith("waiting for the Slurm controller"):
+                rec.message = ""
             self.save(rec)
             if self.flush is not None:  # now, not within the commit interval: after a kill -9
                 self.flush()  # a resumed engine must wait for this job, not submit another
