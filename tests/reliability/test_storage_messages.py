@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dflow_like.storage.aws import Boto3StorageClient
 from dflow_like.storage.errors import StorageError
 from dflow_like.storage.s3 import MinioStorageClient
 
@@ -52,7 +53,8 @@ def test_server_errors_on_an_object_are_not_reported_as_unreachable(failing_serv
 
 
 @pytest.mark.parametrize("bucket", ["ab", "Upper", "-dash", "a" * 64, "two..dots"])
-def test_a_bucket_name_s3_refuses_is_a_clear_error(bucket: str) -> None:
+@pytest.mark.parametrize("client", [MinioStorageClient, Boto3StorageClient])
+def test_a_bucket_name_s3_refuses_is_a_clear_error(bucket: str, client: type) -> None:
     with pytest.raises(ValueError, match="3-63 characters") as caught:
-        MinioStorageClient("127.0.0.1:9", bucket=bucket)
+        client("127.0.0.1:9", bucket=bucket)
     assert repr(bucket) in str(caught.value) and "bucket_name" in str(caught.value)
