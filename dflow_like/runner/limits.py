@@ -1,8 +1,9 @@
 """``limits={"memory": ...}`` on the local engine: parsed here, enforced in the step's process.
 
-Kubernetes enforces a pod's memory limit with a cgroup; locally each step gets an
-address-space limit (``RLIMIT_AS``): allocations beyond it fail (``MemoryError`` in
-Python, a failed ``malloc`` in native code) instead of the machine swapping. A Python
+Kubernetes enforces a pod's memory limit with a cgroup, and so does the local engine
+where the machine lets it make one (``engine.local.cgroups``). Elsewhere each step gets
+an address-space limit (``RLIMIT_AS``), from here: allocations beyond it fail
+(``MemoryError`` in Python, a failed ``malloc`` in native code). A Python
 OP's process is forked from a warm worker that already maps the interpreter and the
 user's modules, so its limit is what it inherited plus the step's limit; a script's
 command starts afresh (``exec``) and gets the limit itself.

@@ -21,6 +21,7 @@ from ...runner import codes
 from ...runner.limits import MEMORY_KEY, parse_memory
 from ...runner.spec import StepSpec
 from ...values import type_name_of
+from . import cgroups
 from .processes import Outcome
 from .workers import WorkerPool
 from .workspace import Workspace
@@ -52,15 +53,26 @@ def _signal_name(sig: int) -> str:
         return str(sig)
 
 
-def _memory_note(memory: str | None, message: str, killed: bool) -> str:
-    """Say "out of memory" only when the step ran under a limit and hit it (or died of a signal)."""
-    if memory is None or not (killed or "MemoryError" in message):
+def _memory_note(memory: str | None, message: str, killed: bool, oom: bool) -> str:
+    """Say "out of memory" only when it is known: the cgroup's OOM kill, or a ``MemoryError``."""
+    if memory is None:
         return message
-    return f"out of memory: the step exceeded limits['memory'] = {memory!r} ({message})"
+    if oom:
+        return f"out of memory: the kernel's OOM killer ended the step at limits['memory'] = {memory!r} ({message})"
+    if "MemoryError" in message:
+        return f"out of memory: the step exceeded limits['memory'] = {memory!r} ({message})"
+    if killed:
+        return f"{message}; it ran under limits['memory'] = {memory!r}"
+    return message
 
 
 def classify(
-    outcome: Outcome, attempt_dir: Path, timeout: float | None, as_transient: bool, memory: str | None = None
+    outcome: Outcome,
+    attempt_dir: Path,
+    timeout: float | None,
+    as_transient: bool,
+    memory: str | None = None,
+    oom: bool = False,
 ) -> tuple[str, str, str]:
     """(phase, message, failure kind) where kind is "", "transient", "fatal", "failure" or "error".
 
@@ -86,14 +98,14 @@ def classify(
     if outcome.exit_code is None:
         number = outcome.signal or 0
         message = f"step process killed by signal {_signal_name(number)} (exit code {128 + number})"
-        return "Failed", _memory_note(memory, message, killed=True), "failure"
+        return "Failed", _memory_note(memory, message, killed=True, oom=oom), "failure"
     code = outcome.exit_code
     if code == codes.FATAL:
         return "Failed", detail or "FatalError", "fatal"
     if code == codes.TRANSIENT:
         return "Failed", detail or "TransientError", "transient"
     if code == codes.FAILED:
-        return "Failed", _memory_note(memory, detail or "failed", killed=False), "failure"
+        return "Failed", _memory_note(memory, detail or "failed", killed=False, oom=oom), "failure"
     return "Error", detail or f"runner exited with code {code}", "error"
 
 
@@ -250,9 +262,10 @@ class LeafRunner:
                 outcome = await executor.run(spec, template, rec.log_path, template.timeout)
             if outcome.exit_code != codes.SUCCEEDED:
                 _keep_inputs(spec)
-            memory = template.limits.get("memory") if MEMORY_KEY in spec.extra else None
+            memory = template.limits.get("memory") if memory_limit is not None else None
+            oom = memory is not None and cgroups.finish(outcome.pid)
             phase, message, kind = classify(
-                outcome, attempt_dir, template.timeout, template.timeout_as_transient_error, memory
+                outcome, attempt_dir, template.timeout, template.timeout_as_transient_error, memory, oom
             )
             if phase == "Succeeded":
                 self._load_outputs(rec, template, outcome.outputs or (attempt_dir / "outputs.json").read_text())
@@ -261,7 +274,7 @@ class LeafRunner:
             if _retryable(policy.on, kind) and tries <= policy.limit:
                 rec.message = f"attempt {rec.attempts} {phase.lower()}: {message}; retrying"
                 self.save(rec)
-                await asyncio.sleep(policy.delay(rec.attempts))
+                await asyncio.sleep(policy.delay(tries))
                 continue
             rec.phase, rec.message = phase, message
             break

@@ -21,6 +21,7 @@ from ...runner import codes
 from ...runner.execute import run_step
 from ...runner.limits import MEMORY_KEY, limit_memory
 from ...runner.spec import StepSpec
+from . import cgroups
 
 __all__ = ["Outcome", "become_subreaper", "kill_tree", "sweep_children"]
 
@@ -78,8 +79,11 @@ def _child(spec_json: str, template: Any, log_path: str) -> None:
         if spec.envs:
             os.environ.update(spec.envs)
         size = spec.extra.get(MEMORY_KEY)
-        if isinstance(size, int) and not spec.script:  # a script's command is capped at its exec
-            limit_memory(size, inherited=True)
+        if isinstance(size, int):
+            if cgroups.enter(size):  # the kernel counts the step and all it starts
+                del spec.extra[MEMORY_KEY]
+            elif not spec.script:  # else an address-space limit; a script's command gets it at exec
+                limit_memory(size, inherited=True)
         code = run_step(spec, template)
     except BaseException:
         with contextlib.suppress(Exception):
