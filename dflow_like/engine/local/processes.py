@@ -141,10 +141,14 @@ def sweep_children() -> None:
             return
         if pid:
             continue
-        for child in _children():
+        children = _children()
+        for child in children:
             kill_tree(child)
+        if not children:  # a child we cannot see (no /proc): never block on it
+            time.sleep(0.001)
+            continue
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(-1, 0)
+            os.waitpid(-1, 0)  # one of the killed ends soon; its children are ours next
 
 
 def kill_tree(pid: int) -> None:
