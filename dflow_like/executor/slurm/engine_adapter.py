@@ -31,7 +31,7 @@ from ...runner.namespace import main_namespace
 from ...runner.remote_entry import write_template
 from ...runner.spec import StepSpec
 from ..dispatcher import DispatcherExecutor
-from .executor import SlurmExecutor, SlurmSubmitError
+from .executor import SlurmError, SlurmExecutor, SlurmSubmitError
 from .states import JobState, JobStatus
 
 __all__ = ["SlurmStepExecutor"]
@@ -203,13 +203,25 @@ class SlurmStepExecutor:
             self._poller = asyncio.ensure_future(self._poll_forever())
         return future
 
+    async def _cancel_until_done(self, job_id: str, finished: asyncio.Future[JobStatus]) -> JobStatus:
+        """``scancel`` in a thread, again with backoff while the controller cannot take it."""
+        delay = 1.0
+        while not finished.done():
+            try:
+                await asyncio.to_thread(self.slurm.cancel, job_id)
+                break
+            except SlurmError:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(finished), delay)
+                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+        return await finished
+
     async def wait_job(self, job_id: str, timeout: float | None, attempt: str | None = None) -> Outcome:
         finished = self._watch(job_id)
         try:
             status = await asyncio.wait_for(asyncio.shield(finished), timeout)
         except asyncio.TimeoutError:
-            self.slurm.cancel(job_id)
-            status = await finished
+            status = await self._cancel_until_done(job_id, finished)
             return _outcome(status, job_id, timed_out=True)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
