@@ -24,6 +24,7 @@ from ..python.template import PythonOPTemplate
 from ..values import decode_for_sign, encode_value
 from . import codes
 from .files import collect_output, input_value, materialize, place_tree
+from .limits import memory_hook
 from .spec import PROGRESS_FILE, StepSpec
 
 __all__ = ["run_step"]
@@ -145,7 +146,8 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
     env = {**os.environ, **spec.envs}
     sys.stdout.flush()
     sys.stderr.flush()
-    proc = subprocess.run([*spec.command, str(script_file)], cwd=workdir, env=env, check=False)
+    cap = memory_hook(spec.extra)  # limits['memory'], applied in the command's process
+    proc = subprocess.run([*spec.command, str(script_file)], cwd=workdir, env=env, check=False, preexec_fn=cap)
     if proc.returncode != 0:
         raise _ScriptFailed(proc.returncode)
     for name, claims in spec.extra.get("pvc_outputs", {}).items():

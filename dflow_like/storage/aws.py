@@ -23,6 +23,7 @@ from .errors import (
     ErrorTranslation,
     ObjectNotFound,
     StorageError,
+    check_bucket_name,
     missing_extra,
 )
 from .s3 import CRC32C_META, DEFAULT_PART_SIZE, stored_hash
@@ -59,6 +60,7 @@ class Boto3StorageClient(ErrorTranslation):
         create_bucket: bool = True,
         retries: int = 3,
     ) -> None:
+        check_bucket_name(bucket)
         boto3, _ = _import_boto3()
         from boto3.s3.transfer import TransferConfig
         from botocore.config import Config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,6 +15,7 @@ __all__ = [
     "ObjectNotFound",
     "StorageError",
     "UnsafeArchiveError",
+    "check_bucket_name",
 ]
 
 
@@ -75,6 +77,18 @@ class MissingDependency(StorageError, ImportError):
 def missing_extra(module: str) -> MissingDependency:
     """The error raised when ``minio``/``boto3`` is absent: says how to install it."""
     return MissingDependency(f'the {module!r} package is needed for S3 storage: pip install "dflow-like[s3]"')
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def check_bucket_name(bucket: str) -> None:
+    """Refuse a bucket name S3 would refuse, naming the rule (before any request is made)."""
+    if not isinstance(bucket, str) or not _BUCKET.match(bucket) or ".." in bucket:
+        raise ValueError(
+            f"S3 bucket name {bucket!r}: expected 3-63 characters of lowercase letters, digits, '.' "
+            "and '-', starting and ending with a letter or digit (set s3_config['bucket_name'])"
+        )
 
 
 class ErrorTranslation:

@@ -33,6 +33,7 @@ from .errors import (
     ErrorTranslation,
     ObjectNotFound,
     StorageError,
+    check_bucket_name,
     missing_extra,
 )
 
@@ -75,6 +76,7 @@ class MinioStorageClient(ErrorTranslation):
         retries: int = 3,
         parallel_parts: int = 3,
     ) -> None:
+        check_bucket_name(bucket)
         minio = _import_minio()
         self.endpoint = endpoint
         self.bucket = bucket
@@ -244,6 +246,14 @@ class MinioStorageClient(ErrorTranslation):
             return self._error(f"S3 error {code} on {key!r}: {exc.message}", code in S3_TRANSIENT_CODES)
         if isinstance(exc, minio.error.ServerError):
             return self._error(f"S3 server error {exc.status_code} on {key!r}", True)
+        if isinstance(exc, urllib3.exceptions.MaxRetryError) and isinstance(
+            exc.reason, urllib3.exceptions.ResponseError
+        ):  # the server answered, every time with an error: not a connection problem
+            return self._error(
+                f"the S3 server kept failing on {key!r} ({exc.reason}): a server-side error, "
+                "such as a corrupted object or a checksum mismatch on the server",
+                True,
+            )
         if isinstance(exc, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)):
             return self._error(f"cannot reach the S3 server ({type(exc).__name__})", True)
         return None

@@ -110,9 +110,7 @@ class LocalBackend:
                 "(an OP, a function or a value it refers to holds something that does not pickle, "
                 "such as an open file, a lock or a connection: create it inside execute instead)"
             ) from exc
-        store = StateStore(ws.db_path)
-        store.init_workflow(wf_id, name, time.time())
-        store.close()
+        StateStore.create(ws.db_path, wf_id, name, time.time(), owner_pid=os.getpid())
         self._start(ws, resume=False)
         return wf_id
 
@@ -147,13 +145,18 @@ class LocalBackend:
             ),
             (os.POSIX_SPAWN_DUP2, 1, 2),
         ]
+        store = StateStore(ws.db_path)
         try:
             pid = os.posix_spawn("/bin/sh", args, self._engine_env(), file_actions=actions, setsid=True)
+        except OSError as exc:  # else the run would stay Pending on this (live) process's pid
+            store.update_workflow(phase="Error", message=f"cannot start the engine: {exc}")
+            store.close()
+            os.close(credentials_out)
+            raise
         finally:
             os.close(credentials_in)
         write_credentials(credentials_out, known_credentials())
         self._children.add(pid)
-        store = StateStore(ws.db_path)
         store.update_workflow(engine_pid=pid, phase="Pending" if not resume else "Running")
         store.close()
 
@@ -242,14 +245,20 @@ class LocalBackend:
             time.sleep(0.002)
 
     def status(self, wf_id: str) -> tuple[str, str]:
-        row = self._row(wf_id)
-        if row["phase"] in FINAL:
-            return row["phase"], row.get("message") or ""
-        if self._engine_running(row.get("engine_pid")):
-            return row["phase"], row.get("message") or ""
-        row = self._row(wf_id)  # it may have finished between the two reads
-        if row["phase"] in FINAL:
-            return row["phase"], row.get("message") or ""
+        """The run's phase; ``Error`` only when the process that owns it is gone.
+
+        A run being submitted is owned by the submitting process until its engine's pid
+        is recorded; a dead owner is read twice (the run may have finished, or changed
+        owner, between the reads) before it counts.
+        """
+        checked: object = None
+        while True:
+            row = self._row(wf_id)
+            if row["phase"] in FINAL or self._engine_running(row.get("engine_pid")):
+                return row["phase"], row.get("message") or ""
+            if row.get("engine_pid") == checked:
+                break
+            checked = row.get("engine_pid")
         return (
             "Error",
             f"engine process {row.get('engine_pid')} is gone; Workflow(id={wf_id!r}).resume() finishes the run",

@@ -272,6 +272,7 @@ class Interpreter:
         else:
             rec.start_time = rec.end_time = rec.start_time or time.time()
         rec.workdir, rec.log_path, rec.attempts = source.workdir, source.log_path, source.attempts
+        rec.job_id = source.job_id  # a resumed run keeps the Slurm job that produced the outputs
 
     def _reused(self, rec: StepRecord, step: Step) -> bool:
         source = self.reuse.get(rec.key) if rec.key else None

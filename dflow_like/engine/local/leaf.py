@@ -7,6 +7,7 @@ import contextlib
 import json
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,8 +19,10 @@ from ...python.opio import Artifact, field_kind
 from ...python.template import PythonOPTemplate
 from ...records import IORecord, ParameterRecord, StepRecord
 from ...runner import codes
+from ...runner.limits import MEMORY_KEY, parse_memory
 from ...runner.spec import StepSpec
 from ...values import type_name_of
+from . import cgroups
 from .processes import Outcome
 from .progress import final_progress
 from .workers import WorkerPool
@@ -52,8 +55,37 @@ def _signal_name(sig: int) -> str:
         return str(sig)
 
 
-def classify(outcome: Outcome, attempt_dir: Path, timeout: float | None, as_transient: bool) -> tuple[str, str, str]:
-    """(phase, message, failure kind) where kind is "", "transient", "fatal", "failure" or "error"."""
+def _memory_note(memory: str | None, message: str, killed: bool, oom: bool) -> str:
+    """Say "out of memory" only when it is known: the cgroup's OOM kill, or a ``MemoryError``."""
+    if memory is None:
+        return message
+    if oom:
+        return f"out of memory: the kernel's OOM killer ended the step at limits['memory'] = {memory!r} ({message})"
+    if "MemoryError" in message:
+        return f"out of memory: the step exceeded limits['memory'] = {memory!r} ({message})"
+    if killed:
+        return f"{message}; it ran under limits['memory'] = {memory!r}"
+    return message
+
+
+def classify(
+    outcome: Outcome,
+    attempt_dir: Path,
+    timeout: float | None,
+    as_transient: bool,
+    memory: str | None = None,
+    oom: bool = False,
+) -> tuple[str, str, str]:
+    """(phase, message, failure kind) where kind is "", "transient", "fatal", "failure" or "error".
+
+    A step process killed by a signal ``N`` is ``Failed`` (a failure, which
+    ``retry_on_failure`` retries), as Argo marks a node whose main container ended
+    with exit code 128+N (``OOMKilled`` too): ``inferFailedReason`` in Argo's
+    ``workflow/controller/operator.go`` returns ``NodeFailed`` for the main container,
+    and ``processNodeRetries`` retries ``NodeFailed`` under ``OnFailure``. Our own
+    machinery failing (a dead worker, a lost Slurm job) stays ``Error``, like Argo's
+    wait container.
+    """
     if outcome.timed_out:
         limit = f"after {timeout:g} s " if timeout is not None else ""
         detail = f"; {outcome.reason}" if outcome.reason else ""
@@ -66,16 +98,16 @@ def classify(outcome: Outcome, attempt_dir: Path, timeout: float | None, as_tran
     if outcome.exit_code is None and outcome.reason:
         return "Error", outcome.reason, "error"
     if outcome.exit_code is None:
-        sig = _signal_name(outcome.signal or 0)
-        hint = " (out of memory?)" if outcome.signal == signal.SIGKILL else ""
-        return "Error", f"runner killed by {sig}{hint}", "error"
+        number = outcome.signal or 0
+        message = f"step process killed by signal {_signal_name(number)} (exit code {128 + number})"
+        return "Failed", _memory_note(memory, message, killed=True, oom=oom), "failure"
     code = outcome.exit_code
     if code == codes.FATAL:
         return "Failed", detail or "FatalError", "fatal"
     if code == codes.TRANSIENT:
         return "Failed", detail or "TransientError", "transient"
     if code == codes.FAILED:
-        return "Failed", detail or "failed", "failure"
+        return "Failed", _memory_note(memory, detail or "failed", killed=False, oom=oom), "failure"
     return "Error", detail or f"runner exited with code {code}", "error"
 
 
@@ -136,6 +168,7 @@ class LeafRunner:
         self.local = ForkExecutor(pool, {id(t): name for name, t in pool.templates.items()})
         self.executors: dict[int, StepExecutor] = {}
         self._running: dict[str, StepRecord] = {}
+        self.flush: Callable[[], None] | None = None  # commits saved records at once (the engine sets it)
 
     def executor_for(self, step: Step) -> StepExecutor:
         if step.executor is None:
@@ -146,15 +179,27 @@ class LeafRunner:
 
             executor = SlurmStepExecutor(step.executor, self.workspace)
             executor.on_submit = self._record_job
+            executor.on_wait = self._note_wait
             self.executors[key] = executor
         return self.executors[key]
+
+    def _note_wait(self, spec: StepSpec, message: str) -> None:
+        """Show why a step is not running yet (e.g. the Slurm controller is unreachable)."""
+        rec = self._running.get(spec.node_id)
+        if rec is not None:
+            rec.message = message
+            self.save(rec)
 
     def _record_job(self, spec: StepSpec, job_id: str) -> None:
         """Persist a job id as soon as it exists, so a resumed engine waits for it."""
         rec = self._running.get(spec.node_id)
         if rec is not None:
             rec.job_id = job_id
+            if rec.message.startswith("waiting for the Slurm controller"):
+                rec.message = ""
             self.save(rec)
+            if self.flush is not None:  # now, not within the commit interval: after a kill -9
+                self.flush()  # a resumed engine must wait for this job, not submit another
 
     def _spec(
         self,
@@ -213,11 +258,24 @@ class LeafRunner:
         running_job = prev.job_id if prev is not None and prev.phase == "Running" and prev.job_id else None
         if running_job is not None and prev is not None:
             rec.attempts = prev.attempts - 1  # the loop below continues that attempt
+        elif prev is not None:
+            rec.attempts = max(rec.attempts, prev.attempts)  # attempts of earlier engines are kept
+        try:
+            memory_limit = self._memory_limit(rec, template, executor)
+        except ValueError as exc:
+            rec.phase, rec.message, rec.end_time = "Error", str(exc), time.time()
+            return
         self._running[rec.id] = rec
+        tries = 0  # attempts made by this engine: what the retry limit counts
         while True:
+            tries += 1
             rec.attempts += 1
+            if running_job is None:
+                rec.attempts = self._fresh_attempt(rec.id, rec.attempts)
             attempt_dir = self.workspace.attempt_dir(rec.id, rec.attempts)
             spec = self._spec(rec, step, template, params, arts, attempt_dir)
+            if memory_limit is not None:
+                spec.extra[MEMORY_KEY] = memory_limit
             rec.workdir = str(spec.workdir)
             rec.log_path = str(attempt_dir / "log.txt")
             rec.phase = "Running"
@@ -232,21 +290,43 @@ class LeafRunner:
                 rec.run_start_time = outcome.started or _started_in(attempt_dir)
             if outcome.exit_code != codes.SUCCEEDED:
                 _keep_inputs(spec)
-            phase, message, kind = classify(outcome, attempt_dir, template.timeout, template.timeout_as_transient_error)
+            memory = template.limits.get("memory") if memory_limit is not None else None
+            oom = memory is not None and cgroups.finish(outcome.pid)
+            phase, message, kind = classify(
+                outcome, attempt_dir, template.timeout, template.timeout_as_transient_error, memory, oom
+            )
             if phase == "Succeeded":
                 self._load_outputs(rec, template, outcome.outputs or (attempt_dir / "outputs.json").read_text())
                 rec.phase, rec.message = phase, ""
                 break
-            if _retryable(policy.on, kind) and rec.attempts <= policy.limit:
+            if _retryable(policy.on, kind) and tries <= policy.limit:
                 rec.message = f"attempt {rec.attempts} {phase.lower()}: {message}; retrying"
                 self.save(rec)
-                await asyncio.sleep(policy.delay(rec.attempts))
+                await asyncio.sleep(policy.delay(tries))
                 continue
             rec.phase, rec.message = phase, message
             break
         rec.end_time = time.time()
         rec.progress = final_progress(rec)
         self._running.pop(rec.id, None)
+
+    def _memory_limit(self, rec: StepRecord, template: OPTemplate, executor: StepExecutor) -> int | None:
+        """``limits['memory']`` in bytes for a local step (a Slurm job has its executor's ``memory``)."""
+        if executor is not self.local or "memory" not in template.limits:
+            return None
+        return parse_memory(template.limits["memory"], f"step {rec.name!r}")
+
+    def _fresh_attempt(self, node_id: str, number: int) -> int:
+        """The first attempt number from ``number`` on whose directory does not exist.
+
+        An engine killed mid-step may not have committed that attempt's record, but its
+        directory is there: a re-run must never write into it (``mkdir`` would fail,
+        appends and output folders would carry the killed attempt's files), and it stays
+        on disk for inspection. One ``stat`` per attempt.
+        """
+        while self.workspace.attempt_dir(node_id, number).exists():
+            number += 1
+        return number
 
     def _load_outputs(self, rec: StepRecord, template: OPTemplate, text: str) -> None:
         data = json.loads(text)

@@ -13,17 +13,22 @@ import functools
 import os
 import signal
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from ...credentials import drop_credentials, needs_store
 from ...runner import codes
 from ...runner.execute import run_step
+from ...runner.limits import MEMORY_KEY, limit_memory
 from ...runner.spec import StepSpec
+from . import cgroups
 
-__all__ = ["Outcome", "kill_tree"]
+__all__ = ["Outcome", "become_subreaper", "kill_tree", "sweep_children"]
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+SWEEP_LIMIT = 10.0  # seconds a sweep may take (a fork bomb outruns it, nothing else does)
 
 
 @dataclass
@@ -62,6 +67,7 @@ def _child(spec_json: str, template: Any, log_path: str) -> None:
     """
     code = codes.ERROR
     try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the worker's handler is not the step's
         spec = StepSpec.from_json(spec_json)
         os.setsid()
         _die_with_parent()
@@ -75,6 +81,12 @@ def _child(spec_json: str, template: Any, log_path: str) -> None:
         if spec.envs:
             os.environ.update(spec.envs)
         drop_credentials(keep_s3=needs_store(spec.store, spec.artifacts))  # before the user's code
+        size = spec.extra.get(MEMORY_KEY)
+        if isinstance(size, int):
+            if cgroups.enter(size):  # the kernel counts the step and all it starts
+                del spec.extra[MEMORY_KEY]
+            elif not spec.script:  # else an address-space limit; a script's command gets it at exec
+                limit_memory(size, inherited=True)
         code = run_step(spec, template)
     except BaseException:
         with contextlib.suppress(Exception):
@@ -86,6 +98,60 @@ def _child(spec_json: str, template: Any, log_path: str) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
+
+
+def become_subreaper() -> bool:
+    """Adopt this process's orphaned descendants (Linux 3.4+), instead of init.
+
+    A step's grandchild that calls ``setsid`` and forks (a daemon) leaves the step's
+    session, so killing the session misses it; as a subreaper's child it is still
+    found, and killed, when its step ends (``sweep_children``).
+    """
+    libc = _libc()
+    if libc is None or not sys.platform.startswith("linux"):
+        return False
+    return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+
+
+def _children() -> list[int]:
+    """This process's children (``/proc/<pid>/task/<pid>/children``, else a scan of ``/proc``)."""
+    me = os.getpid()
+    try:
+        with open(f"/proc/{me}/task/{me}/children") as fh:
+            return [int(pid) for pid in fh.read().split()]
+    except OSError:
+        pass
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{entry}/stat") as fh:
+                if int(fh.read().rsplit(") ", 1)[1].split()[1]) == me:
+                    found.append(int(entry))
+    return found
+
+
+def sweep_children() -> None:
+    """Kill and reap every child of this process, adopted orphans and theirs included.
+
+    Cheap when there is nothing to do: one ``waitpid`` that finds no child. Each killed
+    process's own children are adopted in turn, so the loop runs until none is left.
+    """
+    deadline = time.monotonic() + SWEEP_LIMIT
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid:
+            continue
+        children = _children()
+        for child in children:
+            kill_tree(child)
+        if not children:  # a child we cannot see (no /proc): never block on it
+            time.sleep(0.001)
+            continue
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(-1, 0)  # one of the killed ends soon; its children are ours next
 
 
 def kill_tree(pid: int) -> None:

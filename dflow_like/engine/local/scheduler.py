@@ -50,6 +50,7 @@ def schedule(root: Path, payload: Payload, table: TemplateTable, handles: list[W
     leaves = LeafRunner(
         workspace, payload.wf_id, store.save_node, pool, "s3" if use_s3 else "local", prefix, dict(previous)
     )
+    leaves.flush = store.commit
     interpreter = Interpreter(
         payload.wf_id,
         table,

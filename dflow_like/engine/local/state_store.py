@@ -88,6 +88,21 @@ class StateStore:
         # then grouped into one commit per interval. Readers never need asyncio.
         self.call_later: Callable[[float, Callable[[], None]], object] | None = None
 
+    @classmethod
+    def create(cls, path: Path, wf_id: str, name: str, created: float, owner_pid: int) -> None:
+        """Make a run's state file whole or not at all (built aside, then renamed in place).
+
+        A reader in another process either finds no run or one with its tables and a
+        ``Pending`` row; its ``engine_pid`` is ``owner_pid`` (the submitting process,
+        which starts the engine) until the engine's own pid replaces it.
+        """
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        store = cls(tmp)
+        store.init_workflow(wf_id, name, created)
+        store.update_workflow(engine_pid=owner_pid)
+        store.close()  # the last connection: SQLite folds the WAL into the file and removes it
+        os.replace(tmp, path)
+
     def close(self) -> None:
         self.commit()
         self.db.close()

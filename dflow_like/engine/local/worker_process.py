@@ -21,7 +21,7 @@ from typing import Any
 
 from ...graph.template import OPTemplate
 from ...values import may_need_jsonpickle
-from .processes import _child, _die_with_parent, _libc
+from .processes import _PR_SET_PDEATHSIG, _child, _libc, become_subreaper, sweep_children
 from .warmup import load_jsonpickle, preload_for, warm_runner
 
 __all__ = ["HEADER", "WorkerHandle", "send_frame", "spawn_worker", "spawn_workers"]
@@ -107,13 +107,33 @@ def _batch_policy() -> None:
             os.sched_setscheduler(0, policy, os.sched_param(0))
 
 
+def _end_with_steps(signum: int, frame: object) -> None:
+    """The engine died (or asked us to end): take the running step's processes along."""
+    sweep_children()
+    os._exit(1)
+
+
+def _contain() -> None:
+    """Make this worker the keeper of its steps' processes.
+
+    It runs one step at a time, so any child it has besides the step's own process
+    is an orphan of that step (a subreaper adopts them): they are killed when the
+    step ends, and, through the parent-death signal, when the engine dies.
+    """
+    become_subreaper()
+    signal.signal(signal.SIGTERM, _end_with_steps)
+    libc = _libc()
+    if libc is not None and os.uname().sysname == "Linux":
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) -> None:
     """Runs in a worker process: one request at a time, one forked child per request."""
-    _die_with_parent()
     _batch_policy()
     signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+    for sig in (signal.SIGINT, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
+    _contain()
     preload_for(templates.values())  # in parallel with the engine, not in every step
     warm_runner()
     gc.freeze()  # a child's collections then never walk (and write to) inherited objects
@@ -135,4 +155,5 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
             os.close(replies)
             _child(spec_json, templates[template_name], log_path)
         _, status = os.waitpid(pid, 0)
+        sweep_children()  # what the step left running ends with it, as a pod's containers do
         send_frame(replies, ("exited", status))

@@ -37,12 +37,25 @@ def _read_outputs(spec: StepSpec) -> str | None:
         return None
 
 
+def _death(worker: _Worker) -> str:
+    """Why a step has no result: its worker (our machinery, not the step) died."""
+    how = ""
+    if worker.status is not None and os.WIFSIGNALED(worker.status):
+        number = os.WTERMSIG(worker.status)
+        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+        how = f" (killed by signal {name})"
+    elif worker.status is not None:
+        how = f" (exit code {os.waitstatus_to_exitcode(worker.status)})"
+    return f"the worker process {worker.pid} running this step died{how}"
+
+
 class _Worker:
     def __init__(self, handle: WorkerHandle) -> None:
         self.pid, self.requests, self.replies = handle.pid, handle.requests, handle.replies
         self.buffer = b""
         self.started: asyncio.Future[int] | None = None
         self.exited: asyncio.Future[int] | None = None
+        self.status: int | None = None  # how the process ended, once closed
 
     def on_readable(self) -> None:
         try:
@@ -102,7 +115,7 @@ class _Worker:
         with contextlib.suppress(OSError):
             os.close(self.requests)
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+            self.status = os.waitpid(self.pid, 0)[1]
         with contextlib.suppress(OSError):
             os.close(self.replies)
 
@@ -138,11 +151,12 @@ class WorkerPool:
         except ChildProcessError:
             self.workers.remove(worker)
             worker.close()
+            dead = worker
             others = [WorkerHandle(w.pid, w.requests, w.replies) for w in self.workers]
             worker = _Worker(spawn_worker(self.templates, others))  # replace the dead worker, report an error
             self.workers.append(worker)
             asyncio.get_running_loop().add_reader(worker.replies, worker.on_readable)
-            return Outcome(None, signal.SIGKILL, False, 0)
+            return Outcome(None, None, False, 0, reason=_death(dead))
         finally:
             idle.put_nowait(worker)
 

@@ -7,12 +7,18 @@ attempt directory from a list file by ``$SLURM_ARRAY_TASK_ID``), with a
 ``group_size`` (of the ``Slices`` or the executor) into jobs of that many items run
 one after another, ``pool_size`` at once. Each item's runner leaves an ``exit_code``
 file, so items sharing a job still each get their own outcome.
+
+``sbatch`` runs in a thread, never on the engine's loop. While the controller cannot be
+reached (restarted, failed over, overloaded), a submission backs off and tries again
+for up to ``OUTAGE_SECONDS``, and the step's message says it is waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import re
 import shlex
 import signal
 import sys
@@ -25,7 +31,7 @@ from ...runner.namespace import main_namespace
 from ...runner.remote_entry import write_template
 from ...runner.spec import StepSpec
 from ..dispatcher import DispatcherExecutor
-from .executor import SlurmExecutor
+from .executor import SlurmError, SlurmExecutor, SlurmSubmitError
 from .states import JobState, JobStatus
 
 __all__ = ["SlurmStepExecutor"]
@@ -33,6 +39,14 @@ __all__ = ["SlurmStepExecutor"]
 POLL_SECONDS = 0.25
 _RUNNER = [sys.executable, "-m", "dflow_like.runner"]
 ARRAY_GATHER_SECONDS = 0.05
+OUTAGE_SECONDS = 600.0  # how long a submission rides out an unreachable controller
+MAX_BACKOFF_SECONDS = 30.0
+# What sbatch says when the controller is down or busy (not when it refuses the job).
+_UNREACHABLE = re.compile(
+    r"Unable to contact slurm controller|Socket timed out|Connection refused|Zero Bytes were transmitted"
+    r"|Communication connection failure|Slurm backup controller in standby|Resource temporarily unavailable",
+    re.IGNORECASE,
+)
 
 
 def _outcome(status: JobStatus, job_id: str, timed_out: bool) -> Outcome:
@@ -63,6 +77,9 @@ class SlurmStepExecutor:
         self._poller: asyncio.Task[None] | None = None
         self._batches: dict[str, list[tuple[StepSpec, asyncio.Future[str]]]] = {}
         self.on_submit: Callable[[StepSpec, str], None] | None = None  # the engine records job ids
+        self.on_wait: Callable[[StepSpec, str], None] | None = None  # and shows why a step waits
+        self.outage_seconds = OUTAGE_SECONDS
+        self._flushes: set[asyncio.Task[None]] = set()
 
     # --- submission --------------------------------------------------------------------
     def _prepare(self, spec: StepSpec, template: Any) -> Path:
@@ -79,20 +96,46 @@ class SlurmStepExecutor:
     def _group_size(self, spec: StepSpec) -> int:
         return int(spec.extra.get("group_size") or self.spec.group_size or 1)
 
+    async def _sbatch(self, specs: list[StepSpec], submit: Callable[[], str]) -> str:
+        """``submit()`` in a thread; while the controller is unreachable, back off and retry."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.outage_seconds
+        delay = 1.0
+        while True:
+            try:
+                return await asyncio.to_thread(submit)
+            except SlurmSubmitError as exc:
+                if not _UNREACHABLE.search(str(exc)) or loop.time() + delay > deadline:
+                    raise
+                left = deadline - loop.time()
+                note = f"waiting for the Slurm controller ({exc}); trying again in {delay:.0f} s, for {left:.0f} s more"
+                for spec in specs:
+                    if self.on_wait is not None:
+                        self.on_wait(spec, note)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+
+    def _flush_later(self, flush: Callable[[str], Any], group: str) -> None:
+        task = asyncio.ensure_future(flush(group))
+        self._flushes.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._flushes.discard)
+
     async def _submit(self, spec: StepSpec, log_path: str) -> str:
         group = spec.extra.get("group")
         if not group or not (self.spec.array or self._group_size(spec) > 1):
             command = self._command(spec.attempt_dir)
-            return self.slurm.submit(command, spec.attempt_dir, spec.step_name, log_path)
+            return await self._sbatch(
+                [spec], lambda: self.slurm.submit(command, spec.attempt_dir, spec.step_name, log_path)
+            )
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         batch = self._batches.setdefault(group, [])
         batch.append((spec, future))
         if len(batch) == 1:
             flush = self._submit_array if self.spec.array else self._submit_groups
-            asyncio.get_running_loop().call_later(ARRAY_GATHER_SECONDS, flush, group)
+            asyncio.get_running_loop().call_later(ARRAY_GATHER_SECONDS, self._flush_later, flush, group)
         return await future
 
-    def _submit_groups(self, group: str) -> None:
+    async def _submit_groups(self, group: str) -> None:
         batch = self._batches.pop(group)
         size = self._group_size(batch[0][0])
         pool = int(batch[0][0].extra.get("pool_size") or 1)
@@ -103,17 +146,20 @@ class SlurmStepExecutor:
             script = f'printf "%s\\n" {dirs} | xargs -P {pool} -I{{}} {runner} --log "{{}}/log.txt" "{{}}"; exit 0'
             first = Path(chunk[0][0].attempt_dir)
             try:
-                job = self.slurm.submit(
-                    ["sh", "-c", script], str(first), chunk[0][0].step_name, str(first / "group.log")
+                submit = functools.partial(
+                    self.slurm.submit, ["sh", "-c", script], str(first), chunk[0][0].step_name, str(first / "group.log")
                 )
+                job = await self._sbatch([spec for spec, _ in chunk], submit)
             except Exception as exc:
                 for _, future in chunk:
-                    future.set_exception(exc)
+                    if not future.done():  # a step cancelled (terminate) while we waited
+                        future.set_exception(exc)
                 continue
             for _, future in chunk:
-                future.set_result(job)
+                if not future.done():
+                    future.set_result(job)
 
-    def _submit_array(self, group: str) -> None:
+    async def _submit_array(self, group: str) -> None:
         batch = self._batches.pop(group)
         first = Path(batch[0][0].attempt_dir)
         listing = first.parent.parent / f"array-{first.parent.name}-{len(batch)}.txt"
@@ -121,15 +167,20 @@ class SlurmStepExecutor:
         pick = f'"$(sed -n "$((SLURM_ARRAY_TASK_ID+1))p" {shlex.quote(str(listing))})"'
         command = ["sh", "-c", f'd={pick}; exec {shlex.join(_RUNNER)} --log "$d/log.txt" "$d"']
         try:
-            job = self.slurm.submit(
-                command, str(listing.parent), batch[0][0].step_name, str(listing) + ".log", len(batch)
+            job = await self._sbatch(
+                [spec for spec, _ in batch],
+                lambda: self.slurm.submit(
+                    command, str(listing.parent), batch[0][0].step_name, str(listing) + ".log", len(batch)
+                ),
             )
         except Exception as exc:
             for _, future in batch:
-                future.set_exception(exc)
+                if not future.done():  # a step cancelled (terminate) while we waited
+                    future.set_exception(exc)
             return
         for index, (_, future) in enumerate(batch):
-            future.set_result(f"{job}_{index}")
+            if not future.done():
+                future.set_result(f"{job}_{index}")
 
     # --- waiting -----------------------------------------------------------------------
     async def _poll_forever(self) -> None:
@@ -152,13 +203,25 @@ class SlurmStepExecutor:
             self._poller = asyncio.ensure_future(self._poll_forever())
         return future
 
+    async def _cancel_until_done(self, job_id: str, finished: asyncio.Future[JobStatus]) -> JobStatus:
+        """``scancel`` in a thread, again with backoff while the controller cannot take it."""
+        delay = 1.0
+        while not finished.done():
+            try:
+                await asyncio.to_thread(self.slurm.cancel, job_id)
+                break
+            except SlurmError:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(finished), delay)
+                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+        return await finished
+
     async def wait_job(self, job_id: str, timeout: float | None, attempt: str | None = None) -> Outcome:
         finished = self._watch(job_id)
         try:
             status = await asyncio.wait_for(asyncio.shield(finished), timeout)
         except asyncio.TimeoutError:
-            self.slurm.cancel(job_id)
-            status = await finished
+            status = await self._cancel_until_done(job_id, finished)
             return _outcome(status, job_id, timed_out=True)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):

@@ -252,6 +252,15 @@ class LocalSlurmCluster:
         for rel in ("run/slurmd.pid", "run/slurmctld.pid"):
             _terminate(self._pid(rel))
 
+    def stop_controller(self) -> None:
+        """Stop slurmctld alone (slurmd and running jobs stay): a controller outage."""
+        _terminate(self._pid("run/slurmctld.pid"))
+
+    def start_controller(self, timeout: float = 30.0) -> None:
+        """Start slurmctld again (it recovers its saved state) and wait until it answers."""
+        self._run_daemon([shutil.which("slurmctld", path=_PATH) or "slurmctld", "-f", self.slurm_conf])
+        self._wait(lambda: self.run(["sinfo", "-h"]).returncode == 0, timeout, "slurmctld did not answer")
+
     def stop(self) -> None:
         """Stop every daemon this cluster started (by PID) and remove its directory."""
         self._stop_slurm()
