@@ -13,6 +13,7 @@ import functools
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,10 +54,11 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _child(spec_json: str, template: Any, log_path: str) -> None:
+def _child(spec_json: str, template: Any, log_path: str, after: Callable[[StepSpec], None] | None = None) -> None:
     """A step's process, forked from a worker (whose signal handlers are the defaults).
 
     Never returns: whatever happens, the process ends here with the step's exit code.
+    ``after`` runs once the step has run (the worker learns what it imported).
     """
     code = codes.ERROR
     try:
@@ -73,6 +75,8 @@ def _child(spec_json: str, template: Any, log_path: str) -> None:
         if spec.envs:
             os.environ.update(spec.envs)
         code = run_step(spec, template)
+        if after is not None:
+            after(spec)
     except BaseException:
         with contextlib.suppress(Exception):
             import traceback

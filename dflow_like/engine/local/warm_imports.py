@@ -1,0 +1,198 @@
+"""Imports a worker learns from its steps, so that each is paid once per worker.
+
+A step's child reports the modules it imported (at the top of the OP's module, inside
+``execute``, from ``__main__`` or a notebook: wherever); before the worker forks the
+next child of the same template it imports them itself, so that child, and every later
+one, inherits them already loaded. Each step still runs in its own forked process.
+
+The rule for libraries that are not fork-safe: a ``fork()`` copies only the thread that
+calls it, so a lock held by another thread stays held in the child forever. After
+importing a template's modules the worker counts its threads. It keeps them only if
+it gained none, or if the only new threads belong to an OpenBLAS library that this
+import loaded (OpenBLAS stops and restarts its pool around ``fork()``). A new Python
+thread, or native threads next to OpenMP (libgomp/libiomp), CUDA, MPI, NCCL or TBB
+libraries, makes the worker unsafe: it reports the template and exits, the engine
+replaces it with a clean worker and never warms that template again (its steps import
+what they need in their own process, as every step did before). ``PythonOPTemplate(...,
+warm_imports=False)`` turns this off for one template from the start.
+
+Memory: a worker that already holds other templates' imports and is above
+``config["worker_max_rss_mb"]`` (default 1024 MiB) retires rather than importing
+more; a clean worker takes its place. A template's own imports are never refused.
+
+Modules imported under a template's ``envs`` are imported with those variables set.
+Output and warnings of an import in the worker are discarded (the child that first
+imported the module wrote them to its step's log).
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import importlib
+import io
+import os
+import sys
+import warnings
+from collections.abc import Iterator, Mapping
+
+__all__ = ["ImportMemory", "new_modules", "read_report", "report_file", "rss_mib", "write_report"]
+
+_FORK_SAFE_POOLS = ("openblas",)
+_UNSAFE_RUNTIMES = ("libgomp", "libiomp", "libomp", "libcuda", "libmpi", "libnccl", "libtbb")
+_SKIP = ("__main__", "__mp_main__")
+
+
+def new_modules(known: set[str], attempt_dir: str) -> list[str]:
+    """Names a step's process imported beyond ``known`` that another process can import by name.
+
+    Modules without a spec (made at run time) and files under the step's own attempt
+    directory (its workdir is on no other step's path) are left out.
+    """
+    names = []
+    inside = os.path.join(os.path.abspath(attempt_dir), "")
+    for name, module in list(sys.modules.items()):
+        if name in known or name in _SKIP or module is None:
+            continue
+        if getattr(module, "__spec__", None) is None:
+            continue
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and os.path.abspath(path).startswith(inside):
+            continue
+        names.append(name)
+    return names
+
+
+def write_report(fd: int, names: list[str]) -> None:
+    """The child's side: the names at offset 0 of the worker's memfd (inherited)."""
+    if names:
+        with contextlib.suppress(OSError):
+            os.pwrite(fd, "\n".join(names).encode(), 0)
+
+
+def read_report(fd: int) -> list[str]:
+    size = os.fstat(fd).st_size
+    if not size:
+        return []
+    data = os.pread(fd, size, 0)
+    os.ftruncate(fd, 0)
+    return [name for name in data.decode(errors="replace").split("\n") if name]
+
+
+def report_file() -> int:
+    """An in-memory file shared by a worker and its children, closed on ``exec``."""
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("dflow-like-imports")
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="dflow-like-imports-")
+    os.unlink(path)
+    os.set_inheritable(fd, False)
+    return fd
+
+
+def rss_mib() -> float:
+    """This process's resident set size, in MiB (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _native_threads() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 1
+
+
+def _libraries() -> set[str]:
+    try:
+        with open("/proc/self/maps") as fh:
+            return {line.split(None, 5)[5].strip() for line in fh if line.count(" ") >= 5 and ".so" in line}
+    except OSError:
+        return set()
+
+
+class _Census:
+    """Threads and shared libraries now, to compare after an import."""
+
+    def __init__(self) -> None:
+        self.python = _thread._count()
+        self.native = _native_threads()
+        self.libraries = _libraries()
+
+    def unsafe_after(self) -> str:
+        """Why this process is no longer safe to fork from ("" when it is)."""
+        python = _thread._count() - self.python
+        if python > 0:
+            return f"the import started {python} Python thread(s)"
+        native = _native_threads() - self.native
+        if native <= 0:
+            return ""
+        loaded = [os.path.basename(lib) for lib in _libraries() - self.libraries]
+        unsafe = [lib for lib in loaded if lib.startswith(_UNSAFE_RUNTIMES)]
+        pools = [lib for lib in loaded if any(p in lib.lower() for p in _FORK_SAFE_POOLS)]
+        if pools and not unsafe:
+            return ""
+        culprits = f" (loaded {', '.join(sorted(unsafe or loaded)[:5])})" if loaded else ""
+        return f"the import started {native} native thread(s){culprits}"
+
+
+@contextlib.contextmanager
+def _quiet(envs: Mapping[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in envs}
+    os.environ.update(envs)
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class ImportMemory:
+    """A worker's record of what each template's steps imported, and what it imported itself."""
+
+    def __init__(self, max_rss_mib: float) -> None:
+        self.max_rss_mib = max_rss_mib
+        self.learned: dict[str, list[str]] = {}
+        self.applied: dict[str, int] = {}  # how many of a template's names this worker imported
+        self.failed: set[str] = set()
+        self.known = set(sys.modules)  # what every child inherits (read-only there)
+
+    def learn(self, template: str, names: list[str]) -> None:
+        if names:
+            mine = self.learned.setdefault(template, [])
+            mine.extend(n for n in names if n not in self.failed and n not in sys.modules)
+
+    def should_retire(self, template: str) -> bool:
+        """Whether this worker is over its memory limit with other templates' imports in it."""
+        pending = len(self.learned.get(template, ())) > self.applied.get(template, 0)
+        others = any(count for name, count in self.applied.items() if name != template)
+        return pending and others and rss_mib() > self.max_rss_mib
+
+    def warm(self, template: str, envs: Mapping[str, str]) -> str:
+        """Import what ``template``'s steps imported; return why forking is now unsafe, or ""."""
+        names = self.learned.get(template, [])
+        start = self.applied.get(template, 0)
+        if start >= len(names):
+            return ""
+        census = _Census()
+        with _quiet(envs):
+            for name in names[start:]:
+                if name in sys.modules or name in self.failed:
+                    continue
+                try:
+                    importlib.import_module(name)
+                except BaseException:  # a module that only imports in its step stays the step's
+                    self.failed.add(name)
+        self.applied[template] = len(names)
+        self.known = set(sys.modules)
+        return census.unsafe_after()
