@@ -1,0 +1,166 @@
+"""Warm workers keep what steps import (``engine/local/warm_imports``), safely.
+
+Each test writes the modules its OPs import into a directory on ``sys.path`` (the
+engine gets the caller's path); each module appends a line to its own ``.log`` every
+time it is imported: ``pid is_step_process other_module_loaded``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dflow_like import Step, Workflow, config
+from dflow_like.engine.local.workspace import Workspace
+from dflow_like.python import PythonOPTemplate, Slices
+
+from .warm_ops import uses_counted, uses_module, uses_threaded
+
+TIMEOUT = 120
+N = 12
+
+_RECORD = """
+import os as _os, sys as _sys
+with open(__file__[:-3] + ".log", "a") as _fh:
+    _fh.write(f"{_os.getpid()} {int(_os.getsid(0) == _os.getpid())} {int(%r in _sys.modules)}\\n")
+"""
+
+
+def _module(directory: Path, name: str, body: str = "", other: str = "") -> Path:
+    (directory / f"{name}.py").write_text(_RECORD % other + textwrap.dedent(body))
+    return directory / f"{name}.log"
+
+
+def _imports(log: Path) -> list[tuple[int, bool, bool]]:
+    lines = log.read_text().split() if log.exists() else []
+    return [(int(p), s == "1", o == "1") for p, s, o in zip(lines[::3], lines[1::3], lines[2::3], strict=True)]
+
+
+@pytest.fixture
+def mods(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "mods"
+    directory.mkdir()
+    monkeypatch.syspath_prepend(str(directory))
+    config["workers"] = 2
+    return directory
+
+
+def _sliced(op: object, values: list[object], name: str = "item", **kwargs: object) -> Step:
+    field = next(iter(op.get_input_sign()))  # type: ignore[attr-defined]
+    outputs = list(op.get_output_sign())  # type: ignore[attr-defined]
+    template = PythonOPTemplate(op, slices=Slices(input_parameter=[field], output_parameter=outputs), **kwargs)
+    return Step(name, template, parameters={field: values})
+
+
+def _run(*steps: Step) -> Workflow:
+    wf = Workflow("warm")
+    for step in steps:
+        wf.add(step)
+    wf.submit()
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded", wf.query_message()
+    return wf
+
+
+def test_an_import_inside_execute_is_paid_once_per_worker_and_steps_stay_isolated(mods: Path) -> None:
+    log = _module(mods, "warm_counted", "calls = 0\n")
+    wf = _run(_sliced(uses_counted, list(range(N))))
+    group = wf.query_step(name="item", type="StepGroup")[0].outputs.parameters
+    assert group["calls"].value == [1] * N  # no step saw another step's module state
+    assert len(set(group["pid"].value)) == N  # every step ran in a process of its own
+    imports = _imports(log)
+    # Per worker: its first step imports the module, then the worker itself does;
+    # every later step inherits it. Before: one import per step.
+    assert len(imports) <= 2 * 2, imports
+    assert any(not in_step for _, in_step, _ in imports), "a worker should hold the import"
+
+
+def test_an_op_from_main_gets_its_imports_warm_too(mods: Path, tmp_path: Path) -> None:
+    log = _module(mods, "warm_counted", "calls = 0\n")
+    script = tmp_path / "script.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import os
+            from dflow_like import Step, Workflow, config
+            from dflow_like.python import OP, PythonOPTemplate, Slices
+
+            @OP.function
+            def main_op(x: int) -> {{"calls": int}}:
+                import warm_counted
+                warm_counted.calls += 1
+                return {{"calls": warm_counted.calls}}
+
+            config["workers"] = 2
+            wf = Workflow("from-main")
+            template = PythonOPTemplate(main_op, slices=Slices(input_parameter=["x"], output_parameter=["calls"]))
+            wf.add(Step("item", template, parameters={{"x": list(range({N}))}}))
+            wf.submit()
+            phase = wf.wait(timeout={TIMEOUT})
+            print(phase, wf.query_step(name="item", type="StepGroup")[0].outputs.parameters["calls"].value)
+            """
+        )
+    )
+    env_path = f"{mods}:{Path(__file__).resolve().parents[2]}"
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env={**os.environ, "PYTHONPATH": env_path},
+        check=False,
+    )
+    assert done.stdout.split(None, 1) == ["Succeeded", f"{[1] * N}\n"], done.stderr
+    assert len(_imports(log)) <= 2 * 2
+
+
+def test_a_module_that_starts_a_thread_at_import_makes_its_template_cold(mods: Path) -> None:
+    body = """
+    import queue, threading
+
+    _requests = queue.Queue()
+
+    def _serve():
+        while True:
+            x, reply = _requests.get()
+            reply.put(2 * x)
+
+    threading.Thread(target=_serve, daemon=True).start()
+
+    def compute(x):
+        reply = queue.Queue()
+        _requests.put((x, reply))
+        return reply.get(timeout=30)  # forked after the import: no thread serves, queue.Empty
+    """
+    log = _module(mods, "warm_threaded", body)
+    wf = _run(_sliced(uses_threaded, list(range(N))))
+    assert wf.query_step(name="item", type="StepGroup")[0].outputs.parameters["y"].value == [2 * x for x in range(N)]
+    in_workers = [pid for pid, in_step, _ in _imports(log) if not in_step]
+    # Workers that learned it at the same time may each try once; then the template is cold.
+    assert len(in_workers) <= 2, in_workers
+    engine_log = Workspace(Path(config["home"]), wf.id).engine_log.read_text()
+    assert "'uses-threaded'" in engine_log and "Python thread" in engine_log, engine_log
+
+
+def test_warm_imports_false_keeps_every_import_in_its_step(mods: Path) -> None:
+    log = _module(mods, "warm_counted", "calls = 0\n")
+    _run(_sliced(uses_counted, list(range(N)), warm_imports=False))
+    imports = _imports(log)
+    assert len(imports) == N and all(in_step for _, in_step, _ in imports)
+
+
+def test_a_worker_over_its_memory_limit_is_replaced_before_it_imports_another_template(mods: Path) -> None:
+    config["worker_max_rss_mb"] = 1  # every worker is above it
+    _module(mods, "warm_a")
+    log_b = _module(mods, "warm_b", other="warm_a")
+    first = _sliced(uses_module, ["warm_a"] * 6, name="a")
+    second = _sliced(uses_module, ["warm_b"] * 6, name="b")
+    second.template.name = "uses-module-b"
+    _run(first, second)
+    in_workers = [other for _, in_step, other in _imports(log_b) if not in_step]
+    assert in_workers, "a clean worker keeps warm_b"
+    assert not any(in_workers), "no worker holding warm_a imported warm_b as well"
