@@ -29,14 +29,18 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import dis
 import importlib
+import importlib.util
 import io
 import os
 import sys
+import types
 import warnings
 from collections.abc import Iterator, Mapping
+from typing import Any
 
-__all__ = ["ImportMemory", "new_modules", "read_report", "report_file", "rss_mib", "write_report"]
+__all__ = ["ImportMemory", "new_modules", "read_report", "report_file", "rss_mib", "static_imports", "write_report"]
 
 _FORK_SAFE_POOLS = ("openblas",)
 _UNSAFE_RUNTIMES = ("libgomp", "libiomp", "libomp", "libcuda", "libmpi", "libnccl", "libtbb")
@@ -61,6 +65,60 @@ def new_modules(known: set[str], attempt_dir: str) -> list[str]:
             continue
         names.append(name)
     return names
+
+
+def _imports_in(code: types.CodeType, package: str) -> list[str]:
+    """Modules an ``import`` statement anywhere in ``code`` (nested code too) names."""
+    names: list[str] = []
+    level = 0
+    for ins in dis.get_instructions(code):
+        if ins.opname == "LOAD_CONST" and isinstance(ins.argval, int):
+            level = ins.argval
+        elif ins.opname == "IMPORT_NAME":
+            with contextlib.suppress(ImportError, ValueError):
+                names.append(importlib.util.resolve_name("." * level + ins.argval, package) if level else ins.argval)
+        elif ins.opname == "IMPORT_FROM" and names:
+            names.append(f"{names[-1]}.{ins.argval}")  # a submodule, or a name (its import then fails)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.extend(_imports_in(const, package))
+    return names
+
+
+def static_imports(op_class: Any, depth: int = 3) -> list[str]:
+    """Modules ``execute`` imports, read from its bytecode and that of the functions of the
+    OP's own package it calls: known before the first step runs, so every worker imports
+    them before its first child instead of that child doing it too. What a step imports
+    that this misses (a library's lazy imports) it reports when it ends."""
+    execute = getattr(op_class, "execute", None)
+    owner = str(getattr(op_class, "__module__", "") or "")
+    home = owner.rpartition(".")[0] or owner
+    names: list[str] = []
+    seen: set[int] = set()
+    todo: list[tuple[Any, int]] = [(execute, 0)]
+    while todo:
+        func, level = todo.pop()
+        func = getattr(func, "__func__", func)
+        if not isinstance(func, types.FunctionType) or id(func) in seen or level > depth:
+            continue
+        seen.add(id(func))
+        module = str(func.__module__ or "")
+        if level and not (module in (owner, home) or module.startswith(f"{home}.")):
+            continue
+        names.extend(_imports_in(func.__code__, str(func.__globals__.get("__package__") or "")))
+        calls: list[Any] = [getattr(func, "__wrapped__", None)]
+        calls += [cell.cell_contents for cell in func.__closure__ or () if _filled(cell)]
+        calls += [func.__globals__.get(name) for name in func.__code__.co_names]
+        todo.extend((call, level + 1) for call in calls if call is not None)
+    return list(dict.fromkeys(n for n in names if not n.startswith(("dflow_like.", "__main__"))))
+
+
+def _filled(cell: types.CellType) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018
+    except ValueError:
+        return False
+    return True
 
 
 def write_report(fd: int, names: list[str]) -> None:
@@ -166,6 +224,14 @@ class ImportMemory:
         self.applied: dict[str, int] = {}  # how many of a template's names this worker imported
         self.failed: set[str] = set()
         self.known = set(sys.modules)  # what every child inherits (read-only there)
+
+    def seed(self, templates: Mapping[str, Any]) -> None:
+        """What each Python OP's ``execute`` imports, as far as its bytecode says."""
+        for name, template in templates.items():
+            op_class = getattr(template, "op_class", None)
+            if op_class is not None and getattr(template, "warm_imports", True):
+                with contextlib.suppress(Exception):  # a guess: never worth failing a worker
+                    self.learn(name, static_imports(op_class))
 
     def learn(self, template: str, names: list[str]) -> None:
         if names:

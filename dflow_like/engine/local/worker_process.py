@@ -144,6 +144,7 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
     warm_runner()
     gc.freeze()  # a child's collections then never walk (and write to) inherited objects
     memory = ImportMemory(_max_rss_mib())
+    memory.seed(templates)
     report = report_file()
     jsonpickle_loaded = False
     while True:
