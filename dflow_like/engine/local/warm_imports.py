@@ -1,9 +1,12 @@
 """Imports a worker learns from its steps, so that each is paid once per worker.
 
-A step's child reports the modules it imported (at the top of the OP's module, inside
-``execute``, from ``__main__`` or a notebook: wherever); before the worker forks the
-next child of the same template it imports them itself, so that child, and every later
-one, inherits them already loaded. Each step still runs in its own forked process.
+Before its first step of a template, a worker imports what that OP's ``execute`` names
+in ``import`` statements (read from bytecode, with the functions of the OP's own
+package it calls). After each step, the step's child reports the modules it imported
+(at the top of the OP's module, inside ``execute``, from ``__main__`` or a notebook, a
+library's lazy imports: wherever); before the worker forks the next child of the same
+template it imports them itself, so that child, and every later one, inherits them
+loaded. Each step still runs in its own forked process.
 
 The rule for libraries that are not fork-safe: a ``fork()`` copies only the thread that
 calls it, so a lock held by another thread stays held in the child forever. After
