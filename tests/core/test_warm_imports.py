@@ -169,10 +169,12 @@ def test_a_worker_over_its_memory_limit_is_replaced_before_it_imports_another_te
     first = _sliced(uses_module, ["warm_a"] * 6, name="a")
     second = _sliced(uses_module, ["warm_b"] * 6, name="b")
     second.template.name = "uses-module-b"
-    _run(first, second)
+    wf = _run(first, second)
     in_workers = [other for _, in_step, other in _imports(log_b) if not in_step]
     assert in_workers, "a clean worker keeps warm_b"
     assert not any(in_workers), "no worker holding warm_a imported warm_b as well"
+    engine_log = Workspace(Path(config["home"]), wf.id).engine_log.read_text()
+    assert "replaced by a clean one: worker RSS" in engine_log, engine_log
 
 
 def test_static_imports_read_execute_and_the_helpers_of_its_package_it_calls() -> None:

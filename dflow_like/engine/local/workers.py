@@ -26,6 +26,8 @@ from .worker_process import HEADER, WorkerHandle, send_frame, spawn_worker
 
 __all__ = ["WorkerLost", "WorkerPool"]
 
+STARTING_SECONDS = 10.0  # how long a cancelled step waits for its worker to say it forked
+
 
 def _read_outputs(spec: StepSpec) -> str | None:
     """``outputs.json`` of a step that exited 0, read here: the engine never forks, so
@@ -104,9 +106,9 @@ class _Worker:
             pid = await asyncio.shield(self.started)
         except (OSError, ChildProcessError) as exc:  # BrokenPipeError: it had died while idle
             raise WorkerLost(f"worker process {self.pid} ended before starting the step: {exc}") from None
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # the child may start all the same: kill it when it does
             with contextlib.suppress(Exception):
-                kill_tree(await asyncio.shield(self.started))
+                kill_tree(await asyncio.wait_for(asyncio.shield(self.started), STARTING_SECONDS))
             raise
         timed_out = False
         try:
@@ -198,6 +200,8 @@ class WorkerPool:
                 file=sys.stderr,
                 flush=True,
             )
+        elif worker.leaving[:1] == ("retire",):
+            print(f"worker {worker.pid} replaced by a clean one: {worker.leaving[1]}", file=sys.stderr, flush=True)
 
     async def run(self, spec: StepSpec, template_name: str, log_path: str, timeout: float | None) -> Outcome:
         idle = self._attach()
