@@ -53,21 +53,29 @@ _SKIP = ("__main__", "__mp_main__")
 def new_modules(known: set[str], attempt_dir: str) -> list[str]:
     """Names a step's process imported beyond ``known`` that another process can import by name.
 
-    Modules without a spec (made at run time) and files under the step's own attempt
-    directory (its workdir is on no other step's path) are left out.
+    New modules are the newest entries of ``sys.modules``: reading it from the end
+    never touches (and so never copies) the inherited ones. Modules without a spec
+    (made at run time) and files under the step's own attempt directory (its workdir
+    is on no other step's path) are left out.
     """
-    names = []
+    extra = len(sys.modules) - len(known)
+    names: list[str] = []
+    if extra <= 0:
+        return names
     inside = os.path.join(os.path.abspath(attempt_dir), "")
-    for name, module in list(sys.modules.items()):
-        if name in known or name in _SKIP or module is None:
+    for name in reversed(sys.modules):
+        if name in known:
             continue
-        if getattr(module, "__spec__", None) is None:
-            continue
+        extra -= 1
+        module = sys.modules[name]
         path = getattr(module, "__file__", None)
-        if isinstance(path, str) and os.path.abspath(path).startswith(inside):
-            continue
-        names.append(name)
-    return names
+        if name in _SKIP or module is None or getattr(module, "__spec__", None) is None:
+            pass
+        elif not (isinstance(path, str) and os.path.abspath(path).startswith(inside)):
+            names.append(name)
+        if not extra:
+            break
+    return names[::-1]
 
 
 def _imports_in(code: types.CodeType, package: str) -> list[str]:

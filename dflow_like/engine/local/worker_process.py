@@ -16,6 +16,7 @@ import os
 import pickle
 import signal
 import struct
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,6 +158,8 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
             jsonpickle_loaded = True
         if warm:
             _warm_for(memory, replies, template_name, templates[template_name])
+        if len(memory.known) != len(sys.modules):
+            memory.known = set(sys.modules)  # what this child inherits
         # Between fork and exit, every page either process writes is copied: the
         # child parses its spec and announces itself; the worker only waits.
         pid = os.fork()
