@@ -184,3 +184,11 @@ def test_static_imports_read_execute_and_the_helpers_of_its_package_it_calls() -
     assert "ase.calculators.emt" in static_imports(SinglePoint)  # inside ops._atoms.get_calculator
     assert {"matplotlib.figure", "matplotlib.backends.backend_agg"} <= set(static_imports(PlotEOS))
     assert static_imports(uses_counted) == ["warm_counted"]  # an @OP.function: through its closure
+
+
+def test_openblas_pools_started_at_import_keep_the_template_warm(mods: Path) -> None:
+    log = _module(mods, "warm_blas", "import numpy, scipy.linalg\n")  # each starts an OpenBLAS pool
+    wf = _run(_sliced(uses_module, ["warm_blas"] * N))
+    assert any(not in_step for _, in_step, _ in _imports(log)), "a worker should hold numpy and scipy"
+    engine_log = Workspace(Path(config["home"]), wf.id).engine_log.read_text()
+    assert "not safe to fork" not in engine_log, engine_log
