@@ -205,7 +205,8 @@ class _Census:
         pools = [lib for lib in loaded if any(p in lib.lower() for p in _FORK_SAFE_POOLS)]
         if pools and not unsafe:
             return ""
-        culprits = f" (loaded {', '.join(sorted(unsafe or loaded)[:5])})" if loaded else ""
+        libraries = [lib for lib in loaded if ".cpython-" not in lib and ".abi3." not in lib] or loaded
+        culprits = f" (loaded {', '.join(sorted(unsafe or libraries)[:5])})" if loaded else ""
         return f"the import started {native} native thread(s){culprits}"
 
 
