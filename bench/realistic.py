@@ -7,8 +7,10 @@ in-execute, trivial, ...) so that they share the machine's load:
   trivial       x -> x
   module-level  its module imports ase and matplotlib
   in-execute    ``execute`` imports ase.build, scipy.optimize and matplotlib
-Per item = wall time of the run (engine start-up included) / N. Also printed: the
-largest worker RSS seen while the run went on (warm workers keep their OPs' imports).
+Per item = wall time of the run (engine start-up included) / N; CPU per item counts
+the engine, its workers and the steps (it depends less on the machine's load). Also
+printed: the largest worker RSS seen while the run went on (warm workers keep their
+OPs' imports).
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ def main() -> None:
     fresh_home()
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min); {n} items per run")
     per_item: dict[str, list[float]] = {name: [] for name in OPS}
+    cpu_per_item: dict[str, list[float]] = {name: [] for name in OPS}
     for round_ in range(rounds):
         for name, op in OPS.items():
             with WorkerRss() as rss:
@@ -98,15 +101,17 @@ def main() -> None:
             ys = wf.query_step(name="item", type="StepGroup")[0].outputs.parameters["y"].value
             assert ys == [float(i) for i in range(n)], f"{name}: outputs must come back in item order"
             per_item[name].append(1000 * wall / n)
+            cpu_per_item[name].append(1000 * wf.cpu_seconds / n)
             print(
                 f"round {round_ + 1} {name:>12}: {1000 * wall / n:7.1f} ms per item "
                 f"(wall {wall:.2f} s, CPU {wf.cpu_seconds:.2f} s), peak worker RSS {rss.peak_kib / 1024:.0f} MiB"
             )
-    base = min(per_item["trivial"])
+    base, cpu_base = min(per_item["trivial"]), min(cpu_per_item["trivial"])
     for name, values in per_item.items():
+        cpu = cpu_per_item[name]
         print(
-            f"{name:>12}: {min(values):7.1f}-{max(values):.1f} ms per item, "
-            f"best {min(values) / base:.1f}x the trivial OP's best"
+            f"{name:>12}: {min(values):7.1f}-{max(values):.1f} ms per item, best {min(values) / base:.1f}x "
+            f"the trivial OP's best; CPU {min(cpu):.1f}-{max(cpu):.1f} ms per item, best {min(cpu) / cpu_base:.1f}x"
         )
 
 
