@@ -19,7 +19,7 @@ from dflow_like import Step, Workflow, config
 from dflow_like.engine.local.workspace import Workspace
 from dflow_like.python import PythonOPTemplate, Slices
 
-from .warm_ops import uses_counted, uses_module, uses_threaded
+from .warm_ops import closes_fds, uses_counted, uses_module, uses_threaded
 
 TIMEOUT = 120
 N = 12
@@ -192,3 +192,12 @@ def test_openblas_pools_started_at_import_keep_the_template_warm(mods: Path) -> 
     assert any(not in_step for _, in_step, _ in _imports(log)), "a worker should hold numpy and scipy"
     engine_log = Workspace(Path(config["home"]), wf.id).engine_log.read_text()
     assert "not safe to fork" not in engine_log, engine_log
+
+
+def test_a_step_that_reuses_descriptor_numbers_keeps_its_files(mods: Path, tmp_path: Path) -> None:
+    _module(mods, "warm_late")
+    files = tmp_path / "files"
+    files.mkdir()
+    template = PythonOPTemplate(closes_fds)
+    _run(Step("fds", template, parameters={"name": "warm_late", "directory": str(files)}))
+    assert {p.read_text() for p in files.iterdir()} == {"mine"}  # never overwritten by the import report

@@ -43,7 +43,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["ImportMemory", "new_modules", "read_report", "report_file", "rss_mib", "static_imports", "write_report"]
+__all__ = ["ImportMemory", "ReportFile", "new_modules", "rss_mib", "static_imports"]
 
 _FORK_SAFE_POOLS = ("openblas",)
 _UNSAFE_RUNTIMES = ("libgomp", "libiomp", "libomp", "libcuda", "libmpi", "libnccl", "libtbb")
@@ -132,32 +132,40 @@ def _filled(cell: types.CellType) -> bool:
     return True
 
 
-def write_report(fd: int, names: list[str]) -> None:
-    """The child's side: the names at offset 0 of the worker's memfd (inherited)."""
-    if names:
-        with contextlib.suppress(OSError):
-            os.pwrite(fd, "\n".join(names).encode(), 0)
+class ReportFile:
+    """An in-memory file a worker shares with its children (closed on ``exec``): each
+    child writes the modules it imported at offset 0, the worker reads them after it."""
 
+    def __init__(self) -> None:
+        if hasattr(os, "memfd_create"):
+            self.fd = os.memfd_create("dflow-like-imports")
+        else:
+            import tempfile
 
-def read_report(fd: int) -> list[str]:
-    size = os.fstat(fd).st_size
-    if not size:
-        return []
-    data = os.pread(fd, size, 0)
-    os.ftruncate(fd, 0)
-    return [name for name in data.decode(errors="replace").split("\n") if name]
+            self.fd, path = tempfile.mkstemp(prefix="dflow-like-imports-")
+            os.unlink(path)
+            os.set_inheritable(self.fd, False)
+        self.identity = self._identity()
 
+    def _identity(self) -> tuple[int, int]:
+        info = os.fstat(self.fd)
+        return info.st_dev, info.st_ino
 
-def report_file() -> int:
-    """An in-memory file shared by a worker and its children, closed on ``exec``."""
-    if hasattr(os, "memfd_create"):
-        return os.memfd_create("dflow-like-imports")
-    import tempfile
+    def write(self, names: list[str]) -> None:
+        """The child's side. Written only while the fd is still this file: a step that
+        closed it and opened one of its own under the same number keeps its file intact."""
+        if names:
+            with contextlib.suppress(OSError):
+                if self._identity() == self.identity:
+                    os.pwrite(self.fd, "\n".join(names).encode(), 0)
 
-    fd, path = tempfile.mkstemp(prefix="dflow-like-imports-")
-    os.unlink(path)
-    os.set_inheritable(fd, False)
-    return fd
+    def read(self) -> list[str]:
+        size = os.fstat(self.fd).st_size
+        if not size:
+            return []
+        data = os.pread(self.fd, size, 0)
+        os.ftruncate(self.fd, 0)
+        return [name for name in data.decode(errors="replace").split("\n") if name]
 
 
 def rss_mib() -> float:

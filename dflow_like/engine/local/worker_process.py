@@ -24,7 +24,7 @@ from ...graph.template import OPTemplate
 from ...runner.spec import StepSpec
 from ...values import may_need_jsonpickle
 from .processes import _child, _die_with_parent, _libc
-from .warm_imports import ImportMemory, new_modules, read_report, report_file, rss_mib, write_report
+from .warm_imports import ImportMemory, ReportFile, new_modules, rss_mib
 from .warmup import load_jsonpickle, preload_for, warm_runner
 
 __all__ = ["HEADER", "WorkerHandle", "send_frame", "spawn_worker", "spawn_workers"]
@@ -146,7 +146,7 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
     gc.freeze()  # a child's collections then never walk (and write to) inherited objects
     memory = ImportMemory(_max_rss_mib())
     memory.seed(templates)
-    report = report_file()
+    report = ReportFile()
     jsonpickle_loaded = False
     while True:
         message = _receive(requests)
@@ -171,13 +171,13 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
             _child(spec_json, templates[template_name], log_path, after)
         _, status = os.waitpid(pid, 0)
         if warm:
-            memory.learn(template_name, read_report(report))
+            memory.learn(template_name, report.read())
         send_frame(replies, ("exited", status))
 
 
-def _reporter(known: set[str], report: int) -> Any:
+def _reporter(known: set[str], report: ReportFile) -> Any:
     def after(spec: StepSpec) -> None:
         with contextlib.suppress(Exception):
-            write_report(report, new_modules(known, spec.attempt_dir))
+            report.write(new_modules(known, spec.attempt_dir))
 
     return after
