@@ -282,3 +282,32 @@ class ImportMemory:
         self.applied[template] = len(names)
         self.known = set(sys.modules)
         return census.unsafe_after()
+
+
+NO_ENGINE_PRELOAD = "DFLOW_LIKE_NO_ENGINE_PRELOAD"  # set when the engine restarted without it
+
+
+def preload_for_fan_outs(templates: Mapping[str, Any], root: str) -> None:
+    """In the engine, before it forks its workers: import what sliced templates' ``execute``
+    names, once for every worker rather than once in each (their first steps all start
+    together). Should that start threads (the rule above), the engine restarts itself
+    without this; the workers then apply the rule template by template."""
+    if os.environ.get(NO_ENGINE_PRELOAD):
+        return
+    census = _Census()
+    for template in templates.values():
+        op_class = getattr(template, "op_class", None)
+        if op_class is None or getattr(template, "slices", None) is None or not getattr(template, "warm_imports", True):
+            continue
+        with _quiet(getattr(template, "envs", {}) or {}):
+            for name in static_imports(op_class):
+                with contextlib.suppress(BaseException):
+                    importlib.import_module(name)
+    reason = census.unsafe_after()
+    if reason:
+        print(f"engine: {reason} while importing what sliced steps import; restarting without that", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.environ[NO_ENGINE_PRELOAD] = "1"
+        os.chdir(root)
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
