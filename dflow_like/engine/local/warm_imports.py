@@ -6,7 +6,9 @@ package it calls). After each step, the step's child reports the modules it impo
 (at the top of the OP's module, inside ``execute``, from ``__main__`` or a notebook, a
 library's lazy imports: wherever); before the worker forks the next child of the same
 template it imports them itself, so that child, and every later one, inherits them
-loaded. Each step still runs in its own forked process.
+loaded. For sliced templates the engine imports the named modules once, before it
+forks the workers (``preload_for_fan_outs``). Each step still runs in its own forked
+process.
 
 The rule for libraries that are not fork-safe: a ``fork()`` copies only the thread that
 calls it, so a lock held by another thread stays held in the child forever. After
