@@ -154,7 +154,6 @@ class WorkerPool:
         self.jsonpickle = False  # once a step's outputs needed jsonpickle, workers preload it
         self.cold: set[str] = set()  # templates whose imports workers must not keep
         self.workers = [_Worker(handle, self._died) for handle in handles]
-        self.replaced = 0
         self._idle: asyncio.Queue[_Worker] | None = None
 
     def _attach(self) -> asyncio.Queue[_Worker]:
@@ -177,7 +176,6 @@ class WorkerPool:
         others = [w.handle for w in self.workers]
         fresh = _Worker(spawn_worker(self.templates, others), self._died)
         self.workers.append(fresh)
-        self.replaced += 1
         asyncio.get_running_loop().add_reader(fresh.replies, fresh.on_readable)
         self._attach().put_nowait(fresh)
 
