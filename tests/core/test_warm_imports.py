@@ -190,7 +190,7 @@ def test_a_worker_over_its_memory_limit_is_replaced_before_it_imports_another_te
 
 
 def test_static_imports_read_execute_and_the_helpers_of_its_package_it_calls() -> None:
-    from dflow_like.engine.local.warm_imports import static_imports
+    from dflow_like.engine.local.import_hints import static_imports
     from dflow_like.ops import PlotEOS, SinglePoint
 
     assert "ase.calculators.emt" in static_imports(SinglePoint)  # inside ops._atoms.get_calculator

@@ -10,16 +10,12 @@ loaded. For sliced templates the engine imports the named modules once, before i
 forks the workers (``preload_for_fan_outs``). Each step still runs in its own forked
 process.
 
-The rule for libraries that are not fork-safe: a ``fork()`` copies only the thread that
-calls it, so a lock held by another thread stays held in the child forever. After
-importing a template's modules the worker counts its threads. It keeps them only if
-it gained none, or if the only new threads belong to an OpenBLAS library that this
-import loaded (OpenBLAS stops and restarts its pool around ``fork()``). A new Python
-thread, or native threads next to OpenMP (libgomp/libiomp), CUDA, MPI, NCCL or TBB
-libraries, makes the worker unsafe: it reports the template and exits, the engine
-replaces it with a clean worker and never warms that template again (its steps import
-what they need in their own process, as every step did before). ``PythonOPTemplate(...,
-warm_imports=False)`` turns this off for one template from the start.
+Libraries not fork-safe after import: after importing a template's modules the
+worker takes a thread census (``fork_safety``). If it may no longer fork, it reports
+the template and exits; the engine replaces it with a clean worker and never warms
+that template again (its steps import what they need in their own process, as every
+step did before). ``PythonOPTemplate(..., warm_imports=False)`` chooses this from the
+start.
 
 Memory: a worker that already holds other templates' imports and is above
 ``config["worker_max_rss_mb"]`` (default 1024 MiB) retires rather than importing
@@ -32,23 +28,20 @@ imported the module wrote them to its step's log).
 
 from __future__ import annotations
 
-import _thread
 import contextlib
-import dis
 import importlib
-import importlib.util
 import io
 import os
 import sys
-import types
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["ImportMemory", "ReportFile", "new_modules", "rss_mib", "static_imports"]
+from .fork_safety import Census
+from .import_hints import static_imports
 
-_FORK_SAFE_POOLS = ("openblas",)
-_UNSAFE_RUNTIMES = ("libgomp", "libiomp", "libomp", "libcuda", "libmpi", "libnccl", "libtbb")
+__all__ = ["NO_ENGINE_PRELOAD", "ImportMemory", "ReportFile", "new_modules", "preload_for_fan_outs", "rss_mib"]
+
 _SKIP = ("__main__", "__mp_main__")
 
 
@@ -78,60 +71,6 @@ def new_modules(known: set[str], attempt_dir: str) -> list[str]:
         if not extra:
             break
     return names[::-1]
-
-
-def _imports_in(code: types.CodeType, package: str) -> list[str]:
-    """Modules an ``import`` statement anywhere in ``code`` (nested code too) names."""
-    names: list[str] = []
-    level = 0
-    for ins in dis.get_instructions(code):
-        if ins.opname == "LOAD_CONST" and isinstance(ins.argval, int):
-            level = ins.argval
-        elif ins.opname == "IMPORT_NAME":
-            with contextlib.suppress(ImportError, ValueError):
-                names.append(importlib.util.resolve_name("." * level + ins.argval, package) if level else ins.argval)
-        elif ins.opname == "IMPORT_FROM" and names:
-            names.append(f"{names[-1]}.{ins.argval}")  # a submodule, or a name (its import then fails)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names.extend(_imports_in(const, package))
-    return names
-
-
-def static_imports(op_class: Any, depth: int = 3) -> list[str]:
-    """Modules ``execute`` imports, read from its bytecode and that of the functions of the
-    OP's own package it calls: known before the first step runs, so every worker imports
-    them before its first child instead of that child doing it too. What a step imports
-    that this misses (a library's lazy imports) it reports when it ends."""
-    execute = getattr(op_class, "execute", None)
-    owner = str(getattr(op_class, "__module__", "") or "")
-    home = owner.rpartition(".")[0] or owner
-    names: list[str] = []
-    seen: set[int] = set()
-    todo: list[tuple[Any, int]] = [(execute, 0)]
-    while todo:
-        func, level = todo.pop()
-        func = getattr(func, "__func__", func)
-        if not isinstance(func, types.FunctionType) or id(func) in seen or level > depth:
-            continue
-        seen.add(id(func))
-        module = str(func.__module__ or "")
-        if level and not (module in (owner, home) or module.startswith(f"{home}.")):
-            continue
-        names.extend(_imports_in(func.__code__, str(func.__globals__.get("__package__") or "")))
-        calls: list[Any] = [getattr(func, "__wrapped__", None)]
-        calls += [cell.cell_contents for cell in func.__closure__ or () if _filled(cell)]
-        calls += [func.__globals__.get(name) for name in func.__code__.co_names]
-        todo.extend((call, level + 1) for call in calls if call is not None)
-    return list(dict.fromkeys(n for n in names if not n.startswith(("dflow_like.", "__main__"))))
-
-
-def _filled(cell: types.CellType) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018
-    except ValueError:
-        return False
-    return True
 
 
 class ReportFile:
@@ -177,47 +116,6 @@ def rss_mib() -> float:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError, IndexError):
         return 0.0
-
-
-def _native_threads() -> int:
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return 1
-
-
-def _libraries() -> set[str]:
-    try:
-        with open("/proc/self/maps") as fh:
-            return {line.split(None, 5)[5].strip() for line in fh if line.count(" ") >= 5 and ".so" in line}
-    except OSError:
-        return set()
-
-
-class _Census:
-    """Threads and shared libraries now, to compare after an import."""
-
-    def __init__(self) -> None:
-        self.python = _thread._count()
-        self.native = _native_threads()
-        self.libraries = _libraries()
-
-    def unsafe_after(self) -> str:
-        """Why this process is no longer safe to fork from ("" when it is)."""
-        python = _thread._count() - self.python
-        if python > 0:
-            return f"the import started {python} Python thread(s)"
-        native = _native_threads() - self.native
-        if native <= 0:
-            return ""
-        loaded = [os.path.basename(lib) for lib in _libraries() - self.libraries]
-        unsafe = [lib for lib in loaded if lib.startswith(_UNSAFE_RUNTIMES)]
-        pools = [lib for lib in loaded if any(p in lib.lower() for p in _FORK_SAFE_POOLS)]
-        if pools and not unsafe:
-            return ""
-        libraries = [lib for lib in loaded if ".cpython-" not in lib and ".abi3." not in lib] or loaded
-        culprits = f" (loaded {', '.join(sorted(unsafe or libraries)[:5])})" if loaded else ""
-        return f"the import started {native} native thread(s){culprits}"
 
 
 @contextlib.contextmanager
@@ -272,7 +170,7 @@ class ImportMemory:
         start = self.applied.get(template, 0)
         if start >= len(names):
             return ""
-        census = _Census()
+        census = Census()
         with _quiet(envs):
             for name in names[start:]:
                 if name in sys.modules or name in self.failed:
@@ -296,7 +194,7 @@ def preload_for_fan_outs(templates: Mapping[str, Any], root: str) -> None:
     without this; the workers then apply the rule template by template."""
     if os.environ.get(NO_ENGINE_PRELOAD):
         return
-    census = _Census()
+    census = Census()
     for template in templates.values():
         op_class = getattr(template, "op_class", None)
         if op_class is None or getattr(template, "slices", None) is None or not getattr(template, "warm_imports", True):
