@@ -106,6 +106,7 @@ config = Settings(
         "mode": "default",
         "home": _default_home(),
         "workers": 0,  # 0: one per CPU, plus one
+        "worker_max_rss_mb": 1024,  # a warm worker above this imports no more templates' modules
         "debug_s3": False,
         "host": "",
         "token": "",

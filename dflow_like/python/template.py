@@ -53,6 +53,11 @@ class PythonOPTemplate(OPTemplate):
 
     dflow's ``input_*_slices``/``output_*_slices`` arguments are accepted so dflow
     programs run unchanged, but ignored: ``Slices`` says what is sliced.
+
+    ``warm_imports`` (local engine only): the warm workers keep what this template's
+    steps import, so each import is paid once per worker; ``False`` makes every step
+    import in its own process, for libraries unsafe to ``fork()`` after import (see
+    ``dflow_like.engine.local.warm_imports`` for the rule the engine applies by itself).
     """
 
     kind = "python"
@@ -75,6 +80,7 @@ class PythonOPTemplate(OPTemplate):
         pre_script: str = "",
         post_script: str = "",
         name: str | None = None,
+        warm_imports: bool = True,
         **kwargs: Any,
     ) -> None:
         op_instance = None if isinstance(op_class, type) else op_class
@@ -91,6 +97,7 @@ class PythonOPTemplate(OPTemplate):
         self.python_packages = list(python_packages or [])
         self.pre_script = pre_script
         self.post_script = post_script
+        self.warm_imports = warm_imports
         self.output_artifact_save = dict(output_artifact_save or {})
         self.output_artifact_global_name = dict(output_artifact_global_name or {})
         self.output_parameter_global_name = dict(output_parameter_global_name or {})

@@ -15,6 +15,7 @@ from ..._config import config, s3_config
 from ...credentials import apply_credentials, read_credentials
 from ...graph.collect import TemplateTable
 from .payload import Payload, read_payload
+from .warm_imports import preload_for_fan_outs
 from .worker_process import spawn_workers
 
 __all__ = ["main", "run_engine"]
@@ -68,6 +69,7 @@ def run_engine(root: Path, resume: bool) -> str:
     # One more worker than CPUs (make -j N+1): a worker waiting on the engine between
     # steps leaves its CPU to the spare one, so the CPUs stay busy.
     size = payload.workers or (os.cpu_count() or 1) + 1
+    preload_for_fan_outs(table.by_name, str(root))
     handles = spawn_workers(size, dict(table.by_name))
     from .scheduler import schedule  # after the fork: see the module docstring
 

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,10 +61,11 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _child(spec_json: str, template: Any, log_path: str) -> None:
+def _child(spec_json: str, template: Any, log_path: str, after: Callable[[StepSpec], None] | None = None) -> None:
     """A step's process, forked from a worker (whose signal handlers are the defaults).
 
     Never returns: whatever happens, the process ends here with the step's exit code.
+    ``after`` runs once the step has run (the worker learns what it imported).
     """
     code = codes.ERROR
     try:
@@ -88,6 +90,8 @@ def _child(spec_json: str, template: Any, log_path: str) -> None:
             elif not spec.script:  # else an address-space limit; a script's command gets it at exec
                 limit_memory(size, inherited=True)
         code = run_step(spec, template)
+        if after is not None:
+            after(spec)
     except BaseException:
         with contextlib.suppress(Exception):
             import traceback

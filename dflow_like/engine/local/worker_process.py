@@ -16,12 +16,15 @@ import os
 import pickle
 import signal
 import struct
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from ...graph.template import OPTemplate
+from ...runner.spec import StepSpec
 from ...values import may_need_jsonpickle
 from .processes import _PR_SET_PDEATHSIG, _child, _libc, become_subreaper, sweep_children
+from .warm_imports import ImportMemory, ReportFile, new_modules, rss_mib
 from .warmup import load_jsonpickle, preload_for, warm_runner
 
 __all__ = ["HEADER", "WorkerHandle", "send_frame", "spawn_worker", "spawn_workers"]
@@ -127,6 +130,30 @@ def _contain() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _max_rss_mib() -> float:
+    from ..._config import config
+
+    return float(config["worker_max_rss_mb"])
+
+
+def _warm_for(memory: ImportMemory, replies: int, template_name: str, template: OPTemplate) -> None:
+    """Import what earlier steps of ``template`` imported (see ``warm_imports``), or exit.
+
+    A worker that must not import more (over its memory limit) or may not fork any
+    more (the imports started threads) says why and exits; the engine replaces it and
+    sends the step to another worker.
+    """
+    if memory.should_retire(template_name):
+        send_frame(replies, ("retire", f"worker RSS {rss_mib():.0f} MiB above {memory.max_rss_mib:.0f} MiB"))
+        os._exit(0)
+    if template_name in memory.learned:
+        reason = memory.warm(template_name, template.envs)
+        if reason:
+            send_frame(replies, ("unsafe", template_name, reason))
+            os._exit(0)
+        gc.freeze()
+
+
 def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) -> None:
     """Runs in a worker process: one request at a time, one forked child per request."""
     _batch_policy()
@@ -137,15 +164,22 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
     preload_for(templates.values())  # in parallel with the engine, not in every step
     warm_runner()
     gc.freeze()  # a child's collections then never walk (and write to) inherited objects
+    memory = ImportMemory(_max_rss_mib())
+    memory.seed(templates)
+    report = ReportFile()
     jsonpickle_loaded = False
     while True:
         message = _receive(requests)
         if message is None:
             os._exit(0)
-        spec_json, template_name, log_path, jsonpickle = message
+        spec_json, template_name, log_path, jsonpickle, warm = message
         if not jsonpickle_loaded and (jsonpickle or may_need_jsonpickle(spec_json)):
             load_jsonpickle()  # once a value needed it; later children inherit it
             jsonpickle_loaded = True
+        if warm:
+            _warm_for(memory, replies, template_name, templates[template_name])
+        if len(memory.known) != len(sys.modules):
+            memory.known = set(sys.modules)  # what this child inherits
         # Between fork and exit, every page either process writes is copied: the
         # child parses its spec and announces itself; the worker only waits.
         pid = os.fork()
@@ -153,7 +187,18 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
             send_frame(replies, ("started", os.getpid()))
             os.close(requests)
             os.close(replies)
-            _child(spec_json, templates[template_name], log_path)
+            after = _reporter(memory.known, report) if warm else None
+            _child(spec_json, templates[template_name], log_path, after)
         _, status = os.waitpid(pid, 0)
         sweep_children()  # what the step left running ends with it, as a pod's containers do
+        if warm:
+            memory.learn(template_name, report.read())
         send_frame(replies, ("exited", status))
+
+
+def _reporter(known: set[str], report: ReportFile) -> Any:
+    def after(spec: StepSpec) -> None:
+        with contextlib.suppress(Exception):
+            report.write(new_modules(known, spec.attempt_dir))
+
+    return after

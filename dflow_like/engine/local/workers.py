@@ -15,7 +15,9 @@ import contextlib
 import os
 import pickle
 import signal
+import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ...graph.template import OPTemplate
@@ -24,7 +26,9 @@ from ...values import may_need_jsonpickle
 from .processes import Outcome, kill_tree
 from .worker_process import HEADER, WorkerHandle, send_frame, spawn_worker
 
-__all__ = ["WorkerPool"]
+__all__ = ["WorkerLost", "WorkerPool"]
+
+STARTING_SECONDS = 10.0  # how long a cancelled step waits for its worker to say it forked
 
 
 def _read_outputs(spec: StepSpec) -> str | None:
@@ -46,27 +50,43 @@ def _death(worker: _Worker) -> str:
         how = f" (killed by signal {name})"
     elif worker.status is not None:
         how = f" (exit code {os.waitstatus_to_exitcode(worker.status)})"
-    return f"the worker process {worker.pid} running this step died{how}"
+    return f"worker process {worker.pid} died while running the step{how}"
+
+
+class WorkerLost(Exception):
+    """A worker ended before it started the step: the step goes to another worker."""
 
 
 class _Worker:
-    def __init__(self, handle: WorkerHandle) -> None:
+    def __init__(self, handle: WorkerHandle, on_death: Callable[[_Worker], None]) -> None:
         self.pid, self.requests, self.replies = handle.pid, handle.requests, handle.replies
+        self.on_death = on_death
         self.buffer = b""
         self.started: asyncio.Future[int] | None = None
         self.exited: asyncio.Future[int] | None = None
+        self.busy = False
+        self.dead = False
+        self.leaving: tuple[Any, ...] = ()  # ("unsafe", template, reason) or ("retire", reason)
         self.status: int | None = None  # how the process ended, once closed
+
+    @property
+    def handle(self) -> WorkerHandle:
+        return WorkerHandle(self.pid, self.requests, self.replies)
 
     def on_readable(self) -> None:
         try:
             data = os.read(self.replies, 65536)
         except BlockingIOError:
             return
+        except OSError:
+            data = b""
         if not data:  # the worker died: fail whatever it was running
+            self.dead = True
             for future in (self.started, self.exited):
                 if future is not None and not future.done():
                     future.set_exception(ChildProcessError(f"worker process {self.pid} died"))
             asyncio.get_running_loop().remove_reader(self.replies)
+            self.on_death(self)
             return
         self.buffer += data
         while len(self.buffer) >= HEADER.size:
@@ -82,14 +102,29 @@ class _Worker:
             self.started.set_result(message[1])
         elif message[0] == "exited" and self.exited is not None and not self.exited.done():
             self.exited.set_result(message[1])
+        elif message[0] in ("unsafe", "retire"):
+            self.leaving = message
 
     async def run(
-        self, spec: StepSpec, template_name: str, log_path: str, timeout: float | None, jsonpickle: bool
+        self,
+        spec: StepSpec,
+        template_name: str,
+        log_path: str,
+        timeout: float | None,
+        jsonpickle: bool,
+        warm: bool,
     ) -> Outcome:
         loop = asyncio.get_running_loop()
         self.started, self.exited = loop.create_future(), loop.create_future()
-        send_frame(self.requests, (spec.to_json(), template_name, log_path, jsonpickle))
-        pid = await asyncio.shield(self.started)
+        try:
+            send_frame(self.requests, (spec.to_json(), template_name, log_path, jsonpickle, warm))
+            pid = await asyncio.shield(self.started)
+        except (OSError, ChildProcessError) as exc:  # BrokenPipeError: it had died while idle
+            raise WorkerLost(f"worker process {self.pid} ended before starting the step: {exc}") from None
+        except asyncio.CancelledError:  # the child may start all the same: kill it when it does
+            with contextlib.suppress(Exception):
+                kill_tree(await asyncio.wait_for(asyncio.shield(self.started), STARTING_SECONDS))
+            raise
         timed_out = False
         try:
             if timeout is None:
@@ -121,12 +156,19 @@ class _Worker:
 
 
 class WorkerPool:
-    """Warm workers; ``run`` waits for an idle one (this caps local concurrency)."""
+    """Warm workers; ``run`` waits for an idle one (this caps local concurrency).
+
+    A worker that dies is replaced by a new one forked from the engine: at once when it
+    was idle, and a step it had not started yet goes to another worker (so none is lost
+    to it). A worker that leaves on purpose (``warm_imports``: its imports made it
+    unsafe to fork from, or it is over its memory limit) is replaced the same way.
+    """
 
     def __init__(self, templates: dict[str, OPTemplate], handles: list[WorkerHandle]) -> None:
         self.templates = templates
         self.jsonpickle = False  # once a step's outputs needed jsonpickle, workers preload it
-        self.workers = [_Worker(handle) for handle in handles]
+        self.cold: set[str] = set()  # templates whose imports workers must not keep
+        self.workers = [_Worker(handle, self._died) for handle in handles]
         self._idle: asyncio.Queue[_Worker] | None = None
 
     def _attach(self) -> asyncio.Queue[_Worker]:
@@ -138,26 +180,79 @@ class WorkerPool:
                 self._idle.put_nowait(worker)
         return self._idle
 
+    def _replace(self, worker: _Worker) -> None:
+        """Close a dead (or leaving) worker and put a new one in the idle queue."""
+        if worker not in self.workers:
+            return
+        self.workers.remove(worker)
+        if not worker.dead:
+            asyncio.get_running_loop().remove_reader(worker.replies)
+        worker.close()
+        others = [w.handle for w in self.workers]
+        fresh = _Worker(spawn_worker(self.templates, others), self._died)
+        self.workers.append(fresh)
+        asyncio.get_running_loop().add_reader(fresh.replies, fresh.on_readable)
+        self._attach().put_nowait(fresh)
+
+    def _died(self, worker: _Worker) -> None:
+        if not worker.busy:  # an idle worker died: replace it now (a busy one, in ``run``)
+            self._replace(worker)
+
+    def _warm(self, template_name: str) -> bool:
+        template = self.templates[template_name]
+        return template_name not in self.cold and bool(getattr(template, "warm_imports", True))
+
+    def _left(self, worker: _Worker) -> None:
+        """Note why a worker left before starting a step (in the engine log)."""
+        if worker.leaving[:1] == ("unsafe",):
+            _, template_name, reason = worker.leaving
+            self.cold.add(template_name)
+            print(
+                f"template {template_name!r}: {reason}; a worker that keeps these imports is not safe to fork "
+                "from, so its steps now import in their own processes (warm_imports)",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif worker.leaving[:1] == ("retire",):
+            print(f"worker {worker.pid} replaced by a clean one: {worker.leaving[1]}", file=sys.stderr, flush=True)
+
     async def run(self, spec: StepSpec, template_name: str, log_path: str, timeout: float | None) -> Outcome:
         idle = self._attach()
-        worker = await idle.get()
-        started = time.time()  # the wait for an idle worker is queueing, not running
-        try:
-            outcome = await worker.run(spec, template_name, log_path, timeout, self.jsonpickle)
+        lost: list[str] = []
+        while len(lost) <= len(self.workers) + 1:
+            worker = await idle.get()
+            if worker not in self.workers:  # died while idle, already replaced
+                continue
+            worker.busy = True
+            started = time.time()  # the wait for an idle worker is queueing, not running
+            try:
+                outcome = await worker.run(
+                    spec, template_name, log_path, timeout, self.jsonpickle, self._warm(template_name)
+                )
+            except WorkerLost as exc:
+                lost.append(str(exc))
+                self._left(worker)
+                self._replace(worker)
+                continue
+            except ChildProcessError:
+                self._replace(worker)
+                return Outcome(None, None, False, 0, reason=_death(worker))
+            except BaseException:
+                worker.busy = False
+                self._release(worker, idle)
+                raise
+            worker.busy = False
+            self._release(worker, idle)
             outcome.started = started
             if outcome.outputs is not None and may_need_jsonpickle(outcome.outputs):
                 self.jsonpickle = True
             return outcome
-        except ChildProcessError:
-            self.workers.remove(worker)
-            worker.close()
-            dead = worker
-            others = [WorkerHandle(w.pid, w.requests, w.replies) for w in self.workers]
-            worker = _Worker(spawn_worker(self.templates, others))  # replace the dead worker, report an error
-            self.workers.append(worker)
-            asyncio.get_running_loop().add_reader(worker.replies, worker.on_readable)
-            return Outcome(None, None, False, 0, reason=_death(dead))
-        finally:
+        return Outcome(None, None, False, 0, reason=f"no worker could start the step: {'; '.join(lost[-2:])}")
+
+    def _release(self, worker: _Worker, idle: asyncio.Queue[_Worker]) -> None:
+        if worker.dead:
+            self._replace(worker)
+        elif worker in self.workers:
             idle.put_nowait(worker)
 
     def close(self) -> None:
