@@ -37,9 +37,12 @@ def _cli(*args: str, stdout: int | None = subprocess.PIPE) -> subprocess.Complet
     )
 
 
+# The peak of this process's own memory (VmHWM, in KiB): getrusage's ru_maxrss would also
+# hold the pytest process's size at the fork, which Linux carries across execve.
 _PEAK = (
-    "import resource, sys; from dflow_like.cli import main; code = main(sys.argv[1:]); "
-    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+    "import sys; from dflow_like.cli import main; code = main(sys.argv[1:]); "
+    "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')][0], file=sys.stderr); "
+    "sys.exit(code)"
 )
 
 
