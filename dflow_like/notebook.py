@@ -1,52 +1,40 @@
-"""A notebook face: an HTML table of a run's steps, refreshed in place while it runs."""
+"""The notebook face of a run: ``wf`` as a cell's value, and ``wf.watch()``.
+
+The view (``view/html.py``) shows the run's id, phase, elapsed time and counts by phase,
+progress over the whole plan, the graph coloured by phase (the plan before submit), and
+failed steps with their messages and log tails. ``watch()`` refreshes it in place from a
+background thread, so the kernel stays free; outside a kernel it waits with a progress bar.
+"""
 
 from __future__ import annotations
 
-import html
-import time
 from typing import Any
 
 __all__ = ["watch", "workflow_html"]
 
-_COLORS = {
-    "Succeeded": "#2e7d32",
-    "Failed": "#c62828",
-    "Error": "#c62828",
-    "Running": "#1565c0",
-    "Skipped": "#757575",
-}
-
 
 def workflow_html(wf: Any) -> str:
+    from .view.html import run_html
+    from .view.source import plan_for, summarize
+
+    plan = plan_for(wf)
+    return run_html(plan, summarize(wf, plan))
+
+
+def watch(wf: Any, interval: float = 0.5, timeout: float | None = None) -> Any:
+    """Start refreshing the view in place and return at once (a ``Watch``: ``stop()``, ``join()``).
+
+    Outside a Jupyter kernel there is nothing to update in place: wait for the run with
+    a terminal progress display and return its final phase.
+    """
+    from .view.watch import in_kernel, start_watch
+
     if wf.id is None:
-        return f"<b>{html.escape(wf.name)}</b> (not submitted)"
-    phase = wf.query_status()
-    steps = [s for s in wf.query_step() if s.parent_id is not None]
-    done = sum(1 for s in steps if s.phase in ("Succeeded", "Skipped"))
-    rows = "".join(
-        f"<tr><td>{html.escape(s.name)}</td><td style='color:{_COLORS.get(s.phase, '#000')}'>{s.phase}</td>"
-        f"<td>{'' if s.duration is None else f'{s.duration:.2f} s'}</td><td>{html.escape(s.message[:80])}</td></tr>"
-        for s in steps[-50:]
-    )
-    bar = f"<progress value='{done}' max='{max(len(steps), 1)}'></progress> {done}/{len(steps)}"
-    return (
-        f"<div><b>{html.escape(wf.id)}</b>: <span style='color:{_COLORS.get(phase, '#000')}'>{phase}</span> {bar}"
-        f"<table><tr><th>step</th><th>phase</th><th>time</th><th>message</th></tr>{rows}</table></div>"
-    )
+        raise RuntimeError(f"workflow {wf.name!r} has not been submitted: submit() it, then watch()")
+    if not in_kernel():
+        from .view.terminal import wait_with_progress
 
-
-def watch(wf: Any, interval: float = 0.5, timeout: float | None = None) -> str:
-    """Refresh the table until the run ends; outside IPython, just wait."""
-    try:
-        from IPython.display import HTML, display
-    except ImportError:
-        return str(wf.wait(timeout))
-    handle = display(HTML(workflow_html(wf)), display_id=True)  # type: ignore[no-untyped-call]
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while wf.query_status() in ("Pending", "Running"):
-        if deadline is not None and time.monotonic() > deadline:
-            break
-        time.sleep(interval)
-        handle.update(HTML(workflow_html(wf)))  # type: ignore[no-untyped-call]
-    handle.update(HTML(workflow_html(wf)))  # type: ignore[no-untyped-call]
-    return str(wf.query_status())
+        return wait_with_progress(wf, timeout)
+    handle = start_watch(wf, interval, timeout)
+    wf._watch = handle  # wait() joins it, so the view is final when wait() returns
+    return handle
