@@ -1,0 +1,97 @@
+"""The dashboard in a real browser (Debian's Chromium): runs list, a live run, a traceback, a download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dflow_like import Workflow
+from tests.view.conftest import poll
+from tests.view.workflows import energy_workflow
+
+from .conftest import Dashboard
+
+GATE_BYTES = bytes(range(256)) * 40  # what the gate step writes (tests/view/ops_for_view.py)
+
+
+def _by_css(driver: Any, selector: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, selector)
+
+
+def _node_phase(driver: Any, name: str) -> str:
+    return str(_by_css(driver, f"#view svg [data-name='{name}']").get_attribute("data-phase"))
+
+
+def _finished(tmp_path: Path, name: str, fail: tuple[int, ...]) -> Workflow:
+    release = tmp_path / f"release-{name}"
+    release.write_text("go")
+    wf = energy_workflow(n=4, fail=fail, release=str(release), name=name)
+    wf.submit()
+    wf.wait(timeout=120)
+    return wf
+
+
+def test_runs_list_with_phases_and_filters(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
+    ok = _finished(tmp_path, "fine", fail=())
+    bad = _finished(tmp_path, "broken", fail=(0, 1, 2))  # below the success ratio: the run fails
+    browser.get(dashboard.url("/"))
+    rows = {r.get_attribute("data-id"): r.text for r in browser.find_elements("css selector", "tr.run")}
+    assert "Succeeded" in rows[ok.id] and "Failed" in rows[bad.id]
+    browser.get(dashboard.url("/?phase=Failed"))
+    assert [r.get_attribute("data-id") for r in browser.find_elements("css selector", "tr.run")] == [bad.id]
+
+
+def test_a_running_run_changes_in_the_open_page(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    wf = energy_workflow(n=6, fail=(4,), release=str(release))
+    wf.submit()
+    poll(lambda: wf.query_step(name="gate") != [] and wf.query_step(name="gate")[0].phase == "Running", "gate")
+    browser.get(dashboard.url(f"/runs/{wf.id}"))
+    assert _node_phase(browser, "gate") == "Running" and _node_phase(browser, "energy") == "Pending"
+    assert "0/9 steps done" in _by_css(browser, "#view").text
+    release.write_text("go")  # the page is not reloaded: it refreshes itself
+    poll(lambda: _by_css(browser, "#view").get_attribute("data-phase") == "Succeeded", "the page to show the end")
+    assert _node_phase(browser, "energy") == "Succeeded" and "9/9 steps done" in _by_css(browser, "#view").text
+    assert "5 ✓ 1 ✗" in _by_css(browser, "#view svg").text
+
+
+def test_a_failed_step_shows_its_traceback(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
+    wf = _finished(tmp_path, "eos", fail=(2,))
+    browser.get(dashboard.url(f"/runs/{wf.id}"))
+    _by_css(browser, "a.failed-step").click()
+    assert _by_css(browser, "#step-name").text == "energy(2:2)"
+    assert "ValueError: energy diverged for item 2" in _by_css(browser, "#message").text
+    log = _by_css(browser, "#log").text
+    assert "Traceback (most recent call last)" in log and "ops_for_view.py" in log
+
+
+def test_an_artifact_downloads_with_its_bytes(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
+    wf = _finished(tmp_path, "eos", fail=())
+    gate = wf.query_step(name="gate")[0]
+    browser.get(dashboard.url(f"/runs/{wf.id}/steps/{gate.id}"))
+    _by_css(browser, "a.artifact").click()
+    target = browser.downloads / "data.bin"
+    poll(lambda: target.exists() and target.stat().st_size == len(GATE_BYTES), "the download")
+    assert target.read_bytes() == GATE_BYTES
+
+
+def test_nothing_is_shown_without_the_token(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
+    wf = _finished(tmp_path, "eos", fail=())
+    for path in ("/", f"/runs/{wf.id}", f"/api/runs/{wf.id}/view"):
+        browser.get(dashboard.base + path)
+        assert "needs its token" in browser.page_source and wf.id not in browser.page_source
+
+
+def test_terminate_and_retry_from_the_run_page(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
+    wf = energy_workflow(n=2, fail=(), release=str(tmp_path / "never"))  # the gate holds until terminated
+    wf.submit()
+    browser.get(dashboard.url(f"/runs/{wf.id}"))
+    poll(lambda: _node_phase(browser, "gate") == "Running", "the page to show the gate running")
+    _by_css(browser, "#terminate").click()
+    assert _by_css(browser, "#flash").text == "terminated"
+    poll(lambda: wf.query_status() == "Failed", "the run to stop")
+    _by_css(browser, "#retry").click()
+    flash = _by_css(browser, "#flash").text
+    assert "retry" in flash  # retried, or a clear word that this engine cannot yet
