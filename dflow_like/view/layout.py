@@ -17,7 +17,8 @@ __all__ = ["Placed", "layout"]
 
 LEAF_H = 46
 LEAF_MIN_W, LEAF_MAX_W = 120, 240
-CHAR_W = 7.2
+CHAR_W = 7.2  # a 13 px sans-serif character, about
+TITLE_CHAR_W = 6.4  # an 11 px one (container titles)
 GAP_X, GAP_Y = 16, 30
 PAD, TITLE = 12, 22
 
@@ -71,7 +72,8 @@ def layout(node: PlanNode, title_width: float = 0.0) -> Placed:
     rows = _layers(node)
     widths = [sum(placed.children[i].w for i in row) + GAP_X * (len(row) - 1) for row in rows]
     heights: list[float] = [max(placed.children[i].h for i in row) for row in rows]
-    inner = max([*widths, CHAR_W * (len(node.name) + 8), title_width])
+    title = TITLE_CHAR_W * (len(node.name) + len(node.kind) + len(" ·  · Succeeded"))  # as svg.py writes it
+    inner = max([*widths, title, title_width])
     y: float = TITLE + PAD
     for row, width, height in zip(rows, widths, heights):
         x = PAD + (inner - width) / 2

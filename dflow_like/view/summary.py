@@ -2,7 +2,8 @@
 
 ``local_summary`` reads the local engine's SQLite state (``engine/local/state_store.py``)
 with queries whose count does not depend on the run's size: the plan's drawn nodes by id,
-item counts of fan-outs by ``GROUP BY``, leaf counts by phase, the first failures. Any other
+item counts of fan-outs by ``GROUP BY`` (on the ``nodes_parent`` index), the first failures
+(on ``nodes_phase``); counts by phase are added up from those, not scanned. Any other
 engine (Argo) goes through ``records_summary`` from ``query_step()`` records.
 """
 
@@ -106,6 +107,16 @@ def _progress(summary: RunSummary, plan: PlanNode) -> None:
     summary.done, summary.total = done, total
 
 
+def _count_leaves(summary: RunSummary, plan: PlanNode) -> None:
+    """Steps by phase, from the drawn nodes and the item counts already read (no scan of the run)."""
+    for node in iter_nodes(plan):
+        state = summary.states.get(node.path)
+        if state is None or node.path == "" or (node.children and not node.fan_out):
+            continue
+        for phase, count in (state.items or {state.phase: 1}).items():
+            summary.counts[phase] = summary.counts.get(phase, 0) + count
+
+
 def plan_summary(plan: PlanNode, name: str) -> RunSummary:
     """A run not submitted yet: every node pending."""
     summary = RunSummary(None, name)
@@ -148,11 +159,7 @@ def _read(db: sqlite3.Connection, wf_id: str, plan: PlanNode) -> RunSummary:
     ):
         state = summary.states.setdefault(paths[str(parent)], NodeState())
         state.items[str(phase)] = int(count)  # type: ignore[call-overload]
-    marks = ",".join("?" * len(LEAF_TYPES))
-    for phase, count in db.execute(
-        f"SELECT phase, COUNT(*) FROM nodes WHERE type IN ({marks}) GROUP BY phase", LEAF_TYPES
-    ):
-        summary.counts[str(phase)] = int(count)
+    _count_leaves(summary, plan)
     fmarks = ",".join("?" * len(FAILED))
     summary.failed_total = int(
         db.execute(f"SELECT COUNT(*) FROM nodes WHERE type = 'Pod' AND phase IN ({fmarks})", FAILED).fetchone()[0]
