@@ -46,7 +46,8 @@ def _duration(state: NodeState, now: float) -> str:
 
 def _labels(node: PlanNode, state: NodeState | None, now: float) -> tuple[str, str]:
     if node.fan_out or node.kind == "Collapsed":
-        total = sum(state.items.values()) if state and state.items else node.items
+        planned = node.items if node.fan_out else node.size  # a collapsed container knows its children
+        total = sum(state.items.values()) if state and state.items else planned
         count = f" {TIMES}{total}" if total is not None else f" {TIMES}?"
         what = "" if node.fan_out else " steps"
         sub = item_counts(state.items) if state and state.items else (state.phase if state else "planned")

@@ -21,7 +21,17 @@ def _by_css(driver: Any, selector: str) -> Any:
 
 
 def _node_phase(driver: Any, name: str) -> str:
-    return str(_by_css(driver, f"#view svg [data-name='{name}']").get_attribute("data-phase"))
+    """Read in one script: the page replaces its view while refreshing (no stale element)."""
+    return str(
+        driver.execute_script(
+            "const n = document.querySelector(arguments[0]); return n ? n.getAttribute('data-phase') : null;",
+            f"#view svg [data-name='{name}']",
+        )
+    )
+
+
+def _text(driver: Any, selector: str) -> str:
+    return str(driver.execute_script("return document.querySelector(arguments[0]).textContent;", selector))
 
 
 def _finished(tmp_path: Path, name: str, fail: tuple[int, ...]) -> Workflow:
@@ -50,11 +60,11 @@ def test_a_running_run_changes_in_the_open_page(dashboard: Dashboard, browser: A
     poll(lambda: wf.query_step(name="gate") != [] and wf.query_step(name="gate")[0].phase == "Running", "gate")
     browser.get(dashboard.url(f"/runs/{wf.id}"))
     assert _node_phase(browser, "gate") == "Running" and _node_phase(browser, "energy") == "Pending"
-    assert "0/9 steps done" in _by_css(browser, "#view").text
+    assert "0/9 steps done" in _text(browser, "#view")
     release.write_text("go")  # the page is not reloaded: it refreshes itself
-    poll(lambda: _by_css(browser, "#view").get_attribute("data-phase") == "Succeeded", "the page to show the end")
-    assert _node_phase(browser, "energy") == "Succeeded" and "9/9 steps done" in _by_css(browser, "#view").text
-    assert "5 ✓ 1 ✗" in _by_css(browser, "#view svg").text
+    poll(lambda: _text(browser, "#view .dflow-phase") == "Succeeded", "the page to show the end")
+    assert _node_phase(browser, "energy") == "Succeeded" and "9/9 steps done" in _text(browser, "#view")
+    assert "5 ✓ 1 ✗" in _text(browser, "#view svg")
 
 
 def test_a_failed_step_shows_its_traceback(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
@@ -95,3 +105,29 @@ def test_terminate_and_retry_from_the_run_page(dashboard: Dashboard, browser: An
     _by_css(browser, "#retry").click()
     flash = _by_css(browser, "#flash").text
     assert "retry" in flash  # retried, or a clear word that this engine cannot yet
+
+
+def test_a_running_step_log_is_followed_in_the_page(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    wf = energy_workflow(n=1, fail=(), release=str(release))
+    wf.submit()
+    poll(lambda: bool(wf.query_step(name="gate")) and wf.query_step(name="gate")[0].phase == "Running", "gate")
+    gate = wf.query_step(name="gate")[0]
+    browser.get(dashboard.url(f"/runs/{wf.id}/steps/{gate.id}"))
+    poll(lambda: "waiting for the release file" in _by_css(browser, "#log").text, "the log's start")
+    release.write_text("go")  # the page is not reloaded: the log grows in it
+    poll(lambda: "released" in _by_css(browser, "#log").text.replace("release file", ""), "the log's end")
+
+
+def test_a_fan_out_lists_its_items_by_page_and_phase(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    release.write_text("go")
+    wf = energy_workflow(n=130, fail=(5, 120), release=str(release))
+    wf.submit()
+    assert wf.wait(timeout=300) == "Succeeded"
+    browser.get(dashboard.url(f"/runs/{wf.id}"))
+    _by_css(browser, "tr.step[data-name='energy'] a").click()
+    assert len(browser.find_elements("css selector", "tr.item")) == 100 and "page 1 of 2" in browser.page_source
+    _by_css(browser, "a[href$='phase=Failed']").click()
+    names = [r.text.split()[0] for r in browser.find_elements("css selector", "tr.item")]
+    assert names == ["energy(5:5)", "energy(120:120)"]

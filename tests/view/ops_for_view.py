@@ -40,9 +40,11 @@ class Gate(OP):
 
     @OP.exec_sign_check
     def execute(self, op_in: OPIO) -> OPIO:
+        print("waiting for the release file", flush=True)
         deadline = time.monotonic() + 120
         while not Path(op_in["release"]).exists() and time.monotonic() < deadline:
             time.sleep(0.02)
+        print("released", flush=True)
         out = Path("data.bin")
         out.write_bytes(bytes(range(256)) * 40)
         return OPIO({"data": out})
