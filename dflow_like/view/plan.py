@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from ..records import StepRecord
 
 __all__ = [
     "PLAN_FILE", "TIMES", "PlanNode", "iter_nodes", "node_id", "plan_from_records", "plan_of",
-    "read_plan", "write_plan",
+    "read_plan", "save_plan", "write_plan",
 ]  # fmt: skip
 
 PLAN_FILE = "plan.json"
@@ -103,8 +104,8 @@ def _is_fan_out(step: Step) -> bool:
 
 def _static_items(step: Step) -> int | None:
     """The item count when the definition says it (a literal list or sequence count)."""
-    if step.with_items is not None:
-        return len(list(step.with_items))
+    if step.with_items is not None:  # never consume an iterator here: the engine needs its items
+        return len(step.with_items) if isinstance(step.with_items, (list, tuple)) else None
     if step.with_param is not None and "{{" not in step.with_param:
         try:
             value = json.loads(step.with_param)
@@ -211,6 +212,18 @@ def iter_nodes(plan: PlanNode) -> Iterator[PlanNode]:
 
 def write_plan(root: Path, plan: PlanNode) -> None:
     (root / PLAN_FILE).write_text(json.dumps(plan.to_json(), separators=(",", ":")))
+
+
+def save_plan(root: Path, entrypoint: OPTemplate, name: str, on_exit: OPTemplate | None = None) -> None:
+    """Write the plan beside a run being submitted; a failure here never stops the submit.
+
+    Without ``plan.json`` the views draw the run from its records instead, so a problem
+    drawing an unusual definition is reported as a warning, not raised.
+    """
+    try:
+        write_plan(root, plan_of(entrypoint, name, on_exit))
+    except Exception as exc:  # the picture is optional; the run is not
+        warnings.warn(f"workflow {name!r}: its plan could not be saved for the views: {exc!r}", stacklevel=3)
 
 
 def read_plan(root: Path) -> PlanNode | None:

@@ -30,6 +30,29 @@ def _node_phase(driver: Any, name: str) -> str:
     )
 
 
+def _follow(driver: Any, selector: str) -> None:
+    """Click a link or button and wait until the next page has replaced this one."""
+    driver.execute_script("window.__leaving = true;")
+    _by_css(driver, selector).click()
+
+    def arrived() -> bool:
+        try:
+            return bool(driver.execute_script("return !window.__leaving && document.readyState === 'complete';"))
+        except Exception:  # between the two pages
+            return False
+
+    poll(arrived, f"the page after clicking {selector}")
+
+
+def _flash(driver: Any) -> str:
+    """The action's message on the page now ('' while the next page loads)."""
+    script = "const n = document.querySelector('#flash'); return n ? n.textContent : '';"
+    try:
+        return str(driver.execute_script(script))
+    except Exception:  # the page is being replaced
+        return ""
+
+
 def _text(driver: Any, selector: str) -> str:
     return str(driver.execute_script("return document.querySelector(arguments[0]).textContent;", selector))
 
@@ -70,7 +93,7 @@ def test_a_running_run_changes_in_the_open_page(dashboard: Dashboard, browser: A
 def test_a_failed_step_shows_its_traceback(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
     wf = _finished(tmp_path, "eos", fail=(2,))
     browser.get(dashboard.url(f"/runs/{wf.id}"))
-    _by_css(browser, "a.failed-step").click()
+    _follow(browser, "a.failed-step")
     assert _by_css(browser, "#step-name").text == "energy(2:2)"
     assert "ValueError: energy diverged for item 2" in _by_css(browser, "#message").text
     log = _by_css(browser, "#log").text
@@ -99,12 +122,11 @@ def test_terminate_and_retry_from_the_run_page(dashboard: Dashboard, browser: An
     wf.submit()
     browser.get(dashboard.url(f"/runs/{wf.id}"))
     poll(lambda: _node_phase(browser, "gate") == "Running", "the page to show the gate running")
-    _by_css(browser, "#terminate").click()
-    assert _by_css(browser, "#flash").text == "terminated"
+    _follow(browser, "#terminate")
+    poll(lambda: _flash(browser) == "terminated", "the page after terminate")
     poll(lambda: wf.query_status() == "Failed", "the run to stop")
-    _by_css(browser, "#retry").click()
-    flash = _by_css(browser, "#flash").text
-    assert "retry" in flash  # retried, or a clear word that this engine cannot yet
+    _follow(browser, "#retry")
+    poll(lambda: "retry" in _flash(browser), "the page after retry")  # retried, or a clear word that it cannot
 
 
 def test_a_running_step_log_is_followed_in_the_page(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:
@@ -126,8 +148,8 @@ def test_a_fan_out_lists_its_items_by_page_and_phase(dashboard: Dashboard, brows
     wf.submit()
     assert wf.wait(timeout=300) == "Succeeded"
     browser.get(dashboard.url(f"/runs/{wf.id}"))
-    _by_css(browser, "tr.step[data-name='energy'] a").click()
+    _follow(browser, "tr.step[data-name='energy'] a")
     assert len(browser.find_elements("css selector", "tr.item")) == 100 and "page 1 of 2" in browser.page_source
-    _by_css(browser, "a[href$='phase=Failed']").click()
+    _follow(browser, "a[href$='phase=Failed']")
     names = [r.text.split()[0] for r in browser.find_elements("css selector", "tr.item")]
     assert names == ["energy(5:5)", "energy(120:120)"]

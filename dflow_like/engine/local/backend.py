@@ -94,9 +94,9 @@ class LocalBackend:
             on_exit=getattr(workflow, "on_exit", None),
         )  # fmt: skip
         write_payload(ws.root, payload)
-        from ...view.plan import plan_of, write_plan  # the graph any process can draw (view/plan.py)
+        from ...view.plan import save_plan  # the graph any process can draw (view/plan.py)
 
-        write_plan(ws.root, plan_of(entrypoint, name, getattr(workflow, "on_exit", None)))
+        save_plan(ws.root, entrypoint, name, getattr(workflow, "on_exit", None))
         store = StateStore(ws.db_path)
         store.init_workflow(wf_id, name, time.time())
         store.close()
