@@ -144,6 +144,7 @@ def create_app(token: str, home: Path | None = None) -> Starlette:
 
 
 def _act(runs: Runs, wf_id: str, verb: str) -> str:
+    runs.run(wf_id)  # an unknown id (or not a plain run name) is refused before any action
     backend = runs.backend
     if verb == "terminate":
         backend.terminate(wf_id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.local import LocalBackend
+from ..engine.local.workspace import Workspace
 from ..records import StepRecord
 from ..view.plan import PlanNode, plan_from_records, read_plan
 from ..view.summary import RunSummary, local_summary, records_summary
@@ -50,11 +51,18 @@ class Runs:
     def __init__(self, home: Path | None = None) -> None:
         self.backend = LocalBackend(home)
 
-    @contextmanager
-    def _db(self, wf_id: str) -> Iterator[sqlite3.Connection]:
+    def _workspace(self, wf_id: str) -> Workspace:
+        """The run's directory; an id that is not a plain name of one (``..``, a path) is unknown."""
+        if not wf_id or "/" in wf_id or "\\" in wf_id or wf_id.startswith("."):
+            raise KeyError(f"no local workflow {wf_id!r}")
         ws = self.backend.workspace(wf_id)
         if not ws.exists():
             raise KeyError(f"no local workflow {wf_id!r}")
+        return ws
+
+    @contextmanager
+    def _db(self, wf_id: str) -> Iterator[sqlite3.Connection]:
+        ws = self._workspace(wf_id)
         db = sqlite3.connect(f"file:{ws.db_path}?mode=ro", uri=True, timeout=30)
         try:
             yield db
@@ -89,13 +97,13 @@ class Runs:
         return rows
 
     def plan(self, wf_id: str) -> PlanNode:
-        saved = read_plan(self.backend.workspace(wf_id).root)
+        saved = read_plan(self._workspace(wf_id).root)
         return saved if saved is not None else plan_from_records(self.backend.steps(wf_id), wf_id)
 
     def summary(self, wf_id: str, plan: PlanNode) -> RunSummary:
         phase, message = self.backend.status(wf_id)
         if plan.path == "":
-            summary = local_summary(self.backend.workspace(wf_id).db_path, wf_id, plan)
+            summary = local_summary(self._workspace(wf_id).db_path, wf_id, plan)
             summary.phase, summary.message = phase, message
             return summary
         return records_summary(self.backend.steps(wf_id), plan, wf_id, phase, message)
@@ -118,7 +126,7 @@ class Runs:
         """One step's full record (inputs, outputs, log path), by id."""
         from ..engine.local.state_store import StateStore
 
-        store = StateStore(self.backend.workspace(wf_id).db_path, readonly=True)
+        store = StateStore(self._workspace(wf_id).db_path, readonly=True)
         try:
             found = store.nodes("WHERE id = ?", (node_id,))
         finally:

@@ -13,9 +13,15 @@ from tests.view.workflows import energy_workflow
 from .conftest import Dashboard
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # report the 303 itself
+
+
 def _status(url: str, method: str = "GET") -> int:
+    opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)):
+        with opener.open(urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)):
             return 200
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -39,6 +45,9 @@ def test_every_route_needs_the_token(dashboard: Dashboard, tmp_path: Path) -> No
         assert _status(f"{dashboard.base}/runs/{wf.id}/{verb}", "POST") == 403
     assert _status(dashboard.url(f"/runs/{wf.id}/steps/{gate.id}/artifacts/data")) == 200
     assert dashboard.base.startswith("http://127.0.0.1:")
+    for bad in ("..", ".hidden", "no-such-run"):  # only runs under the home, by their plain names
+        assert _status(dashboard.url(f"/runs/{bad}")) == 404
+        assert _status(dashboard.url(f"/runs/{bad}/terminate"), "POST") == 303  # back to a page saying why not
 
 
 @pytest.mark.parametrize("token", ["", "abc"])
