@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dflow_like import DAG, Step, Task, Workflow
+from dflow_like import DAG, Step, Steps, Task, Workflow
 from dflow_like.python import PythonOPTemplate
 from dflow_like.view.layout import layout
-from dflow_like.view.plan import plan_from_records, plan_of
+from dflow_like.view.plan import iter_nodes, node_id, plan_from_records, plan_of
 from dflow_like.view.source import plan_for, summarize
 from dflow_like.view.summary import records_summary
 
@@ -68,3 +68,19 @@ def test_records_give_the_same_progress_as_the_state_store(tmp_path: Path) -> No
     assert (from_records.done, from_records.total) == (from_store.done, from_store.total) == (8, 8)
     assert [c.name for c in guessed.children] == ["gate", "energy", "post"]
     assert [c.rank for c in guessed.children] == [0, 1, 2]
+
+
+def test_the_exit_handler_is_drawn_after_the_steps(tmp_path: Path) -> None:
+    (tmp_path / "go").write_text("go")
+    exit_steps = Steps("exit")
+    exit_steps.add(Step("note", PythonOPTemplate(Collect), parameters={"energies": [1.0]}))
+    wf = energy_workflow(n=2, fail=(), release=str(tmp_path / "go"))
+    wf.on_exit = exit_steps
+    wf.submit()
+    assert wf.wait(timeout=120) == "Succeeded"
+    plan = plan_for(wf)
+    assert plan.children[-1].name == "onExit" and plan.children[-1].rank == 3
+    ids = {s.id for s in wf.query_step()}
+    assert {node_id(wf.id or "", n.path) for n in iter_nodes(plan)} <= ids  # every drawn node found by id
+    view = wf._repr_html_()
+    assert "data-name='note' data-phase='Succeeded'" in view and "6/6 steps done" in view
