@@ -174,6 +174,30 @@ def _read(db: sqlite3.Connection, wf_id: str, plan: PlanNode) -> RunSummary:
     return summary
 
 
+def _by_name(records: list[StepRecord]) -> dict[str, StepRecord]:
+    """The first record of each step name (Pods, Steps, DAGs and fan-out groups; not items)."""
+    found: dict[str, StepRecord] = {}
+    for rec in records:
+        if rec.parent_id is not None and not rec.name.startswith("[") and rec.type != "Retry":
+            found.setdefault(rec.name, rec)
+    return found
+
+
+def _items_named(records: list[StepRecord], name: str) -> dict[str, int]:
+    """A fan-out's items by phase, found by their names ``name(i:item)`` (Argo's display names)."""
+    counts: dict[str, int] = {}
+    for rec in records:
+        if rec.type == "Pod" and rec.name.startswith(f"{name}("):
+            counts[rec.phase] = counts.get(rec.phase, 0) + 1
+    return counts
+
+
+def _phase_of_items(items: dict[str, int]) -> str:
+    if any(p not in FINISHED for p in items):
+        return "Running"
+    return "Failed" if any(p in FAILED for p in items) else "Succeeded"
+
+
 def records_summary(records: list[StepRecord], plan: PlanNode, wf_id: str, phase: str, message: str = "") -> RunSummary:
     """The summary from step records (engines without a local state store, e.g. Argo)."""
     summary = RunSummary(wf_id, plan.name, phase, message)
@@ -192,11 +216,17 @@ def records_summary(records: list[StepRecord], plan: PlanNode, wf_id: str, phase
                 summary.failures.append(Failure(rec.name, rec.message, rec.id, rec.log_path))
         if rec.parent_id is None:
             summary.started, summary.finished = rec.start_time, rec.end_time
+    by_name = _by_name(records) if plan.path == "" else {}
     for node in iter_nodes(plan):
-        found = by_id.get(node.path)  # a plan from records (``plan_from_records``) has record ids as paths
+        # a plan from records (``plan_from_records``) has record ids as paths; a definition's plan
+        # (an Argo run) is matched by step name: Argo's node names are not our paths
+        found = by_id.get(node.path) or (by_name.get(node.name) if node.path else None)
         if found is not None:
-            summary.states[node.path] = NodeState(
-                found.phase, found.start_time, found.end_time, found.message, children.get(found.id, {})
-            )
+            items = children.get(found.id, {}) or (_items_named(records, node.name) if node.fan_out else {})
+            summary.states[node.path] = NodeState(found.phase, found.start_time, found.end_time, found.message, items)
+        elif node.fan_out and node.path:  # Argo draws no node for the loop itself, only its items
+            items = _items_named(records, node.name)
+            if items:
+                summary.states[node.path] = NodeState(_phase_of_items(items), items=items)
     _progress(summary, plan)
     return summary
