@@ -7,6 +7,7 @@ drawing the final state. Outside a kernel there is no display to update: the cal
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from typing import Any
@@ -56,7 +57,11 @@ class Watch:
         while self._running and not self._stop.wait(self.interval):
             if self.deadline is not None and time.monotonic() > self.deadline:
                 break
-            self.handle.update(self._html(self._render()))  # type: ignore[no-untyped-call]
+            try:
+                view = self._render()
+            except (sqlite3.Error, OSError):  # a busy or briefly unreadable state store: try again next time
+                continue
+            self.handle.update(self._html(view))  # type: ignore[no-untyped-call]
         self._running = False
 
     @property
