@@ -1,41 +1,48 @@
-"""A run's steps at a glance: an HTML table in a notebook, refreshed in place while it
-runs, and the same as plain text in a console (IPython's terminal, ``python``)."""
+"""The notebook face of a run: ``wf`` as a cell's value, and ``wf.watch()``.
+
+The view (``view/html.py``) shows the run's id, phase, elapsed time and counts by phase,
+progress over the whole plan, the graph coloured by phase (the plan before submit), and
+failed steps with their messages and log tails. ``watch()`` refreshes it in place from a
+background thread, so the kernel stays free; outside a kernel it waits with a progress bar.
+"""
 
 from __future__ import annotations
 
-import html
 import sys
 import time
 from typing import Any
 
-__all__ = ["in_notebook", "watch", "workflow_html", "workflow_text"]
-
-_COLORS = {
-    "Succeeded": "#2e7d32",
-    "Failed": "#c62828",
-    "Error": "#c62828",
-    "Running": "#1565c0",
-    "Skipped": "#757575",
-}
+__all__ = ["watch", "workflow_html", "workflow_text"]
 
 
 def workflow_html(wf: Any) -> str:
+    from .view.html import run_html
+    from .view.source import plan_for, summarize
+
+    plan = plan_for(wf)
+    return run_html(plan, summarize(wf, plan))
+
+
+def watch(wf: Any, interval: float = 0.5, timeout: float | None = None) -> Any:
+    """Start refreshing the view in place and return at once (a ``Watch``: ``stop()``, ``join()``).
+
+    Outside a Jupyter kernel there is nothing to update in place: wait for the run with
+    a live progress display in a terminal (or, when output is piped, print the step table
+    whenever a step changes) and return its final phase.
+    """
+    from .view.watch import in_kernel, start_watch
+
     if wf.id is None:
-        return f"<b>{html.escape(wf.name)}</b> (not submitted)"
-    phase = wf.query_status()
-    steps = [s for s in wf.query_step() if s.parent_id is not None]
-    done = sum(1 for s in steps if s.phase in ("Succeeded", "Skipped"))
-    rows = "".join(
-        f"<tr><td>{html.escape(s.name)}</td><td style='color:{_COLORS.get(s.phase, '#000')}'>{s.phase}</td>"
-        f"<td>{_seconds(s.queued)}</td><td>{_seconds(s.duration)}</td>"
-        f"<td>{html.escape(s.message[:80])}</td></tr>"
-        for s in steps[-50:]
-    )
-    bar = f"<progress value='{done}' max='{max(len(steps), 1)}'></progress> {done}/{len(steps)}"
-    return (
-        f"<div><b>{html.escape(wf.id)}</b>: <span style='color:{_COLORS.get(phase, '#000')}'>{phase}</span> {bar}"
-        f"<table><tr><th>step</th><th>phase</th><th>queued</th><th>ran</th><th>message</th></tr>{rows}</table></div>"
-    )
+        raise RuntimeError(f"workflow {wf.name!r} has not been submitted: submit() it, then watch()")
+    if not in_kernel():
+        if sys.stdout.isatty():  # a terminal: a live display in place
+            from .view.terminal import wait_with_progress
+
+            return wait_with_progress(wf, timeout)
+        return _watch_text(wf, interval, timeout)  # piped or logged: a table whenever a step changes
+    handle = start_watch(wf, interval, timeout)
+    wf._watch = handle  # wait() joins it, so the view is final when wait() returns
+    return handle
 
 
 def _seconds(value: float | None) -> str:
@@ -59,14 +66,6 @@ def workflow_text(wf: Any, last: int = 20) -> str:
     return "\n".join(lines)
 
 
-def in_notebook() -> bool:
-    """Whether a notebook front end shows our output (a Jupyter kernel), not a terminal."""
-    shell = sys.modules.get("IPython")
-    get = getattr(shell, "get_ipython", None)
-    ipython = get() if get is not None else None
-    return ipython is not None and getattr(ipython, "kernel", None) is not None
-
-
 def _watch_text(wf: Any, interval: float, timeout: float | None) -> str:
     """In a console: print the table whenever a step changes phase, until the run ends."""
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -80,20 +79,3 @@ def _watch_text(wf: Any, interval: float, timeout: float | None) -> str:
         if phase not in ("Pending", "Running") or (deadline is not None and time.monotonic() > deadline):
             return str(phase)
         time.sleep(interval)
-
-
-def watch(wf: Any, interval: float = 0.5, timeout: float | None = None) -> str:
-    """Refresh the table until the run ends (in a console: print it as it changes)."""
-    if not in_notebook():
-        return _watch_text(wf, interval, timeout)
-    from IPython.display import HTML, display
-
-    handle = display(HTML(workflow_html(wf)), display_id=True)  # type: ignore[no-untyped-call]
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while wf.query_status() in ("Pending", "Running"):
-        if deadline is not None and time.monotonic() > deadline:
-            break
-        time.sleep(interval)
-        handle.update(HTML(workflow_html(wf)))  # type: ignore[no-untyped-call]
-    handle.update(HTML(workflow_html(wf)))  # type: ignore[no-untyped-call]
-    return str(wf.query_status())

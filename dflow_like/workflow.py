@@ -161,9 +161,21 @@ class Workflow:
             self._backend().wait(self.id, None)
         return self.id
 
-    def wait(self, timeout: float | None = None, interval: float | None = None) -> str:
-        """Block until the run finishes (or ``timeout`` seconds pass); returns the final phase."""
-        return str(self._backend().wait(self._require_id(), timeout))
+    def wait(self, timeout: float | None = None, interval: float | None = None, progress: bool = False) -> str:
+        """Block until the run finishes (or ``timeout`` seconds pass); returns the final phase.
+
+        ``progress=True`` shows a live progress display in the terminal meanwhile (``view/terminal.py``).
+        """
+        if progress:
+            from .view.terminal import wait_with_progress
+
+            self._require_id()
+            return wait_with_progress(self, timeout)
+        phase = str(self._backend().wait(self._require_id(), timeout))
+        watching = getattr(self, "_watch", None)
+        if watching is not None:  # a notebook watch(): let it draw the final state
+            watching.join(timeout=5.0)
+        return phase
 
     def query_status(self) -> str:
         """``Pending``, ``Running``, ``Succeeded``, ``Failed`` or ``Error``."""
@@ -267,8 +279,8 @@ class Workflow:
 
         printer.text(repr(self) if cycle else workflow_text(self))
 
-    def watch(self, interval: float = 0.5, timeout: float | None = None) -> str:
-        """In a notebook, show a refreshing table of steps until the run ends."""
+    def watch(self, interval: float = 0.5, timeout: float | None = None) -> Any:
+        """In a notebook, refresh the run's view in place until it ends, without blocking the kernel."""
         from .notebook import watch
 
         return watch(self, interval, timeout)

@@ -139,6 +139,23 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return 0 if phase in ("Succeeded", "Running", "Pending") else 1
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from dflow_like.view.terminal import wait_with_progress
+
+    phase = wait_with_progress(Workflow(id=args.id), timeout=args.timeout)
+    print(f"{args.id}: {phase}")
+    return 0 if phase == "Succeeded" else 1
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    try:
+        from dflow_like.ui.server import serve
+    except ImportError as exc:
+        print(f"dflow-like ui needs the [ui] extra (pip install 'dflow-like[ui]'): {exc}", file=sys.stderr)
+        return 1
+    return serve(host=args.host, port=args.port, token=args.token)
+
+
 def _subcommand(sub: Any, name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
     """A subcommand whose ``--help`` starts with the summary ``dflow-like --help`` lists."""
     description = f"{summary[0].upper()}{summary[1:]}.{' ' + details if details else ''}"
@@ -191,6 +208,15 @@ def _parser() -> argparse.ArgumentParser:
     resume.add_argument("id", metavar="ID", help="the run's id")
     resume.add_argument("--no-wait", dest="wait", action="store_false", help="return at once instead of waiting")
     resume.set_defaults(func=cmd_resume)
+    watch = sub.add_parser("watch", help="show a run's progress live until it ends")
+    watch.add_argument("id")
+    watch.add_argument("--timeout", type=float, default=None)
+    watch.set_defaults(func=cmd_watch)
+    ui = sub.add_parser("ui", help="a local web dashboard of runs (needs the [ui] extra)")
+    ui.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    ui.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    ui.add_argument("--token", default=None, help="the access token (default: a new random one)")
+    ui.set_defaults(func=cmd_ui)
     return parser
 
 

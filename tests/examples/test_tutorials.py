@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -42,14 +43,20 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
 
     outputs = [out for cell in book.cells if cell.cell_type == "code" for out in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    # wf.watch() left a table that ended green (updated in place via its display id)
-    tables = [
+    # wf.watch() left a view that ended green (updated in place via its display id): the graph and the
+    # progress over the whole plan are in it
+    views = [
         o["data"]["text/html"]
         for o in outputs
         if o.output_type in ("display_data", "update_display_data") and "text/html" in o.get("data", {})
     ]
-    assert tables, "no live table was displayed"
-    assert all("Succeeded" in t and "<table>" in t for t in tables)
+    assert views, "no live view was displayed"
+    for view in views:
+        assert "Succeeded" in view and "<svg" in view and "data-phase='Succeeded'" in view
+        done, total = map(int, re.search(r"(\d+)/(\d+) steps done", view).groups())  # type: ignore[union-attr]
+        assert done == total > 0
+    if path.stem.startswith("03"):
+        assert any("energy \u00d720" in v and "20 ✓" in v for v in views)  # the fan-out drawn as one node
     if path.stem.startswith("04"):
         pngs = [o for o in outputs if "image/png" in o.get("data", {})]
         assert len(pngs) >= 2  # the downloaded plot and the one drawn in the notebook

@@ -110,6 +110,9 @@ class LocalBackend:
                 "(an OP, a function or a value it refers to holds something that does not pickle, "
                 "such as an open file, a lock or a connection: create it inside execute instead)"
             ) from exc
+        from ...view.plan import save_plan  # the graph any process can draw (view/plan.py)
+
+        save_plan(ws.root, entrypoint, name, getattr(workflow, "on_exit", None))
         StateStore.create(ws.db_path, wf_id, name, time.time(), owner_pid=os.getpid())
         self._start(ws, resume=False)
         return wf_id

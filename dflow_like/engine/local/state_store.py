@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS nodes (
     phase TEXT, key TEXT, start_time REAL, end_time REAL, attempts INTEGER, message TEXT,
     inputs TEXT, outputs TEXT, workdir TEXT, log_path TEXT, pid INTEGER, job_id TEXT, run_start REAL);
 CREATE INDEX IF NOT EXISTS nodes_key ON nodes(key);
+CREATE INDEX IF NOT EXISTS nodes_parent ON nodes(parent_id, phase);
+CREATE INDEX IF NOT EXISTS nodes_phase ON nodes(phase, type);
 """
 
 _NODE_COLUMNS = (

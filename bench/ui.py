@@ -1,0 +1,90 @@
+"""What the views cost: a notebook refresh at 10 vs N items, the dashboard's run page for an N-step run.
+
+Run: python bench/ui.py [N]   (N defaults to 10000; the runs are real local runs of a trivial OP)
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+
+from _common import fresh_home, square
+
+from dflow_like import Step, Workflow
+from dflow_like.notebook import workflow_html
+from dflow_like.python import PythonOPTemplate
+
+
+def fan_out(n: int) -> Workflow:
+    """first, then square over n items, then last: a fan-out between two steps."""
+    wf = Workflow(f"fan{n}")
+    template = PythonOPTemplate(square)
+    wf.add(Step("first", template, parameters={"x": 1}))
+    wf.add(Step("square", template, parameters={"x": "{{item}}"}, with_param=list(range(n))))
+    wf.add(Step("last", template, parameters={"x": 2}))
+    return wf
+
+
+def median_ms(action: object, repeat: int = 15) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        action()  # type: ignore[operator]
+        times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times)
+
+
+def serve(token: str) -> str:
+    import uvicorn
+
+    from dflow_like.ui.app import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(token), log_level="warning"))
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    while not server.started:
+        time.sleep(0.01)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    fresh_home()
+    runs = {}
+    for size in (10, n):
+        wf = fan_out(size)
+        t0 = time.perf_counter()
+        wf.submit()
+        phase = wf.wait(timeout=1800)
+        print(f"run of {size + 2} steps: {phase} in {time.perf_counter() - t0:.1f} s")
+        runs[size] = wf
+    for size, wf in runs.items():
+        again = Workflow(id=wf.id)  # as another process sees it: the plan saved at submit
+        ms = median_ms(lambda again=again: workflow_html(again))
+        print(f"notebook refresh (wf._repr_html_) at {size:>6} items: median {ms:.1f} ms")
+    token = secrets.token_urlsafe(16)
+    base = serve(token)
+    for size, wf in runs.items():
+        url = f"{base}/runs/{wf.id}?token={token}"
+
+        def load(url: str = url) -> None:
+            with urllib.request.urlopen(url) as response:
+                response.read()
+
+        print(f"dashboard run page, {size + 2:>6}-step run: median {median_ms(load):.1f} ms (target < 1000 ms)")
+
+    def runs_list() -> None:
+        with urllib.request.urlopen(f"{base}/?token={token}") as response:
+            response.read()
+
+    print(f"dashboard runs list ({len(runs)} runs): median {median_ms(runs_list):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

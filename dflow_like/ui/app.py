@@ -1,0 +1,181 @@
+"""The dashboard's web application (Starlette): runs, a run, a step, its log and artifacts, actions.
+
+Nothing answers without the token: a request carries it as ``?token=`` (the URL printed
+at start, as Jupyter does), which also sets a same-site, HTTP-only cookie for the pages
+and refreshes that follow. Actions are POSTs, which that strict cookie keeps same-site.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..transfer import download_artifact
+from ..view.logs import tail
+from .pages import children_page, run_page, run_view, runs_page, step_page
+from .store import Runs
+
+__all__ = ["COOKIE", "create_app"]
+
+COOKIE = "dflow_like_token"
+LOG_CHUNK = 1 << 20
+
+
+def create_app(token: str, home: Path | None = None) -> Starlette:
+    """The dashboard for the runs under ``home``; every route needs ``token``."""
+    runs = Runs(home)
+
+    async def check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        given = request.query_params.get("token") or request.cookies.get(COOKIE) or ""
+        if not secrets.compare_digest(given.encode(), token.encode()):
+            return PlainTextResponse("403: this dashboard needs its token (see the URL it printed at start)", 403)
+        response = await call_next(request)
+        if request.query_params.get("token"):
+            response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    def index(request: Request) -> Response:
+        phase, text = request.query_params.get("phase", ""), request.query_params.get("q", "")
+        return HTMLResponse(runs_page(runs.runs(phase, text), phase, text))
+
+    def run(request: Request) -> Response:
+        wf_id = request.path_params["wf_id"]
+        plan = runs.plan(wf_id)
+        return HTMLResponse(run_page(wf_id, plan, runs.summary(wf_id, plan), request.query_params.get("msg", "")))
+
+    def run_json(request: Request) -> Response:
+        wf_id = request.path_params["wf_id"]
+        plan = runs.plan(wf_id)
+        summary = runs.summary(wf_id, plan)
+        return JSONResponse(
+            {
+                "phase": summary.phase, "running": summary.running, "done": summary.done, "total": summary.total,
+                "html": run_view(wf_id, plan, summary),
+            }
+        )  # fmt: skip
+
+    def runs_json(request: Request) -> Response:
+        rows = runs.runs(request.query_params.get("phase", ""), request.query_params.get("q", ""))
+        return JSONResponse([r.__dict__ for r in rows])
+
+    def step(request: Request) -> Response:
+        wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
+        rec = runs.step(wf_id, nid)
+        size = _size(rec.log_path)
+        return HTMLResponse(step_page(wf_id, rec, tail(rec.log_path, lines=200, max_bytes=65536), size))
+
+    def log(request: Request) -> Response:
+        rec = runs.step(request.path_params["wf_id"], request.path_params["node_id"])
+        offset = request.query_params.get("offset")
+        running = "1" if rec.phase in ("Pending", "Running") else "0"
+        if offset is None:
+            if not rec.log_path or not Path(rec.log_path).exists():
+                return PlainTextResponse("(no output yet)")
+            return FileResponse(rec.log_path, media_type="text/plain; charset=utf-8")
+        data, size = _read_from(rec.log_path, int(offset))
+        return PlainTextResponse(data, headers={"X-Log-Size": str(size), "X-Step-Running": running})
+
+    def children(request: Request) -> Response:
+        wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
+        page_no = max(0, int(request.query_params.get("page", "0") or 0))
+        phase = request.query_params.get("phase", "")
+        rows, total = runs.children(wf_id, nid, page_no, phase)
+        return HTMLResponse(children_page(wf_id, runs.step(wf_id, nid), rows, total, page_no, phase))
+
+    def artifact(request: Request) -> Response:
+        wf_id, nid, name = (request.path_params[k] for k in ("wf_id", "node_id", "name"))
+        rec = runs.step(wf_id, nid)
+        if name not in rec.outputs.artifacts:
+            known = ", ".join(rec.outputs.artifacts) or "none"
+            return PlainTextResponse(f"step {rec.name!r} has no output artifact {name!r} (it has: {known})", 404)
+        tmp = Path(tempfile.mkdtemp(prefix="dflow-like-ui-"))
+        cleanup = BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
+        paths = [Path(p) for p in download_artifact(rec.outputs.artifacts[name], path=tmp / "out")]
+        files = [p for p in paths if p.is_file()] + [f for p in paths if p.is_dir() for f in sorted(p.rglob("*"))]
+        files = [f for f in files if f.is_file()]
+        if len(files) == 1 and paths == files:
+            return FileResponse(files[0], filename=files[0].name, background=cleanup)
+        archive = tmp / f"{name}.zip"
+        with zipfile.ZipFile(archive, "w") as zf:
+            for f in files:
+                zf.write(f, f.relative_to(tmp / "out"))
+        return FileResponse(archive, filename=archive.name, background=cleanup)
+
+    def action(request: Request) -> Response:
+        wf_id, verb = request.path_params["wf_id"], request.path_params["verb"]
+        try:
+            message = _act(runs, wf_id, verb)
+        except (KeyError, RuntimeError, NotImplementedError, OSError) as exc:
+            message = f"{verb} failed: {exc}"
+        return RedirectResponse(f"/runs/{quote(wf_id)}?msg={quote(message)}", status_code=303)
+
+    def missing(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(f"404: {exc}", 404)
+
+    routes = [
+        Route("/", index),
+        Route("/api/runs", runs_json),
+        Route("/api/runs/{wf_id}/view", run_json),
+        Route("/runs/{wf_id}", run),
+        Route("/runs/{wf_id}/{verb:str}", action, methods=["POST"]),
+        Route("/runs/{wf_id}/steps/{node_id}", step),
+        Route("/runs/{wf_id}/steps/{node_id}/log", log),
+        Route("/runs/{wf_id}/steps/{node_id}/artifacts/{name}", artifact),
+        Route("/runs/{wf_id}/children/{node_id}", children),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=check)],
+        exception_handlers={KeyError: missing},
+    )
+
+
+def _act(runs: Runs, wf_id: str, verb: str) -> str:
+    runs.run(wf_id)  # an unknown id (or not a plain run name) is refused before any action
+    backend = runs.backend
+    if verb == "terminate":
+        backend.terminate(wf_id)
+        return "terminated"
+    if verb == "resume":
+        backend.resume(wf_id)
+        return "resumed: the steps that did not succeed run again"
+    if verb == "retry":
+        retry = getattr(backend, "retry", None)
+        if retry is None:
+            return "retry of failed steps is not available for local runs in this version (use resume)"
+        retry(wf_id)
+        return "retrying the failed steps"
+    raise KeyError(f"no action {verb!r} (terminate, resume, retry)")
+
+
+def _size(path: str | None) -> int:
+    try:
+        return Path(path).stat().st_size if path else 0
+    except OSError:
+        return 0
+
+
+def _read_from(path: str | None, offset: int) -> tuple[str, int]:
+    """The log from byte ``offset`` on (at most a chunk), and the offset after it."""
+    if not path:
+        return "", 0
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, offset))
+            data = fh.read(LOG_CHUNK)
+    except OSError:
+        return "", offset
+    return data.decode("utf-8", errors="replace"), max(0, offset) + len(data)

@@ -1,0 +1,47 @@
+"""Where a view gets its plan and state: the definition in hand, ``plan.json``, or the records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..graph.collect import children_of
+from .plan import PlanNode, plan_from_records, plan_of, read_plan
+from .summary import RunSummary, local_summary, plan_summary, records_summary
+
+__all__ = ["local_workspace", "plan_for", "summarize"]
+
+
+def local_workspace(backend: Any, wf_id: str) -> Any:
+    """The local run's ``Workspace`` when ``backend`` is the local engine, else ``None``."""
+    from ..engine.local import LocalBackend
+
+    if isinstance(backend, LocalBackend):
+        ws = backend.workspace(wf_id)
+        return ws if ws.exists() else None
+    return None
+
+
+def plan_for(wf: Any, backend: Any | None = None) -> PlanNode:
+    """The definition's plan; for a reattached ``Workflow(id=...)``, the one saved at submit."""
+    if wf.id is None or children_of(wf.entrypoint):
+        return plan_of(wf.entrypoint, wf.name, getattr(wf, "on_exit", None))
+    ws = local_workspace(backend or wf._backend(), wf.id)
+    saved = read_plan(ws.root) if ws is not None else None
+    if saved is not None:
+        return saved
+    return plan_from_records(wf.query_step(), wf.id)
+
+
+def summarize(wf: Any, plan: PlanNode, backend: Any | None = None) -> RunSummary:
+    """The run's state for ``plan``: aggregate queries on a local run, records otherwise."""
+    if wf.id is None:
+        return plan_summary(plan, wf.name)
+    backend = backend or wf._backend()
+    phase, message = backend.status(wf.id)
+    ws = local_workspace(backend, wf.id)
+    if ws is not None and plan.path == "":  # a plan from the definition: look nodes up by id
+        summary = local_summary(ws.db_path, wf.id, plan)
+        summary.phase, summary.message = str(phase), str(message)
+        return summary
+    records = list(backend.steps(wf.id))
+    return records_summary(records, plan, wf.id, str(phase), str(message))

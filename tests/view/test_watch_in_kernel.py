@@ -1,0 +1,43 @@
+"""``wf.watch()`` in a real Jupyter kernel: the cell returns, the view updates in place to the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_watch_refreshes_in_place_without_blocking_the_kernel(tmp_path: Path, release: Path) -> None:
+    book = nbformat.v4.new_notebook()
+    book.cells = [
+        nbformat.v4.new_code_cell(
+            f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+            "from tests.view.workflows import energy_workflow\n"
+            f"wf = energy_workflow(n=6, fail=(2,), release={str(release)!r})\n"
+            "wf.submit();"
+        ),
+        nbformat.v4.new_code_cell("w = wf.watch(interval=0.1)"),
+        nbformat.v4.new_code_cell("print('while', wf.query_status(), 'watch done:', w.done)"),
+        nbformat.v4.new_code_cell(f"open({str(release)!r}, 'w').write('go')\nprint(wf.wait(timeout=120), w.done)"),
+    ]
+    client = nbclient.NotebookClient(
+        book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    watch_outputs = book.cells[1].outputs
+    assert len(watch_outputs) == 1  # one display, updated in place (not a new output per refresh)
+    final = watch_outputs[0]["data"]["text/html"]
+    assert "Succeeded" in final and "9/9 steps done" in final and "5 ✓ 1 ✗" in final
+    assert "energy diverged for item 2" in final
+    # the kernel ran the next cell while the run (held by its gate) was still going
+    assert book.cells[2].outputs[0]["text"].split() in (
+        ["while", "Pending", "watch", "done:", "False"],
+        ["while", "Running", "watch", "done:", "False"],
+    )
+    assert book.cells[3].outputs[0]["text"].strip() == "Succeeded True"
