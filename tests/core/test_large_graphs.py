@@ -6,10 +6,13 @@ of the dependencies (validation's cycle search, the lint's ancestor scopes) fail
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from dflow_like import DAG, DefinitionError, Step, Steps, Task, Workflow
-from dflow_like.python import PythonOPTemplate
+from dflow_like.python import OP, OPIO, OPIOSign, PythonOPTemplate
 
 from .ops_for_tests import Fail
 
@@ -59,3 +62,38 @@ def test_a_10000_step_steps_template_validates_and_lints() -> None:
         previous = step
     assert len(wf.to_dict()["spec"]["templates"][0]["steps"]) == N
     assert [p for p in wf.lint() if not p.startswith("schema ")] == []
+
+
+class Increment(OP):
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"x": int})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"x": int})
+
+    def execute(self, op_in: OPIO) -> OPIO:
+        return OPIO({"x": op_in["x"] + 1})
+
+
+@pytest.mark.slow
+def test_a_chain_longer_than_the_recursion_limit_runs_on_the_local_engine() -> None:
+    n = sys.getrecursionlimit() + 200
+    template = PythonOPTemplate(Increment)
+    dag = DAG("chain")
+    previous = Task("t0", template, parameters={"x": 0})
+    dag.add(previous)
+    for i in range(1, n):
+        task = Task(f"t{i}", template, parameters={"x": previous.outputs.parameters["x"]})
+        dag.add(task)
+        previous = task
+    wf = Workflow("long", dag=dag)
+    wf.submit()
+    assert wf.wait(timeout=900) == "Succeeded", wf.query_message()
+    (last,) = wf.query_step(name=f"t{n - 1}")
+    assert last.outputs.parameters["x"].value == n
+    status = subprocess.run(
+        [sys.executable, "-m", "dflow_like.cli", "status", str(wf.id)], capture_output=True, text=True, timeout=120
+    )
+    assert status.returncode == 0 and status.stdout.splitlines()[-1] == f"{n + 1} steps: {n + 1} Succeeded"
