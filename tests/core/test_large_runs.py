@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import subprocess
 import sys
+
+import pytest
 
 from dflow_like import Step, Workflow
 from dflow_like.python import OP, OPIO, OPIOSign, PythonOPTemplate, Slices
@@ -72,3 +75,34 @@ def test_status_of_a_large_fan_out_summarises_unless_all() -> None:
     assert lines[-1] == f"{N + 2} steps: {N - 2} Succeeded, 4 Failed"
     every = status(str(wf.id), "--all")
     assert len([line for line in every if line.startswith("    square(")]) == N
+
+
+def test_fan_out_items_start_in_a_window_and_come_back_in_order() -> None:
+    """The engine starts at most a window of a fan-out's items at once (memory), in item order."""
+    from dflow_like.engine.local.interpreter import _gather_window
+
+    in_flight, peak, started = 0, 0, []
+
+    async def item(i: int) -> int:
+        nonlocal in_flight, peak
+        started.append(i)
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.001 * (i % 3))
+        in_flight -= 1
+        return i * i
+
+    assert asyncio.run(_gather_window((item(i) for i in range(100)), 8)) == [i * i for i in range(100)]
+    assert peak == 8 and started[:8] == list(range(8))
+
+    async def cancelled() -> None:
+        task = asyncio.ensure_future(_gather_window((item(i) for i in range(100, 200)), 4))
+        while len(started) < 4:
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    started.clear()
+    asyncio.run(cancelled())
+    assert len(started) < 100  # terminated: the items not started yet never start

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any, TypeVar
 
 from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, template_references, to_template
 from ...graph.collect import TemplateTable
@@ -40,8 +41,39 @@ from .state_store import StateStore
 
 __all__ = ["Interpreter"]
 
+T = TypeVar("T")
 OK_PHASES = ("Succeeded", "Skipped")
 FAILED_PHASES = ("Failed", "Error")
+
+
+FAN_OUT_WINDOW = 512  # items of one fan-out started at once (each waits for a worker slot)
+
+
+async def _gather_window(coroutines: Iterator[Coroutine[Any, Any, T]], window: int) -> list[T]:
+    """``asyncio.gather`` of many coroutines, at most ``window`` of them started at a time.
+
+    Items wait for a worker slot anyway; starting all 100,000 of a fan-out at once only
+    held 100,000 suspended coroutines (~7 KB each) in the engine. Results keep their order.
+    Cancelled (terminate), it cancels the started ones and starts no more.
+    """
+    results: dict[int, T] = {}
+    running: dict[asyncio.Future[T], int] = {}
+    numbered = enumerate(coroutines)
+    for i, coroutine in itertools.islice(numbered, window):
+        running[asyncio.ensure_future(coroutine)] = i
+    try:
+        while running:
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for future in done:
+                results[running.pop(future)] = future.result()
+            for i, coroutine in itertools.islice(numbered, len(done)):
+                running[asyncio.ensure_future(coroutine)] = i
+    except BaseException:
+        for future in running:
+            future.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        raise
+    return [results[i] for i in range(len(results))]
 
 
 @contextlib.asynccontextmanager
@@ -340,8 +372,8 @@ class Interpreter:
         if step.parallelism:
             sub.semaphores = (*frame.semaphores, asyncio.Semaphore(step.parallelism))
         decoded: dict[str, tuple[str, list[Any]]] = {}  # sliced lists, decoded once per fan-out
-        records = await asyncio.gather(
-            *(self._run_item(frame, sub, step, rec, i, item, decoded) for i, item in enumerate(items))
+        records = await _gather_window(
+            (self._run_item(frame, sub, step, rec, i, item, decoded) for i, item in enumerate(items)), FAN_OUT_WINDOW
         )
         rec.outputs = gather_outputs(list(records))
         ok = sum(1 for r in records if r.phase == "Succeeded")
