@@ -159,10 +159,12 @@ class Workflow:
     # --- the Argo manifest ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The Argo ``Workflow`` manifest of this workflow (see ``engine/argo/compile``)."""
+        from ._gc import collection_paused
         from .engine.argo.compile import compile_workflow
 
-        self.validate()
-        return compile_workflow(self)
+        with collection_paused():  # a manifest is a tree: no cycles to collect while it is built
+            self.validate()
+            return compile_workflow(self)
 
     def to_yaml(self) -> str:
         from .engine.argo.compile.check import to_yaml
