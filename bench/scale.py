@@ -10,7 +10,7 @@ Each N runs in a fresh process (so peak RSS is per N), with a fresh home:
   and ``resume()`` of the same run after its engine was killed half-way.
 Peak RSS: the user's process (``ru_maxrss``) and the engine (its ``VmHWM``, sampled while it runs).
 
-    python bench/scale.py [--sizes 1000 10000 100000] [--no-hera] [--no-run-over N]
+    python bench/scale.py [--sizes 1000 10000 100000] [--no-hera] [--no-run-over N] [--no-resume]
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from _common import fresh_home, square
+from _common import cpu_of_children, fresh_home, square
 from compile import build_ours, compile_hera, dependencies
 
 from dflow_like import Step, Workflow
 from dflow_like.python import PythonOPTemplate, Slices
 
 Row = dict[str, Any]
+RESUME = "--no-resume" not in sys.argv
 
 
 def clock(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -116,6 +117,7 @@ def one(n: int, hera: bool, run: bool) -> Row:
 
 def run_slice(n: int, row: Row) -> None:
     wf = sliced(n)
+    cpu0 = cpu_of_children()
     row["submit"], _ = clock(wf.submit)
     start = time.perf_counter() - row["submit"]
     peak = EnginePeak(wf)
@@ -123,6 +125,8 @@ def run_slice(n: int, row: Row) -> None:
     row["run"] = time.perf_counter() - start
     assert phase == "Succeeded", wf.query_message()
     row["run ms/item"] = 1000 * row["run"] / n
+    wf.query_status()  # reaps the engine, so its CPU (and its workers') is counted
+    row["run CPU ms/item"] = 1000 * (cpu_of_children() - cpu0) / n  # engine + workers: load-independent
     row["engine RSS MB"] = peak.mb()
     row["query_step()"], steps = clock(wf.query_step)
     assert len(steps) == n + 2, len(steps)
@@ -133,7 +137,8 @@ def run_slice(n: int, row: Row) -> None:
     cli = [sys.executable, "-m", "dflow_like.cli", "status", str(wf.id)]
     row["dflow-like status"], out = clock(lambda: subprocess.run(cli, capture_output=True, text=True, check=True))
     row["status lines"] = len(out.stdout.splitlines())
-    resume_after_kill(n, row)
+    if RESUME:
+        resume_after_kill(n, row)
 
 
 def resume_after_kill(n: int, row: Row) -> None:
@@ -178,6 +183,7 @@ def main() -> None:
     parser.add_argument("--no-hera", action="store_true")
     parser.add_argument("--no-run-over", type=int, default=10**9, help="skip the local run above this N")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-resume", action="store_true", help="skip the kill-and-resume run")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(args.one, not args.no_hera, args.one <= args.no_run_over)))
@@ -188,6 +194,7 @@ def main() -> None:
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(n), "--no-run-over", str(args.no_run_over)]
         cmd += ["--no-hera"] if args.no_hera else []
+        cmd += ["--no-resume"] if args.no_resume else []
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode:
             print(f"N={n} failed:\n{done.stderr[-3000:]}", flush=True)
