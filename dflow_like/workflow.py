@@ -249,9 +249,10 @@ class Workflow:
     # --- the Argo manifest ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The Argo ``Workflow`` manifest of this workflow (see ``engine/argo/compile``)."""
+        from ._gc import collection_paused
         from .engine.argo.compile import compile_workflow
 
-        with suspended():  # steps the compiler makes are its own, never the open workflow's
+        with suspended(), collection_paused():  # the compiler's steps are its own; a manifest is a tree (no cycles)
             self.validate()
             return compile_workflow(self)
 
@@ -261,10 +262,13 @@ class Workflow:
         return to_yaml(self.to_dict())
 
     def lint(self) -> list[str]:
-        """Problems of the Argo manifest: official schemas (v3.7, v4) and semantic lint."""
+        """Problems of the Argo manifest: official schemas (v3.7, v4) and semantic lint, then
+        ``warning: ...`` for Argo's size limits it exceeds (request, parameter, node count)."""
         from .engine.argo.compile.check import manifest_problems
+        from .engine.argo.limits import limit_warnings
 
-        return manifest_problems(self.to_dict())
+        manifest = self.to_dict()
+        return manifest_problems(manifest) + limit_warnings(manifest)
 
     def __repr__(self) -> str:
         return f"Workflow({self.name!r}, id={self.id!r})"

@@ -29,21 +29,49 @@ def _ran(rec: StepRecord) -> str:
     return "" if begin is None else _seconds(time.time() - begin)
 
 
-def _tree_lines(records: list[StepRecord]) -> list[str]:
+SHOWN_CHILDREN = 20  # more children than this (a fan-out's items) are summarised unless --all
+
+
+def _line(rec: StepRecord, depth: int) -> str:
+    key = f"  key={rec.key}" if rec.key else ""
+    note = f"  {rec.message}" if rec.message and rec.phase not in ("Succeeded",) else ""
+    name = f"{'  ' * depth}{rec.name:<{max(40 - 2 * depth, 10)}}"
+    return f"{name} {rec.phase:<10} {_seconds(rec.queued):>9} {_ran(rec):>9}{key}{note}"
+
+
+def _phase_counts(records: list[StepRecord]) -> str:
+    counts: dict[str, int] = {}
+    for rec in records:
+        counts[rec.phase] = counts.get(rec.phase, 0) + 1
+    return ", ".join(f"{n} {phase}" for phase, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _tree_lines(records: list[StepRecord], everything: bool = True) -> list[str]:
+    """The steps as an indented tree; without ``everything``, a node with many children
+    (a 100k-item fan-out) shows their counts per phase and only those not Succeeded/Skipped."""
     children: dict[str | None, list[StepRecord]] = {}
     for rec in records:
         children.setdefault(rec.parent_id, []).append(rec)
     lines = [f"{'STEP':<40} {'PHASE':<10} {'QUEUED':>9} {'RAN':>9}"]
-
-    def walk(parent: str | None, depth: int) -> None:
-        for rec in children.get(parent, []):
-            key = f"  key={rec.key}" if rec.key else ""
-            note = f"  {rec.message}" if rec.message and rec.phase not in ("Succeeded",) else ""
-            name = f"{'  ' * depth}{rec.name:<{max(40 - 2 * depth, 10)}}"
-            lines.append(f"{name} {rec.phase:<10} {_seconds(rec.queued):>9} {_ran(rec):>9}{key}{note}")
-            walk(rec.id, depth + 1)
-
-    walk(None, 0)
+    stack: list[tuple[StepRecord | str, int]] = [(top, 0) for top in reversed(children.get(None, []))]
+    while stack:  # depth first, without recursion: a deeply nested run is no recursion limit
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            lines.append(item)
+            continue
+        rec = item
+        lines.append(_line(rec, depth))
+        kids = children.get(rec.id, [])
+        if not everything and len(kids) > SHOWN_CHILDREN:
+            shown = [k for k in kids if k.phase not in ("Succeeded", "Skipped")]
+            more = len(shown) - SHOWN_CHILDREN
+            tail = [f"{'  ' * (depth + 1)}... {more} more not Succeeded (--all lists every step)"] if more > 0 else []
+            head = f"{'  ' * (depth + 1)}[{len(kids)} steps: {_phase_counts(kids)}]"
+            stack += [(t, 0) for t in tail]
+            stack += [(k, depth + 1) for k in reversed(shown[:SHOWN_CHILDREN])]
+            stack.append((head, 0))
+        else:
+            stack += [(k, depth + 1) for k in reversed(kids)]
     return lines
 
 
@@ -83,7 +111,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     phase = wf.query_status()
     message = wf.query_message()
     print(f"{args.id}: {phase}{'  ' + message if message else ''}")
-    print("\n".join(_tree_lines(wf.query_step())))
+    records = wf.query_step()
+    print("\n".join(_tree_lines(records, everything=args.all)))
+    if len(records) > SHOWN_CHILDREN:
+        print(f"{len(records)} steps: {_phase_counts(records)}")
     return 0 if phase in ("Succeeded", "Running", "Pending") else 1
 
 
@@ -186,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
         "Exits 1 if the run failed.",
     )  # fmt: skip
     status.add_argument("id", metavar="ID", help="the run's id, as printed by submit() or 'dflow-like list'")
+    status.add_argument("--all", action="store_true", help="list every step, also each item of a large fan-out")
     status.set_defaults(func=cmd_status)
     logs = _subcommand(
         sub, "logs", "print step logs (their output and tracebacks)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..expr import template_references
 from .collect import TemplateTable, children_of
 from .dag import DAG, Task
@@ -22,7 +24,7 @@ def _texts(step: Step) -> list[tuple[str, str]]:
 
 
 def _check_reference(
-    ref: str, template: OPTemplate, visible: dict[str, Step], scope: str, all_names: set[str]
+    ref: str, template: OPTemplate, visible: Mapping[str, Step], scope: str, all_names: set[str]
 ) -> str | None:
     parts = ref.split(".")
     head = parts[0]
@@ -53,7 +55,7 @@ def _check_reference(
 
 
 def _step_problems(
-    step: Step, template: OPTemplate, visible: dict[str, Step], scope: str, names: set[str]
+    step: Step, template: OPTemplate, visible: Mapping[str, Step], scope: str, names: set[str]
 ) -> list[str]:
     problems = []
     where = f"step {step.name!r} of template {template.name!r}"
@@ -98,41 +100,47 @@ def _dag_problems(template: DAG) -> list[str]:
         if task.name in tasks:
             problems.append(f"template {template.name!r}: duplicate task name {task.name!r}")
         tasks[task.name] = task
+    names = set(tasks)  # built once: a copy per task made validation quadratic (issue 18)
     for task in template.tasks:
-        problems += _step_problems(task, template, dict(tasks), "tasks", set(tasks))
+        problems += _step_problems(task, template, tasks, "tasks", names)
         for dep in task.explicit_dependencies:
             if dep not in tasks:
                 problems.append(f"task {task.name!r} of template {template.name!r}: depends on unknown task {dep!r}")
     cycle = _find_cycle({n: [d for d in t.dependencies if d in tasks] for n, t in tasks.items()})
     if cycle:
-        problems.append(f"template {template.name!r}: dependency cycle {' -> '.join(cycle)}")
+        problems.append(f"template {template.name!r}: dependency cycle {_cycle_text(cycle)}")
     return problems
 
 
 def _find_cycle(graph: dict[str, list[str]]) -> list[str]:
-    state: dict[str, int] = {}
-    path: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        state[node] = 1
-        path.append(node)
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
+    """One cycle as ``[a, b, ..., a]`` (or ``[]``); iterative, so a 10,000-task chain is no recursion."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in graph:
+        if start in state:
+            continue
+        path = [start]
+        state[start] = 1
+        stack = [iter(graph.get(start, []))]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
                 return [*path[path.index(nxt) :], nxt]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        path.pop()
-        state[node] = 2
-        return []
-
-    for node in graph:
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(graph.get(nxt, [])))
     return []
+
+
+def _cycle_text(cycle: list[str], shown: int = 5) -> str:
+    """``a -> b -> a``; a long cycle (thousands of tasks) keeps its ends and says how long it is."""
+    if len(cycle) <= 2 * shown + 1:
+        return " -> ".join(cycle)
+    head, tail = " -> ".join(cycle[:shown]), " -> ".join(cycle[-shown:])
+    return f"{head} -> ... -> {tail} ({len(cycle) - 1} tasks)"
 
 
 def workflow_problems(table: TemplateTable) -> list[str]:

@@ -101,7 +101,7 @@ def test_slices_fan_out_and_fan_in(features: dict[str, Any]) -> None:
     main = steps_of(templates(features)["features"])
     fan = main["fan"]
     assert fan["template"] == "double-items"
-    assert fan["withParam"] == "[0, 1, 2]"
+    assert fan["withParam"] == "{{=toJson(sprig.untilStep(0, 3, 1))}}"  # its size does not grow with the items
     assert fan["continueOn"] == {"failed": True}
     p = params(fan)
     assert p["dflow_key"] == "fan-{{item}}"
@@ -275,7 +275,7 @@ def test_a_success_threshold_compiles_to_a_check_after_the_loop() -> None:
     assert stages[0][0]["continueOn"] == {"failed": True}  # items may fail; the check decides
     check = params(stages[1][0])
     assert check["success"] == "{{steps.fan.outputs.parameters.dflow_success}}"
-    assert check["items"] == "[0, 1, 2, 3]" and check["threshold"] == "3"
+    assert check["items"] == "{{=toJson(sprig.untilStep(0, 4, 1))}}" and check["threshold"] == "3"
     assert check["kind"] == "continue_on_num_success"
     assert templates(manifest)["dflow-check-success"]["script"]["image"] == "python:3.11"
     assert manifest_problems(manifest) == []

@@ -7,7 +7,7 @@ stages; a DAG task sees the outputs of its ancestors; ``item`` exists only on a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,26 +38,59 @@ _RUNTIME_PREFIXES = (
 
 @dataclass
 class Scope:
-    """Exact names plus open prefixes (``item.`` of a withParam loop, a templateRef step)."""
+    """Exact names plus open prefixes (``item.`` of a withParam loop, a templateRef step).
+
+    ``parent`` layers a small scope (a step's ``item``, its own outputs) over a large
+    one (every earlier step's outputs) without copying it: a copy per step made the
+    lint of a 10,000-step template quadratic.
+    """
 
     exact: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    parent: Scope | None = None
+    _stems: set[str] = field(default_factory=set, repr=False, compare=False)
+    _stems_of: int = field(default=-1, repr=False, compare=False)
 
     def copy(self) -> Scope:
-        return Scope(set(self.exact), set(self.prefixes))
+        return Scope(set(self.exact), set(self.prefixes), self.parent)
+
+    def over(self, top: Scope) -> Scope:
+        """``top`` seen in front of this scope (``self`` is not copied, so keep it unchanged)."""
+        return Scope(top.exact, top.prefixes, self)
 
     def update(self, other: Scope) -> None:
         self.exact |= other.exact
         self.prefixes |= other.prefixes
 
+    def layers(self) -> Iterator[Scope]:
+        scope: Scope | None = self
+        while scope is not None:
+            yield scope
+            scope = scope.parent
+
+    def has(self, name: str) -> bool:
+        return any(name in layer.exact for layer in self.layers())
+
+    def has_under(self, stem: str) -> bool:
+        """Whether some exact name continues ``stem`` (``steps.a`` → ``steps.a.outputs...``)."""
+        return any(stem in layer.stems() for layer in self.layers())
+
+    def stems(self) -> set[str]:
+        """Every proper dotted prefix of this layer's exact names (cached until names are added)."""
+        if self._stems_of != len(self.exact):
+            self._stems = {e[:i] for e in self.exact for i, c in enumerate(e) if c == "."}
+            self._stems_of = len(self.exact)
+        return self._stems
+
     def allows(self, ref: Reference) -> bool:
         name = ref.name
-        if name in self.exact or name.startswith(_RUNTIME_PREFIXES):
+        if name.startswith(_RUNTIME_PREFIXES) or self.has(name):
             return True
-        if any(name.startswith(p) or name + "." == p for p in self.prefixes):
-            return True
+        for layer in self.layers():
+            if any(name.startswith(p) or name + "." == p for p in layer.prefixes):
+                return True
         # an expression may hold an intermediate object (inputs.parameters, steps.a.outputs)
-        return ref.partial and any(e.startswith(name + ".") for e in self.exact)
+        return ref.partial and self.has_under(name)
 
 
 def template_type(template: Mapping[str, Any]) -> str | None:

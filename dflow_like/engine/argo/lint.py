@@ -248,8 +248,8 @@ class _Linter:
         deps = self._dag_dependencies(where, tasks, headers, by_name)
         all_outputs = base.copy()
         for name, task in by_name.items():
-            task_scope = base.copy()
-            for ancestor in _ancestors(name, deps):
+            task_scope = base.over(Scope())
+            for ancestor in _referenced_ancestors(name, task, deps):
                 task_scope.update(self._outputs_of(f"tasks.{ancestor}", by_name[ancestor]))
             self._check_call(headers[name], task, "tasks", task_scope)
             all_outputs.update(self._outputs_of(f"tasks.{name}", task, aggregate=False))
@@ -308,12 +308,10 @@ class _Linter:
         if callee is not None:
             self._check_required_inputs(where, args, callee)
         own = node_outputs(f"{kind}.{node['name']}", callee, aggregate=bool(loops))
-        node_scope = scope.copy()
-        node_scope.update(item_scope(node))
+        node_scope = scope.over(item_scope(node))
         body = {k: v for k, v in node.items() if k != "hooks"}
         self._check_refs(where, body, node_scope, kind=kind)
-        hooks_scope = node_scope.copy()
-        hooks_scope.update(own)
+        hooks_scope = node_scope.over(own)
         self._check_hooks(where, node.get("hooks"))
         self._check_refs(where, node.get("hooks") or {}, hooks_scope, kind=kind)
         return own
@@ -391,7 +389,7 @@ class _Linter:
         if root == "inputs":
             return "the template declares no such input"
         if root == "item":
-            if "item" not in scope.exact:
+            if not scope.has("item"):
                 return "'item' exists only on a step or task with withItems/withParam/withSequence"
             return "the withItems entries have no such key"
         if root in ("steps", "tasks") and rest:
@@ -409,8 +407,7 @@ class _Linter:
         return "not defined here"
 
     def _why_node(self, root: str, name: str, scope: Scope) -> str:
-        prefix = f"{root}.{name}."
-        if any(e.startswith(prefix) for e in scope.exact):
+        if scope.has_under(f"{root}.{name}"):
             return f"{root[:-1]} {name!r} has no such output"
         if root == "steps":
             return f"no step {name!r} in an earlier stage of this template"
@@ -441,12 +438,33 @@ def _references(value: Any) -> Iterator[Reference]:
             yield from _references(item)
 
 
+def _referenced_ancestors(name: str, task: Mapping[str, Any], deps: Mapping[str, list[str]]) -> list[str]:
+    """The ancestors of task ``name`` whose outputs its fields refer to.
+
+    Only these can matter to its references, and looking up just them keeps the lint
+    of a 10,000-task chain linear (every ancestor's outputs per task was quadratic).
+    An expression naming bare ``tasks`` may hold any of them: then all are returned.
+    """
+    wanted: set[str] = set()
+    for ref in _references(task):
+        parts = ref.name.split(".")
+        if parts[0] == "tasks":
+            if len(parts) == 1:
+                return _ancestors(name, deps)
+            wanted.add(parts[1])
+    wanted.discard(name)
+    found = [d for d in dict.fromkeys(deps.get(name, [])) if d in wanted]
+    if len(found) == len(wanted):
+        return found  # the usual case: a task refers to the tasks it depends on
+    return [a for a in _ancestors(name, deps) if a in wanted]
+
+
 def _ancestors(name: str, deps: Mapping[str, list[str]]) -> list[str]:
-    seen: list[str] = []
+    seen: dict[str, None] = {}
     stack = list(deps.get(name, []))
     while stack:
         current = stack.pop()
         if current not in seen:
-            seen.append(current)
+            seen[current] = None
             stack.extend(deps.get(current, []))
-    return seen
+    return list(seen)

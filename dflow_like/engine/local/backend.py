@@ -66,12 +66,49 @@ def _match(values: Any, actual: str | None, name_rule: bool = False) -> bool:
 
 
 def _regex_match(pattern: str, text: str) -> bool:
-    if not any(ch in pattern for ch in "*+?[]^$|\\"):
+    if not _regex_like(pattern):
         return False
     try:
         return re.fullmatch(pattern, text) is not None
     except re.error:
         return False
+
+
+def _options(values: Any) -> list[Any]:
+    return values if isinstance(values, list) else [values]
+
+
+def _sql_filter(
+    name: Any, key: Any, phase: Any, id: Any, type: Any, parent_id: str | None
+) -> tuple[str, tuple[Any, ...]]:
+    """A WHERE clause narrowing ``query_step``'s rows in SQLite (indexed on name and parent).
+
+    Only a superset is selected (``_match`` still decides): a 100k-item run is not
+    decoded row by row to find one step. A regex name cannot be pushed down.
+    """
+    clauses: list[str] = []
+    args: list[Any] = []
+    for column, values in (("key", key), ("phase", phase), ("id", id), ("type", type)):
+        options = [] if values is None else _options(values)
+        if options and all(isinstance(v, str) for v in options):
+            clauses.append(f"{column} IN ({','.join('?' * len(options))})")
+            args += options
+    if parent_id is not None:
+        clauses.append("parent_id = ?")
+        args.append(parent_id)
+    names = None if name is None else _options(name)
+    if names is not None and all(isinstance(n, str) and not _regex_like(n) for n in names):
+        # a step, or its items "name(i:item)": the range ["name(", "name)") of the index
+        clauses.append("(" + " OR ".join("name = ? OR (name >= ? AND name < ?)" for _ in names) + ")")
+        for n in names:
+            args += [n, f"{n}(", f"{n})"]
+    if not clauses:
+        return "", ()
+    return "WHERE " + " AND ".join(clauses), tuple(args)
+
+
+def _regex_like(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*+?[]^$|\\")
 
 
 class LocalBackend:
@@ -287,7 +324,7 @@ class LocalBackend:
     ) -> list[StepRecord]:  # fmt: skip
         store = self._reader(wf_id)
         try:
-            records = store.nodes()
+            records = store.nodes(*_sql_filter(name, key, phase, id, type, parent_id))
         finally:
             store.close()
         fill_progress(records)

@@ -43,7 +43,8 @@ class Frame:
 
     def add_child(self, name: str, record: StepRecord) -> None:
         self.children[name] = record
-        self._scope = None
+        if self._scope is not None:  # in place: rebuilding the scope per child made n steps cost n^2
+            self._scope[self.kind][name] = _child_scope(record)
 
     def scope(self, item: Any = NO_ITEM) -> dict[str, Any]:
         if self._scope is None:

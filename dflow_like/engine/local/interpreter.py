@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any, TypeVar
 
 from ...artifacts import ArtifactRef
 from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, template_references, to_template
@@ -41,8 +42,39 @@ from .state_store import StateStore
 
 __all__ = ["Interpreter"]
 
+T = TypeVar("T")
 OK_PHASES = ("Succeeded", "Skipped")
 FAILED_PHASES = ("Failed", "Error")
+
+
+FAN_OUT_WINDOW = 512  # items of one fan-out started at once (each waits for a worker slot)
+
+
+async def _gather_window(coroutines: Iterator[Coroutine[Any, Any, T]], window: int) -> list[T]:
+    """``asyncio.gather`` of many coroutines, at most ``window`` of them started at a time.
+
+    Items wait for a worker slot anyway; starting all 100,000 of a fan-out at once only
+    held 100,000 suspended coroutines (~7 KB each) in the engine. Results keep their order.
+    Cancelled (terminate), it cancels the started ones and starts no more.
+    """
+    results: dict[int, T] = {}
+    running: dict[asyncio.Future[T], int] = {}
+    numbered = enumerate(coroutines)
+    for i, coroutine in itertools.islice(numbered, window):
+        running[asyncio.ensure_future(coroutine)] = i
+    try:
+        while running:
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for future in done:
+                results[running.pop(future)] = future.result()
+            for i, coroutine in itertools.islice(numbered, len(done)):
+                running[asyncio.ensure_future(coroutine)] = i
+    except BaseException:
+        for future in running:
+            future.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        raise
+    return [results[i] for i in range(len(results))]
 
 
 @contextlib.asynccontextmanager
@@ -172,25 +204,39 @@ class Interpreter:
         return ""
 
     async def _run_dag(self, frame: Frame, template: DAG) -> str:
+        """Start each task once its dependencies have finished; only the dependents of a task
+        that just finished are looked at again (looking at every pending task each time made a
+        10,000-task DAG cost n^2 or worse)."""
         pending: dict[str, Task] = {t.name: t for t in template.tasks}
+        by_name = dict(pending)
+        deps = {n: [d for d in t.dependencies if d in by_name] for n, t in pending.items()}
+        dependents: dict[str, list[str]] = {}
+        for name, ds in deps.items():
+            for d in dict.fromkeys(ds):
+                dependents.setdefault(d, []).append(name)
         running: dict[asyncio.Task[StepRecord], Task] = {}
         failed: list[str] = []
+        candidates = list(pending)  # tasks that may have become ready, in the DAG's order
         while pending or running:
-            for name, task in list(pending.items()):
-                deps = [d for d in task.dependencies if d in {t.name for t in template.tasks}]
-                if not all(d in frame.children for d in deps):
+            i = 0
+            while i < len(candidates):
+                name = candidates[i]
+                i += 1
+                task = pending.get(name)
+                if task is None or not all(d in frame.children for d in deps[name]):
                     continue
                 del pending[name]
                 blocked = [
                     d
-                    for d in deps
-                    if frame.children[d].phase not in OK_PHASES
-                    and not _continues(_task(template, d), frame.children[d])
+                    for d in deps[name]
+                    if frame.children[d].phase not in OK_PHASES and not _continues(by_name[d], frame.children[d])
                 ]
                 if blocked or failed:
                     frame.add_child(name, self._omitted(frame, task))
+                    candidates += dependents.get(name, [])
                     continue
                 running[asyncio.ensure_future(self.run_step(frame, task))] = task
+            candidates = []
             if not running:
                 for name, task in pending.items():
                     frame.add_child(name, self._omitted(frame, task))
@@ -200,6 +246,7 @@ class Interpreter:
                 task = running.pop(fut)
                 record = fut.result()
                 frame.add_child(task.name, record)
+                candidates += dependents.get(task.name, [])
                 if record.phase in FAILED_PHASES and not _continues(task, record):
                     failed.append(task.name)
         return f"task(s) {', '.join(repr(n) for n in failed)} failed" if failed else ""
@@ -333,8 +380,8 @@ class Interpreter:
         if step.parallelism:
             sub.semaphores = (*frame.semaphores, asyncio.Semaphore(step.parallelism))
         decoded: dict[str, tuple[str, list[Any]]] = {}  # sliced lists, decoded once per fan-out
-        records = await asyncio.gather(
-            *(self._run_item(frame, sub, step, rec, i, item, decoded) for i, item in enumerate(items))
+        records = await _gather_window(
+            (self._run_item(frame, sub, step, rec, i, item, decoded) for i, item in enumerate(items)), FAN_OUT_WINDOW
         )
         rec.outputs = gather_outputs(list(records), step)
         ok = sum(1 for r in records if r.phase == "Succeeded")
@@ -424,10 +471,6 @@ class Interpreter:
 
 def _uses_item(text: str) -> bool:
     return "item" in text and any(ref == "item" or ref.startswith("item.") for ref in template_references(text))
-
-
-def _task(template: DAG, name: str) -> Task:
-    return next(t for t in template.tasks if t.name == name)
 
 
 def _node_type(template: OPTemplate) -> str:

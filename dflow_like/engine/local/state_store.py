@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..._gc import collection_paused
 from ...artifacts import ArtifactRef
 from ...records import IORecord, ParameterRecord, StepRecord
 
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS nodes (
 CREATE INDEX IF NOT EXISTS nodes_key ON nodes(key);
 CREATE INDEX IF NOT EXISTS nodes_parent ON nodes(parent_id, phase);
 CREATE INDEX IF NOT EXISTS nodes_phase ON nodes(phase, type);
+CREATE INDEX IF NOT EXISTS nodes_name ON nodes(name);
 """
 
 _NODE_COLUMNS = (
@@ -68,6 +70,36 @@ def _io_and_progress(text: str | None) -> tuple[IORecord, str | None]:
         {n: ArtifactRef.from_json(a) for n, a in data.get("artifacts", {}).items()},
     )
     return io, data.get("progress")
+
+
+class _StoredIO(IORecord):
+    """An ``IORecord`` decoded from its JSON on first use.
+
+    ``query_step()`` of a 100k-item run builds 100k records; decoding their inputs and
+    outputs up front was most of its cost, and most callers read a few of them.
+    """
+
+    def __init__(self, text: str) -> None:  # no super().__init__: the fields come from the text
+        self._text = text
+
+    def __getattr__(self, name: str) -> Any:  # only called while the fields are not set yet
+        if name not in ("parameters", "artifacts"):
+            raise AttributeError(name)
+        decoded = io_from_json(self.__dict__.pop("_text", None))
+        self.parameters, self.artifacts = decoded.parameters, decoded.artifacts
+        return getattr(self, name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IORecord):
+            return NotImplemented
+        return (self.parameters, self.artifacts) == (other.parameters, other.artifacts)
+
+    def __repr__(self) -> str:
+        return repr(IORecord(self.parameters, self.artifacts))
+
+
+def _stored_io(text: str | None) -> IORecord:
+    return _StoredIO(text) if text else IORecord()
 
 
 class StateStore:
@@ -188,7 +220,9 @@ class StateStore:
     def nodes(self, where: str = "", args: tuple[Any, ...] = ()) -> list[StepRecord]:
         columns = _NODE_COLUMNS if self._has_run_start() else _NODE_COLUMNS.replace("run_start", "NULL")
         sql = f"SELECT {columns} FROM nodes {where} ORDER BY start_time IS NULL, start_time, seq"
-        return [self._record(row) for row in self.db.execute(sql, args)]
+        rows = self.db.execute(sql, args).fetchall()
+        with collection_paused():  # the records hold no cycles: collecting only rescans them
+            return [self._record(row) for row in rows]
 
     def _record(self, row: tuple[Any, ...]) -> StepRecord:
         wf = self._workflow_id()
@@ -196,7 +230,7 @@ class StateStore:
         return StepRecord(
             id=row[0], name=row[3], workflow_id=wf, parent_id=row[2], template=row[4] or "", type=row[5],
             phase=row[6], key=row[7], start_time=row[8], end_time=row[9], attempts=row[10] or 0,
-            message=row[11] or "", inputs=io_from_json(row[12]), outputs=outputs,
+            message=row[11] or "", inputs=_stored_io(row[12]), outputs=outputs,
             workdir=row[14], log_path=row[15], job_id=row[17], run_start_time=row[18], progress=progress,
         )  # fmt: skip
 

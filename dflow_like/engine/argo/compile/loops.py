@@ -7,7 +7,6 @@ first sliced parameter, exactly as dflow does; the pod picks its own element (se
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -49,7 +48,8 @@ def _slice_range(step: Step, name: str) -> str:
         value = decode_value(text)
         if not isinstance(value, list):
             raise CompileError(f"{step.owner}: sliced input parameter {name!r} must be a list, got {text[:60]!r}")
-        return json.dumps(list(range(len(value))))
+        # the count, not the list of indices: the manifest does not grow with the items
+        return f"{{{{=toJson(sprig.untilStep(0, {len(value)}, 1))}}}}"
     match = _SINGLE_REF.match(text.strip())
     if not match:
         raise CompileError(

@@ -1,0 +1,99 @@
+"""Large and deep graphs cost linear time and hit no recursion limit (issue 18).
+
+A 10,000-task chain is ten times Python's default recursion limit: any recursive walk
+of the dependencies (validation's cycle search, the lint's ancestor scopes) fails on it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from dflow_like import DAG, DefinitionError, Step, Steps, Task, Workflow
+from dflow_like.python import OP, OPIO, OPIOSign, PythonOPTemplate
+
+from .ops_for_tests import Fail
+
+N = 10_000
+
+
+def chain_dag(n: int = N) -> Workflow:
+    template = PythonOPTemplate(Fail, image="python:3.11")
+    dag = DAG("chain")
+    previous = Task("t0", template, parameters={"x": 0})
+    dag.add(previous)
+    for i in range(1, n):
+        task = Task(f"t{i}", template, parameters={"x": previous.outputs.parameters["y"]})
+        dag.add(task)
+        previous = task
+    return Workflow("chain", dag=dag)
+
+
+def test_a_10000_task_chain_validates_compiles_and_lints() -> None:
+    wf = chain_dag()
+    manifest = wf.to_dict()
+    tasks = manifest["spec"]["templates"][0]["dag"]["tasks"]
+    assert len(tasks) == N and tasks[-1]["dependencies"] == [f"t{N - 2}"]
+    problems = [p for p in wf.lint() if not p.startswith("schema ")]
+    assert problems == []
+
+
+def test_a_cycle_at_the_end_of_a_long_chain_is_found() -> None:
+    wf = chain_dag()
+    first = wf.entrypoint.tasks[0]  # type: ignore[attr-defined]
+    first.explicit_dependencies = [f"t{N - 1}"]
+    with pytest.raises(DefinitionError) as err:
+        wf.validate()
+    message = str(err.value)
+    assert "dependency cycle t0 -> t9999 -> t9998 -> t9997 -> t9996 -> ... -> t4 -> t3 -> t2 -> t1 -> t0" in message
+    assert "(10000 tasks)" in message and len(message) < 300
+
+
+def test_a_10000_step_steps_template_validates_and_lints() -> None:
+    template = PythonOPTemplate(Fail, image="python:3.11")
+    wf = Workflow("long", steps=Steps("long"))
+    previous = Step("s0", template, parameters={"x": 0})
+    wf.add(previous)
+    for i in range(1, N):
+        step = Step(f"s{i}", template, parameters={"x": previous.outputs.parameters["y"]})
+        wf.add(step)
+        previous = step
+    assert len(wf.to_dict()["spec"]["templates"][0]["steps"]) == N
+    assert [p for p in wf.lint() if not p.startswith("schema ")] == []
+
+
+class Increment(OP):
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"x": int})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"x": int})
+
+    def execute(self, op_in: OPIO) -> OPIO:
+        return OPIO({"x": op_in["x"] + 1})
+
+
+@pytest.mark.slow
+def test_a_chain_longer_than_the_recursion_limit_runs_on_the_local_engine() -> None:
+    n = sys.getrecursionlimit() + 200
+    template = PythonOPTemplate(Increment)
+    dag = DAG("chain")
+    previous = Task("t0", template, parameters={"x": 0})
+    dag.add(previous)
+    for i in range(1, n):
+        task = Task(f"t{i}", template, parameters={"x": previous.outputs.parameters["x"]})
+        dag.add(task)
+        previous = task
+    wf = Workflow("long", dag=dag)
+    wf.submit()
+    assert wf.wait(timeout=900) == "Succeeded", wf.query_message()
+    (last,) = wf.query_step(name=f"t{n - 1}")
+    assert last.outputs.parameters["x"].value == n
+    status = subprocess.run(
+        [sys.executable, "-m", "dflow_like.cli", "status", str(wf.id)], capture_output=True, text=True, timeout=120
+    )
+    assert status.returncode == 0 and status.stdout.splitlines()[-1] == f"{n + 1} steps: {n + 1} Succeeded"
