@@ -224,9 +224,9 @@ class _Run:
                 value = par["default"]
             else:
                 raise _Failure(f"inputs.parameters.{par['name']} was not supplied")
-            params.append({"name": par["name"], "value": str(value)})
+            params.append({"name": par["name"], "value": str(value), **_description(par)})
         scope = self.scope({"inputs": {"parameters": {p["name"]: p["value"] for p in params}}})
-        params = [{"name": p["name"], "value": render(p["value"], scope)} for p in params]
+        params = [{**p, "value": render(p["value"], scope)} for p in params]
         given_arts = {a["name"]: a for a in args.get("artifacts") or []}
         arts: list[dict[str, Any]] = []
         for art in (tmpl.get("inputs") or {}).get("artifacts") or []:
@@ -482,7 +482,7 @@ class _Run:
                 value = result if isinstance(result, str) else json.dumps(result)
             else:
                 continue
-            entry = {"name": par["name"], "value": value}
+            entry = {"name": par["name"], "value": value, **_description(par)}
             if par.get("globalName"):
                 entry["globalName"] = par["globalName"]
             params.append(entry)
@@ -617,6 +617,13 @@ def _dep_ok(task: dict[str, Any], node: dict[str, Any]) -> bool:
 def _continues(step: dict[str, Any], phase: str) -> bool:
     cont = step.get("continueOn") or {}
     return (phase == "Failed" and bool(cont.get("failed"))) or (phase == "Error" and bool(cont.get("error")))
+
+
+def _description(par: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's ``description`` stays on it in the node's inputs and outputs: Argo copies
+    the template's ``Parameter`` and fills its value (``ProcessArgs`` in workflow/common/util.go,
+    ``SaveParameters`` in workflow/executor/executor.go, ``getTemplateOutputsFromScope``)."""
+    return {"description": par["description"]} if "description" in par else {}
 
 
 def _render_tree(value: Any, scope: dict[str, Any]) -> Any:

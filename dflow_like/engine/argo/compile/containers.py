@@ -12,6 +12,7 @@ from ....graph.steps import Steps
 from ....graph.template import OPTemplate
 from ....values import encode_value
 from .calls import compile_call, gathers, output_artifact_ref
+from .descriptions import described
 from .errors import CompileError
 from .loops import is_looped
 
@@ -27,7 +28,7 @@ def _inputs(name: str, template: OPTemplate) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": pname}
         if par.has_value:
             entry["default"] = encode_value(par.value)
-        params.append(entry)
+        params.append(described(entry, par.type))
     params += [{"name": "dflow_path", "default": name}, {"name": "dflow_key", "default": ""}]
     inputs: dict[str, Any] = {"parameters": params}
     arts = [
@@ -62,7 +63,7 @@ def _outputs(template: OPTemplate, gathered: set[str]) -> dict[str, Any]:
             continue
         if par.global_name:
             entry["globalName"] = par.global_name
-        params.append(entry)
+        params.append(described(entry, par.type or getattr(par.value_from_parameter, "type", None)))
     artifacts: list[dict[str, Any]] = []
     for name, art in template.outputs.artifacts.items():
         if art._from is not None:

@@ -17,6 +17,7 @@ from ....graph.script_templates import ScriptOPTemplate
 from ....python.template import PythonOPTemplate
 from ....values import encode_value
 from .artifacts import GATHER_KEY, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, location, output_key
+from .descriptions import described
 from .options import CompileOptions
 from .settings import leaf_settings, resources
 from .thresholds import SUCCESS_OUTPUT
@@ -40,7 +41,7 @@ def _input_parameters(template: Any, hidden: tuple[str, ...]) -> list[dict[str, 
         entry: dict[str, Any] = {"name": name}
         if par.has_value:
             entry["default"] = encode_value(par.value)
-        params.append(entry)
+        params.append(described(entry, par.type))
     params.extend({"name": name, "default": ""} for name in hidden)
     return params
 
@@ -124,7 +125,7 @@ def _python_outputs(template: PythonOPTemplate, opts: CompileOptions, gather: bo
         global_name = template.output_parameter_global_name.get(n) or par.global_name
         if global_name:
             entry["globalName"] = global_name
-        params.append(entry)
+        params.append(described(entry, par.type))
     params.append({"name": "dflow_layouts", "valueFrom": {"path": f"{PARAMS_DIR}/dflow_layouts", "default": "{}"}})
     params.append({"name": SUCCESS_OUTPUT, "valueFrom": {"path": f"{PARAMS_DIR}/{SUCCESS_OUTPUT}", "default": "0"}})
     artifacts: list[dict[str, Any]] = []
@@ -190,7 +191,7 @@ def _script_outputs(template: ScriptOPTemplate, opts: CompileOptions) -> dict[st
             continue
         if par.global_name:
             entry["globalName"] = par.global_name
-        params.append(entry)
+        params.append(described(entry, par.type))
     artifacts: list[dict[str, Any]] = []
     for n, art in template.outputs.artifacts.items():
         if not art.path:
