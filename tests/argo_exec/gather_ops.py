@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, TypedDict
+from typing import TypedDict
 
 from dflow_like.python import OP, Artifact
 
@@ -24,12 +24,12 @@ def square_or_fail(n: int) -> Square:
 
 
 class Seen(TypedDict):
-    values: list[Optional[int]]  # noqa: UP045 (pods may run Python 3.8/3.9)
+    values: list[int | None]
     files: list[str]
 
 
 @OP.function
-def collect(values: list[Optional[int]], notes: Artifact(list[Path], optional=True)) -> Seen:  # type: ignore[valid-type]  # noqa: UP045
+def collect(values: list[int | None], notes: Artifact(list[Path], optional=True)) -> Seen:  # type: ignore[valid-type]
     """What a consumer of gathered outputs receives: the values in place, and the note files."""
     files = sorted(Path(p).read_text() for p in notes or [] if p is not None)
     return {"values": list(values), "files": files}
