@@ -8,7 +8,13 @@ The pod contract (paths are under ``$DFLOW_LIKE_POD_ROOT``, ``/`` in a real pod)
 - input artifacts at ``/tmp/inputs/artifacts/<name>``: a file, a directory with a
   ``.dflow_like.json`` layout file, or a gathered prefix (one such directory per item);
 - outputs to ``/tmp/outputs/parameters/<name>`` and ``/tmp/outputs/artifacts/<name>``
-  (each artifact a directory carrying its layout file), plus ``dflow_layouts`` and, on success, ``dflow_success`` = 1.
+  (each artifact a directory carrying its layout file), plus ``dflow_layouts`` and, on success, ``dflow_success`` = 1;
+- in a loop (hidden ``dflow_loop``: the step's name) the item's position, read from the node name
+  ``...<step>(<i>:<item>)`` (``$DFLOW_LIKE_NODE``, Argo's ``{{node.name}}``), as ``dflow_position`` and in
+  each output artifact's layout file; a consumer's hidden ``dflow_gathered`` names the parameters and
+  artifacts it gets from loops, with the loop's items and the positions of the items that succeeded, so
+  the runner puts ``None`` where an item failed, as the local engine gathers (see
+  ``engine/argo/compile/gathered.py``).
 
 The step itself runs through ``run_step``, the same function every engine uses, so
 exit codes mean the same (3: transient, retried by ``lastRetry.exitCode == 3``).
@@ -19,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import sys
@@ -78,11 +85,25 @@ def input_ref(path: Path, hint: Any = None) -> ArtifactRef | None:
         return ArtifactRef((ArtifactPart(StoredTree("local", str(path)), _read_layout(path)),))
     entries = list(path.iterdir())
     if entries and all(e.is_dir() and (e / LAYOUT_FILE).exists() for e in entries):
-        parts = tuple(
-            ArtifactPart(StoredTree("local", str(e)), _read_layout(e)) for e in sorted(entries, key=_item_order)
-        )
-        return ArtifactRef(parts, gathered=True)
+        return _gathered_ref(entries)
     return ArtifactRef((ArtifactPart(StoredTree("local", str(path)), hint),))
+
+
+def _gathered_ref(entries: list[Path]) -> ArtifactRef:
+    """One part per item directory, in item order; ``positions`` when some items left nothing."""
+    placed = []
+    for entry in entries:
+        data = json.loads((entry / LAYOUT_FILE).read_text())
+        placed.append((data.get("position"), entry, data.get("layout")))
+    if all(isinstance(pos, int) for pos, _, _ in placed):
+        placed.sort(key=lambda p: p[0])
+        positions: tuple[int, ...] | None = tuple(p[0] for p in placed)
+    else:  # written before positions were recorded: the item directories' order
+        placed.sort(key=lambda p: _item_order(p[1]))
+        positions = None
+    parts = tuple(ArtifactPart(StoredTree("local", str(entry)), layout) for _, entry, layout in placed)
+    dense = positions is None or positions == tuple(range(len(parts)))
+    return ArtifactRef(parts, gathered=True, positions=None if dense else positions)
 
 
 def _pick(values: list[Any], index: Any, what: str) -> Any:
@@ -119,15 +140,62 @@ def _apply_slices(hidden: dict[str, str], params: dict[str, str], arts: dict[str
         arts[name] = _slice_artifact(arts.get(name), index, name)
 
 
-def _write_artifact(directory: Path, dest: Path, layout: Layout) -> None:
+def _layout_file(layout: Layout, position: int | None) -> str:
+    return json.dumps({"layout": layout} if position is None else {"layout": layout, "position": position})
+
+
+def _write_artifact(directory: Path, dest: Path, layout: Layout, position: int | None) -> None:
     if dest.exists():
         shutil.rmtree(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(directory), str(dest))
-    (dest / LAYOUT_FILE).write_text(json.dumps({"layout": layout}))
+    (dest / LAYOUT_FILE).write_text(_layout_file(layout, position))
 
 
-def _publish(paths: _Paths, result: dict[str, Any]) -> None:
+def loop_position(step: str, node_name: str) -> int | None:
+    """The item index in Argo's node name of a loop child, ``<parent>.<step>(<i>:<item>)``
+    (``expandStep`` in workflow/controller/steps.go, ``expandTask`` in dag.go); None outside loops."""
+    if not step:
+        return None
+    found = re.findall(r"\." + re.escape(step) + r"\((\d+):", node_name)
+    return int(found[-1]) if found else None
+
+
+def _position(hidden: dict[str, str]) -> int | None:
+    return loop_position(hidden.get("dflow_loop", ""), os.environ.get("DFLOW_LIKE_NODE", ""))
+
+
+def _loop_length(items: Any) -> int:
+    if isinstance(items, dict) and "sequence" in items:
+        from ..expr import expand_sequence  # only here: the pod's imports stay small
+
+        return len(expand_sequence(items["sequence"], {}))
+    return len(items) if isinstance(items, list) else 0
+
+
+def _fill_holes(hidden: dict[str, str], params: dict[str, str], arts: dict[str, ArtifactRef | None]) -> None:
+    """Gathered inputs as the local engine gathers them: ``None`` at each failed item's place,
+    an empty gathered artifact when no item stored one."""
+    gathered = json.loads(hidden.get("dflow_gathered") or "{}")
+    for name, loop in gathered.get("parameters", {}).items():
+        values = decode_value(params[name])
+        try:
+            positions = [int(p) for p in loop["positions"]]
+        except (TypeError, ValueError):  # a producer that did not report positions
+            continue
+        length = _loop_length(loop["items"])
+        if not isinstance(values, list) or len(values) != len(positions) or any(p >= length for p in positions):
+            continue
+        filled: list[Any] = [None] * length
+        for position, value in zip(positions, values):
+            filled[position] = value
+        params[name] = encode_value(filled)
+    for name in gathered.get("artifacts", []):
+        if arts.get(name) is None:
+            arts[name] = ArtifactRef((), gathered=True, name=name)
+
+
+def _publish(paths: _Paths, result: dict[str, Any], position: int | None) -> None:
     """Move the runner's outputs to where Argo collects them."""
     paths.out_params.mkdir(parents=True, exist_ok=True)
     for name, raw in result["parameters"].items():
@@ -136,12 +204,12 @@ def _publish(paths: _Paths, result: dict[str, Any]) -> None:
     for name, data in result["artifacts"].items():
         ref = ArtifactRef.from_json(data)
         part = ref.parts[0]
-        _write_artifact(Path(part.tree.key), paths.out_arts / name, part.layout)
+        _write_artifact(Path(part.tree.key), paths.out_arts / name, part.layout, position)
         layouts[name] = part.layout
     (paths.out_params / "dflow_layouts").write_text(json.dumps(layouts))
 
 
-def _publish_reused(paths: _Paths, entry: dict[str, Any]) -> None:
+def _publish_reused(paths: _Paths, entry: dict[str, Any], position: int | None) -> None:
     """Outputs of a reused step: its recorded values, its stored files fetched again."""
     paths.out_params.mkdir(parents=True, exist_ok=True)
     for name, raw in entry["parameters"].items():
@@ -160,15 +228,18 @@ def _publish_reused(paths: _Paths, entry: dict[str, Any]) -> None:
                 fetch_tree(part.tree.to_json(), target, s3)
             else:
                 materialize(ArtifactRef((part,)), target)
-            (target / LAYOUT_FILE).write_text(json.dumps({"layout": part.layout}))
+            (target / LAYOUT_FILE).write_text(_layout_file(part.layout, position if len(ref.parts) == 1 else None))
         if len(ref.parts) == 1:
             layouts[name] = ref.parts[0].layout
     (paths.out_params / "dflow_layouts").write_text(json.dumps(layouts))
 
 
-def _mark_success(paths: _Paths) -> None:
-    """The ``dflow_success`` output (default 0) that success-threshold checks count."""
+def _mark_success(paths: _Paths, position: int | None) -> None:
+    """The ``dflow_success`` output (default 0) that success-threshold checks count, and
+    ``dflow_position`` (default "null") from which consumers place the items that succeeded."""
     (paths.out_params / "dflow_success").write_text("1")
+    if position is not None:
+        (paths.out_params / "dflow_position").write_text(str(position))
 
 
 def _load(paths: _Paths, name: str) -> Any:
@@ -199,6 +270,7 @@ def _spec(paths: _Paths, name: str, template: Any) -> tuple[StepSpec, dict[str, 
     params = {k: v for k, v in values.items() if not k.startswith("dflow_")}
     layouts = json.loads(hidden.get("dflow_layouts") or "{}")
     arts = {n: input_ref(paths.inputs / n, layouts.get(n)) for n in template.inputs.artifacts}
+    _fill_holes(hidden, params, arts)
     _apply_slices(hidden, params, arts)
     paths.attempt.mkdir(parents=True, exist_ok=True)
     spec = StepSpec(
@@ -217,12 +289,13 @@ def main(argv: list[str]) -> int:
     paths = _Paths(pod_root())
     try:
         template = _load(paths, argv[0])
-        spec, _ = _spec(paths, argv[0], template)
+        spec, hidden = _spec(paths, argv[0], template)
+        position = _position(hidden)
         reuse = json.loads((paths.bundle / "reuse.json").read_text()) if (paths.bundle / "reuse.json").exists() else {}
         if spec.key and spec.key in reuse:
             print(f"step key {spec.key!r}: reusing the outputs of {reuse[spec.key].get('name')!r}")
-            _publish_reused(paths, reuse[spec.key])
-            _mark_success(paths)
+            _publish_reused(paths, reuse[spec.key], position)
+            _mark_success(paths, position)
             return codes.SUCCEEDED
     except Exception as exc:  # the pod could not even start the step: Argo's "Error"
         print(f"dflow_like pod: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -232,8 +305,8 @@ def main(argv: list[str]) -> int:
     code = run_step(spec, template)
     signal.alarm(0)
     if code == codes.SUCCEEDED:
-        _publish(paths, json.loads((paths.attempt / "outputs.json").read_text()))
-        _mark_success(paths)
+        _publish(paths, json.loads((paths.attempt / "outputs.json").read_text()), position)
+        _mark_success(paths, position)
     else:
         error = paths.attempt / "error.txt"
         if error.exists():

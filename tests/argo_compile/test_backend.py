@@ -62,7 +62,7 @@ def test_submit_run_query_download(double: ArgoDouble, s3_settings: Any, tmp_pat
         tar.add(outputs / "artifacts" / "files", arcname="files")
     get_storage_client().upload(key, str(tmp_path / "files.tgz"))
     make_outputs = {
-        "parameters": [{"name": "count", "value": "2"},
+        "parameters": [{"name": "count", "value": "2", "description": '{"type": "int"}'},  # as the template says
                        {"name": "dflow_layouts", "value": (outputs / "parameters" / "dflow_layouts").read_text()}],
         "artifacts": [{"name": "files", "path": "/tmp/outputs/artifacts/files", "s3": {"key": key}}],
     }  # fmt: skip

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dflow_like import Workflow, download_artifact
+from dflow_like.engine.argo.compile.thresholds import CHECK_TEMPLATE
 from dflow_like.records import StepRecord
 
 __all__ = ["differences", "leaves"]
@@ -17,7 +18,8 @@ LEAF_TYPES = ("Pod", "Retry", "Skipped")
 
 
 def leaves(wf: Workflow) -> dict[str, StepRecord]:
-    """``display name → record`` of the steps that ran an OP (or were skipped); a retried
+    """``display name → record`` of the steps that ran an OP (or were skipped; not Argo's
+    success-threshold checks, which the local engine does not need); a retried
     step is its ``Retry`` node (its attempts are counted there), not each attempt's pod."""
     out: dict[str, StepRecord] = {}
     records = wf.query_step()
@@ -25,7 +27,7 @@ def leaves(wf: Workflow) -> dict[str, StepRecord]:
     for record in records:
         if record.parent_id in retries:
             continue
-        if record.type in LEAF_TYPES and not record.name.startswith("dflow-"):
+        if record.type in LEAF_TYPES and not record.name.startswith("dflow-") and record.template != CHECK_TEMPLATE:
             out.setdefault(record.name, record)
     return out
 

@@ -16,7 +16,15 @@ artifacts in a real S3 (see :mod:`.s3repo`). The file and function of each rule:
   strings (``shouldExecute``); a false ``when`` makes a ``Skipped`` node;
 - loops: ``expandStep`` (steps.go) and ``expandTask`` (dag.go): ``withItems``, ``withParam``
   (a JSON list), ``withSequence`` (``expandSequence``, operator.go); children are named
-  ``name(i:item)``;
+  ``name(i:item)``; a loop with no items is one ``Skipped`` node, "Skipped, empty params"
+  (``expandStepGroup``, steps.go; ``executeDAGTask``, dag.go), whose template's declared output
+  parameters enter the scope as their ``valueFrom.default`` or as absent (nil), and in steps its
+  output artifacts as empty placeholders (``addSkippedNodeOutputsToScope``, scope.go); an
+  argument that is a pure reference to an absent output leaves the input unsupplied, so its
+  default applies or the node errors (``markAbsentOptionalArgs``, scope.go; ``ProcessArgs``,
+  workflow/common/util.go);
+- ``{{node.name}}`` is the node's full name (``executeTemplate``, operator.go; a retried pod's is
+  its Retry node's);
 - aggregation: ``processAggregateNodeOutputs`` (operator.go): per output name, a JSON list
   of the *string* values of succeeded children in loop order, decoded only when every value
   is a JSON list or map (``aggregatedJSONValueList``/``tryJSONUnmarshal``);
@@ -105,6 +113,11 @@ def aggregate(values: list[str]) -> str:
     return json.dumps(decoded, separators=(",", ":"))
 
 
+# common.AbsentOptionalArgumentValue (workflow/common/common.go)
+ABSENT = "__argo-internal.absent-optional-output__"
+_PURE_REF = re.compile(r"\{\{\s*([^=}][^}]*?)\s*\}\}")
+
+
 class _Failure(Exception):
     """A node error found while preparing it (Argo marks the node Error with this message)."""
 
@@ -118,6 +131,7 @@ class _Run:
         self.templates = {t["name"]: t for t in self.spec.get("templates") or []}
         self.nodes: dict[str, dict[str, Any]] = {}
         self.started: dict[str, float] = {}  # node id -> monotonic start (startedAt, precisely)
+        self.node_names: dict[str, str] = {}  # attempt id -> its Retry node's name ({{node.name}})
         self.lock = threading.Lock()
         self.counter = 0
         params = {
@@ -216,24 +230,31 @@ class _Run:
         given = {p["name"]: p for p in args.get("parameters") or []}
         params: list[dict[str, Any]] = []
         for par in (tmpl.get("inputs") or {}).get("parameters") or []:
+            supplied = par["name"] in given and "value" in given[par["name"]]
+            if supplied and given[par["name"]]["value"] == ABSENT and "default" not in par and "value" not in par:
+                raise _Failure(
+                    f"inputs.parameters.{par['name']}: argument references an absent optional "
+                    "(skipped/omitted node output with no default)"
+                )
             if "value" in par:
                 value = par["value"]
-            elif par["name"] in given and "value" in given[par["name"]]:
+            elif supplied and given[par["name"]]["value"] != ABSENT:
                 value = given[par["name"]]["value"]
             elif "default" in par:
                 value = par["default"]
             else:
                 raise _Failure(f"inputs.parameters.{par['name']} was not supplied")
-            params.append({"name": par["name"], "value": str(value)})
+            params.append({"name": par["name"], "value": str(value), **_description(par)})
         scope = self.scope({"inputs": {"parameters": {p["name"]: p["value"] for p in params}}})
-        params = [{"name": p["name"], "value": render(p["value"], scope)} for p in params]
+        params = [{**p, "value": render(p["value"], scope)} for p in params]
         given_arts = {a["name"]: a for a in args.get("artifacts") or []}
         arts: list[dict[str, Any]] = []
         for art in (tmpl.get("inputs") or {}).get("artifacts") or []:
             merged = dict(art)
-            if art["name"] in given_arts:
+            if art["name"] in given_arts:  # the argument takes the input's place, but its path and mode
                 source = given_arts[art["name"]]
-                merged.update({k: v for k, v in source.items() if k not in ("name", "from", "path", "optional")})
+                merged = {k: v for k, v in source.items() if k not in ("from", "fromExpression")}
+                merged.update({k: art[k] for k in ("name", "path", "mode", "recurseMode") if k in art})
             elif "s3" not in art and not art.get("optional"):
                 raise _Failure(f"inputs.artifacts.{art['name']} was not supplied")
             arts.append(merged)
@@ -255,6 +276,7 @@ class _Run:
                                   "Steps" if "steps" in tmpl else "DAG" if "dag" in tmpl else "Pod",
                                   tmpl["name"], node, node.get("boundaryID", ""))  # fmt: skip
             child["inputs"] = inputs
+            self.node_names[child["id"]] = node["name"]
             started = time.monotonic()
             child = self.run_body(tmpl, child, inputs)
             node["outputs"] = child.get("outputs")
@@ -285,7 +307,8 @@ class _Run:
             self.counter += 1
             pod_name = f"{self.name}-{tmpl['name']}-{self.counter}"[:63].rstrip("-")
         params = {p["name"]: p["value"] for p in inputs["parameters"]}
-        scope = self.scope({"inputs": {"parameters": params}, "pod": {"name": pod_name}})
+        node_name = self.node_names.get(node["id"], node["name"])
+        scope = self.scope({"inputs": {"parameters": params}, "pod": {"name": pod_name}, "node": {"name": node_name}})
         body = {k: v for k, v in tmpl.items() if k not in ("inputs",)}
         rendered = _render_tree(body, scope)
         rendered["inputs"] = {"artifacts": _render_tree(inputs["artifacts"], scope)}
@@ -344,18 +367,24 @@ class _Run:
             for step in group:
                 calls.append((step, self.expand(step, scope, f"{gname}.")))
             flat = [(step, c) for step, cs in calls for c in cs]
+            empty: dict[str, list[dict[str, Any]]] = {}
+            for step, expanded in calls:
+                if not expanded:  # expandStepGroup: one Skipped node for a loop with no items
+                    skipped = self.new_node(f"{gname}.{step['name']}", step["name"], "Skipped",
+                                            step.get("template", ""), gnode, node["id"])  # fmt: skip
+                    empty[step["name"]] = [self.finish(skipped, "Skipped", "Skipped, empty params")]
             results = self.run_parallel(
                 [lambda s=step, c=c, g=gnode: self.call(s, c, g, node["id"], local) for step, c in flat]
             )
             failed = None
-            by_step: dict[str, list[dict[str, Any]]] = {}
+            by_step: dict[str, list[dict[str, Any]]] = dict(empty)
             for (step, _), child in zip(flat, results):
                 by_step.setdefault(step["name"], []).append(child)
                 if child["phase"] in ("Failed", "Error") and not _continues(step, child["phase"]):
                     failed = failed or child
             for step, expanded in calls:
                 children = by_step.get(step["name"], [])
-                local["steps"][step["name"]] = self.step_scope(step, expanded, children)
+                local["steps"][step["name"]] = self.step_scope(step, expanded, children, artifacts=True)
             if failed is not None:
                 self.finish(gnode, failed["phase"], f"child '{failed['id']}' failed")
                 return self.finish(node, failed["phase"], f"child '{failed['id']}' failed")
@@ -414,8 +443,9 @@ class _Run:
 
     def arguments(self, args: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
         params = [
-            {"name": p["name"], "value": render(str(p.get("value", "")), scope)} for p in args.get("parameters") or []
-        ]
+            {"name": p["name"], "value": ABSENT if _absent(str(p.get("value", "")), scope) else
+             render(str(p.get("value", "")), scope)} for p in args.get("parameters") or []
+        ]  # fmt: skip
         arts = []
         for art in args.get("artifacts") or []:
             if "from" in art:
@@ -441,9 +471,12 @@ class _Run:
         return dict(value)
 
     def step_scope(self, step: dict[str, Any], expanded: list[tuple[str, dict[str, Any], bool]],
-                   children: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+                   children: list[dict[str, Any]], artifacts: bool) -> dict[str, Any]:  # fmt: skip
         """``buildLocalScope`` for one step, or ``processAggregateNodeOutputs`` for a loop."""
         looped = any(e[2] for e in expanded) or ("withItems" in step or "withParam" in step or "withSequence" in step)
+        one = len(children) == 1 and (not looped or not expanded)  # a step, or an empty loop's node
+        if one and children[0]["phase"] == "Skipped" and not children[0].get("outputs"):
+            return self.skipped_scope(step, children[0], artifacts)
         if not looped:
             child = children[0]
             outputs = child.get("outputs") or {}
@@ -469,20 +502,35 @@ class _Run:
             "artifacts": {},
         }, "status": "Succeeded", "_all": json.dumps(all_params)}  # fmt: skip
 
+    def skipped_scope(self, step: dict[str, Any], child: dict[str, Any], artifacts: bool) -> dict[str, Any]:
+        """``addSkippedNodeOutputsToScope``: declared outputs of a Skipped node that made none, the
+        producer's ``valueFrom.default`` or absent (``None``); in steps, empty artifact placeholders."""
+        outputs = (self.templates.get(str(step.get("template", ""))) or {}).get("outputs") or {}
+        params = {p["name"]: (p.get("valueFrom") or {}).get("default") for p in outputs.get("parameters") or []}
+        arts = {a["name"]: {} for a in outputs.get("artifacts") or []} if artifacts else {}
+        return {"status": "Skipped", "id": child["id"], "outputs": {"parameters": params, "artifacts": arts}}
+
     def template_outputs(self, tmpl: dict[str, Any], node: dict[str, Any], scope: dict[str, Any]) -> None:
         """``getTemplateOutputsFromScope``."""
         spec = tmpl.get("outputs") or {}
         params = []
         for par in spec.get("parameters") or []:
             source = par.get("valueFrom") or {}
-            if "parameter" in source:
+            if "parameter" in source and _absent(str(source["parameter"]), scope) and "default" in source:
+                value = str(source["default"])
+            elif "parameter" in source and _absent(str(source["parameter"]), scope):
+                raise _Failure(
+                    f"output parameter {par['name']!r}: {source['parameter']!r} is an absent optional "
+                    "(skipped/omitted node output with no default)"
+                )  # getTemplateOutputsFromScope (operator.go)
+            elif "parameter" in source:
                 value = render(str(source["parameter"]), scope)
             elif "expression" in source:
                 result = evaluate(str(source["expression"]), scope)
                 value = result if isinstance(result, str) else json.dumps(result)
             else:
                 continue
-            entry = {"name": par["name"], "value": value}
+            entry = {"name": par["name"], "value": value, **_description(par)}
             if par.get("globalName"):
                 entry["globalName"] = par["globalName"]
             params.append(entry)
@@ -508,6 +556,8 @@ class _Run:
             self.export_globals(outputs)
 
     def run_parallel(self, calls: list[Any]) -> list[dict[str, Any]]:
+        if not calls:  # a step group whose only loop has no items
+            return []
         if len(calls) == 1:
             return [calls[0]()]
         with ThreadPoolExecutor(max_workers=min(len(calls), 32)) as pool:
@@ -570,7 +620,12 @@ class _Run:
             )
             node = self.finish(node, "Error", str(exc))
             return node, {"status": "Error", "outputs": {"parameters": {}, "artifacts": {}}}
-        if (expanded and expanded[0][2]) or not expanded:
+        if not expanded:  # executeDAGTask: "DAG task with empty withParams list should be skipped"
+            node = self.new_node(f"{dag_node['name']}.{task['name']}", task["name"], "Skipped",
+                                 task.get("template", ""), dag_node, dag_node["id"])  # fmt: skip
+            node = self.finish(node, "Skipped", "Skipped, empty params")
+            return node, self.step_scope(task, expanded, [node], artifacts=False)
+        if expanded[0][2]:
             group = self.new_node(
                 f"{dag_node['name']}.{task['name']}",
                 task["name"],
@@ -586,9 +641,9 @@ class _Run:
                 (c for c in children if c["phase"] in ("Failed", "Error") and not _continues(task, c["phase"])), None
             )
             self.finish(group, bad["phase"] if bad else "Succeeded", f"child '{bad['id']}' failed" if bad else "")
-            return group, self.step_scope(task, expanded, children)
+            return group, self.step_scope(task, expanded, children, artifacts=False)
         child = self.call(task, (task["name"], task, False), dag_node, dag_node["id"], local)
-        return child, self.step_scope(task, expanded, [child])
+        return child, self.step_scope(task, expanded, [child], artifacts=False)
 
 
 def _wait_any(futures: list[Any]) -> set[Any]:
@@ -617,6 +672,26 @@ def _dep_ok(task: dict[str, Any], node: dict[str, Any]) -> bool:
 def _continues(step: dict[str, Any], phase: str) -> bool:
     cont = step.get("continueOn") or {}
     return (phase == "Failed" and bool(cont.get("failed"))) or (phase == "Error" and bool(cont.get("error")))
+
+
+def _description(par: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's ``description`` stays on it in the node's inputs and outputs: Argo copies
+    the template's ``Parameter`` and fills its value (``ProcessArgs`` in workflow/common/util.go,
+    ``SaveParameters`` in workflow/executor/executor.go, ``getTemplateOutputsFromScope``)."""
+    return {"description": par["description"]} if "description" in par else {}
+
+
+def _absent(text: str, scope: dict[str, Any]) -> bool:
+    """``absentOptionalRef`` (scope.go): ``text`` is one reference to an absent (nil) output."""
+    match = _PURE_REF.fullmatch(text.strip())
+    if not match:
+        return False
+    value: Any = scope
+    for part in match[1].strip().split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return value is None
 
 
 def _render_tree(value: Any, scope: dict[str, Any]) -> Any:

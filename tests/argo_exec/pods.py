@@ -147,7 +147,8 @@ def _collect(tmpl: dict[str, Any], root: Path, repo: Repository, secrets: Secret
         source = par.get("valueFrom") or {}
         if "path" not in source:
             if "value" in par:
-                result.parameters.append({"name": par["name"], "value": str(par["value"])})
+                fixed = {k: par[k] for k in ("description",) if k in par}
+                result.parameters.append({"name": par["name"], "value": str(par["value"]), **fixed})
             continue
         path = _in_tmp(root, source["path"])
         if path.is_file():
@@ -159,7 +160,11 @@ def _collect(tmpl: dict[str, Any], root: Path, repo: Repository, secrets: Secret
             continue
         else:
             continue
+        if value.endswith("\n"):  # SaveParameters trims off a single newline (executor.go)
+            value = value[:-1]
         entry = {"name": par["name"], "value": value}
+        if "description" in par:  # SaveParameters fills the template's own Parameter (executor.go)
+            entry["description"] = par["description"]
         if par.get("globalName"):
             entry["globalName"] = par["globalName"]
         result.parameters.append(entry)

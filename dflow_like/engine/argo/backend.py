@@ -32,6 +32,7 @@ from .client import ArgoClient
 from .compile import CompileOptions, compile_with_templates
 from .compile.check import manifest_problems
 from .compile.pyversion import check_pod_pythons
+from .loop_records import with_gathered_outputs
 from .status import artifact_ref, step_records, workflow_phase
 
 if TYPE_CHECKING:
@@ -191,6 +192,7 @@ class ArgoBackend:
         workflow = self.client.get(wf_id)
         nodes = (workflow.get("status") or {}).get("nodes") or {}
         records = [_with_layouts(r, nodes.get(r.id) or {}) for r in step_records(workflow)]
+        records = with_gathered_outputs(records, workflow)
         return [
             r for r in records
             if _match(name, r.name, name_rule=True) and _match(key, r.key) and _match(phase, r.phase)

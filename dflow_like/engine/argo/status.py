@@ -138,21 +138,22 @@ def _wire(param: Mapping[str, Any]) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-# Our compiler does not write dflow's ``{"type": ...}`` descriptions (dflow's
-# ``OutputParameter.convert_to_argo``, ``dflow/io.py``), so a parameter without one may
-# still be typed: its value is decoded as JSON where it parses, as before.
-UNKNOWN_TYPE = "json"
+# The compiler writes dflow's ``{"type": ...}`` description on every typed parameter
+# (``compile/descriptions.py``, after dflow's ``convert_to_argo`` in ``dflow/io.py``);
+# a parameter without one is untyped and its value stays the string Argo carries, as
+# dflow's ``ArgoParameter`` (``argo_objects.py``) and the local engine's records leave it.
+UNTYPED = ""
 
 
 def _type_name(param: Mapping[str, Any]) -> str:
     """dflow records a parameter's type as JSON ``{"type": ...}`` in its description."""
     description = param.get("description")
     if not isinstance(description, str) or not description.startswith("{"):
-        return UNKNOWN_TYPE
+        return UNTYPED
     try:
-        return str(json.loads(description).get("type") or UNKNOWN_TYPE)
+        return str(json.loads(description).get("type") or UNTYPED)
     except (ValueError, AttributeError):
-        return UNKNOWN_TYPE
+        return UNTYPED
 
 
 def artifact_ref(art: Mapping[str, Any], status: Mapping[str, Any] | None = None) -> ArtifactRef | None:

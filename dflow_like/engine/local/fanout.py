@@ -142,8 +142,10 @@ def gather_outputs(items: list[StepRecord], step: Step | None = None) -> IORecor
     places are lost: ``convert_dflow_list`` in dflow ``utils.py`` sorts what is left.)
     Slurm steps run through this engine, so they gather the same. Argo's controller
     aggregates only Succeeded loop children (``processAggregateNodeOutputs`` in
-    ``workflow/controller/operator.go``), so on Argo the compiler must add each item's
-    position as a hidden output and the consumer re-insert the holes (not done yet).
+    ``workflow/controller/operator.go``), so on Argo each item's pod reports its
+    position as a hidden output and the consumer's pod re-inserts the holes
+    (``engine/argo/compile/gathered.py``); records read from Argo gather the same
+    (``engine/argo/loop_records.py``).
     """
     done = [r.phase == "Succeeded" for r in items]
     gathered = IORecord()

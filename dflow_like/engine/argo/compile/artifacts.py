@@ -93,4 +93,8 @@ def literal_argument(owner: str, name: str, ref: ArtifactRef, opts: CompileOptio
 def gathered_argument(name: str, step_name: str, artifact: str, opts: CompileOptions) -> dict[str, Any]:
     """The prefix under which every item of looped step ``step_name`` stored ``artifact``."""
     key = opts.key(_GROUP_PREFIX % (step_name, artifact))
-    return {"name": name, **location(key, opts)}
+    # Optional: a loop with no items (or none that succeeded) stored nothing under the prefix,
+    # and the argument's flag is the one Argo's executor honours (ProcessArgs in
+    # workflow/common/util.go puts the argument in the input's place); the pod then gets an
+    # empty gathered artifact (``dflow_gathered``, see gathered.py).
+    return {"name": name, **location(key, opts), "optional": True}

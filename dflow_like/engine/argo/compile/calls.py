@@ -13,6 +13,7 @@ from ....graph.steps import Steps
 from ....python.template import PythonOPTemplate
 from .artifacts import gathered_argument, literal_argument
 from .errors import CompileError
+from .gathered import GATHERED_INPUT, LOOP_INPUT, gathered_parameters
 from .loops import is_looped, loop_fields, sliced_names
 from .thresholds import threshold_of
 
@@ -36,9 +37,13 @@ def output_artifact_ref(text: str) -> tuple[str, str] | None:
     return (match.group(2), match.group(3)) if match else None
 
 
-def _artifact_arguments(step: Step, ctx: Context, gathered: set[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _artifact_arguments(
+    step: Step, ctx: Context, gathered: set[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+    """The artifact arguments, the layouts of uploaded ones, the names gathered from loops."""
     args: list[dict[str, Any]] = []
     layouts: dict[str, Any] = {}
+    from_loops: list[str] = []
     for name, value in step.artifacts.items():
         if value is None:
             continue
@@ -52,9 +57,10 @@ def _artifact_arguments(step: Step, ctx: Context, gathered: set[str]) -> tuple[l
         source = output_artifact_ref(value)
         if source is not None and source[0] in gathered:
             args.append(gathered_argument(name, source[0], source[1], ctx.opts))
+            from_loops.append(name)
         else:
             args.append({"name": name, "from": value})
-    return args, layouts
+    return args, layouts, from_loops
 
 
 def _hidden_parameters(step: Step, layouts: dict[str, Any], gather: bool) -> list[dict[str, str]]:
@@ -84,6 +90,8 @@ def _hidden_parameters(step: Step, layouts: dict[str, Any], gather: bool) -> lis
             {"name": "dflow_group", "value": f"{{{{inputs.parameters.dflow_path}}}}/{step.name}"},
             {"name": "dflow_item", "value": "{{item}}"},
         ]
+    if is_looped(step):  # its pods report their item's position (see gathered.py)
+        hidden.append({"name": LOOP_INPUT, "value": step.name})
     return hidden
 
 
@@ -96,9 +104,12 @@ def compile_call(step: Step, ctx: Context, gathered: set[str]) -> dict[str, Any]
         )
     gather = gathers(step)
     node: dict[str, Any] = {"name": step.name, "template": ctx.template_name(step.template, gather)}
-    artifacts, layouts = _artifact_arguments(step, ctx, gathered)
-    parameters = [{"name": n, "value": v} for n, v in step.parameters.items()]
+    artifacts, layouts, from_loops = _artifact_arguments(step, ctx, gathered)
+    values, holes = gathered_parameters(step, ctx.looped, from_loops)
+    parameters = [{"name": n, "value": v} for n, v in values.items()]
     parameters += _hidden_parameters(step, layouts, gather)
+    if holes is not None:
+        parameters.append({"name": GATHERED_INPUT, "value": holes})
     arguments: dict[str, Any] = {}
     if parameters:
         arguments["parameters"] = parameters

@@ -12,7 +12,9 @@ from ....graph.steps import Steps
 from ....graph.template import OPTemplate
 from ....values import encode_value
 from .calls import compile_call, gathers, output_artifact_ref
+from .descriptions import described
 from .errors import CompileError
+from .gathered import fallback_expression, looped_output
 from .loops import is_looped
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ def _inputs(name: str, template: OPTemplate) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": pname}
         if par.has_value:
             entry["default"] = encode_value(par.value)
-        params.append(entry)
+        params.append(described(entry, par.type))
     params += [{"name": "dflow_path", "default": name}, {"name": "dflow_key", "default": ""}]
     inputs: dict[str, Any] = {"parameters": params}
     arts = [
@@ -46,12 +48,16 @@ def _expression(value: Any) -> str:
     return text[3:-2].strip() if text.startswith("{{=") and text.endswith("}}") else text
 
 
-def _outputs(template: OPTemplate, gathered: set[str]) -> dict[str, Any]:
+def _outputs(template: OPTemplate, gathered: set[str], looped: set[str]) -> dict[str, Any]:
     params: list[dict[str, Any]] = []
     for name, par in template.outputs.parameters.items():
         entry: dict[str, Any] = {"name": name}
-        if par.value_from_parameter is not None:
-            entry["valueFrom"] = {"parameter": to_template(par.value_from_parameter)}
+        reference = to_template(par.value_from_parameter) if par.value_from_parameter is not None else None
+        from_loop = looped_output(reference, looped) if reference is not None else None
+        if from_loop is not None:  # [] for a loop without items, as locally (see gathered.py)
+            entry["valueFrom"] = {"expression": fallback_expression(*from_loop)}
+        elif reference is not None:
+            entry["valueFrom"] = {"parameter": reference}
         elif par.value_from_expression is not None:
             entry["valueFrom"] = {"expression": _expression(par.value_from_expression)}
         elif "value" in par.__dict__:
@@ -62,7 +68,7 @@ def _outputs(template: OPTemplate, gathered: set[str]) -> dict[str, Any]:
             continue
         if par.global_name:
             entry["globalName"] = par.global_name
-        params.append(entry)
+        params.append(described(entry, par.type or getattr(par.value_from_parameter, "type", None)))
     artifacts: list[dict[str, Any]] = []
     for name, art in template.outputs.artifacts.items():
         if art._from is not None:
@@ -113,7 +119,7 @@ def _frame(
     name: str, template: OPTemplate, calls: list[Step], body_key: str, body: Any, gathered: set[str]
 ) -> dict[str, Any]:
     compiled: dict[str, Any] = {"name": name, "inputs": _inputs(name, template)}
-    outputs = _outputs(template, gathered)
+    outputs = _outputs(template, gathered, {step.name for step in calls if is_looped(step)})
     if outputs:
         compiled["outputs"] = outputs
     parallelism = _parallelism(name, template, calls)
@@ -124,6 +130,7 @@ def _frame(
 
 
 def steps_template(name: str, template: Steps, ctx: Context) -> dict[str, Any]:
+    ctx.looped = {step.name: step for stage in template.steps for step in stage if is_looped(step)}
     gathered: set[str] = set()
     stages: list[list[dict[str, Any]]] = []
     for stage in template.steps:
@@ -140,6 +147,7 @@ def steps_template(name: str, template: Steps, ctx: Context) -> dict[str, Any]:
 def dag_template(name: str, template: DAG, ctx: Context) -> dict[str, Any]:
     gathered = {task.name for task in template.tasks if gathers(task)}
     ctx.current_tasks = {task.name for task in template.tasks}
+    ctx.looped = {task.name: task for task in template.tasks if is_looped(task)}
     tasks = [compile_call(task, ctx, gathered) for task in template.tasks]
     ctx.current_tasks = set()
     for task, node in list(zip(template.tasks, tasks)):

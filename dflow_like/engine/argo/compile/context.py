@@ -27,6 +27,7 @@ class Context:
         self.table = table
         self.opts = opts
         self.current_tasks: set[str] = set()
+        self.looped: dict[str, Step] = {}  # looped steps of the Steps/DAG template being compiled
         self.used: set[str] = set()  # names called as themselves (not as a gather variant)
         self._variants: dict[int, tuple[str, PythonOPTemplate]] = {}
         self._checks = False  # whether any step has a success threshold (one check template)

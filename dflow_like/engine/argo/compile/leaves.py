@@ -17,6 +17,8 @@ from ....graph.script_templates import ScriptOPTemplate
 from ....python.template import PythonOPTemplate
 from ....values import encode_value
 from .artifacts import GATHER_KEY, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, location, output_key
+from .descriptions import described
+from .gathered import GATHERED_INPUT, LOOP_INPUT, POSITION_OUTPUT
 from .options import CompileOptions
 from .settings import leaf_settings, resources
 from .thresholds import SUCCESS_OUTPUT
@@ -30,7 +32,7 @@ BOOT = (
     "import sys; sys.path.append('" + BUNDLE_DIR + "/lib'); "
     "from dflow_like.runner.pod import main; sys.exit(main(sys.argv[1:]))"
 )
-PYTHON_HIDDEN = ("dflow_key", "dflow_slice", "dflow_sliced", "dflow_layouts")
+PYTHON_HIDDEN = ("dflow_key", "dflow_slice", "dflow_sliced", "dflow_layouts", LOOP_INPUT, GATHERED_INPUT)
 GATHER_HIDDEN = ("dflow_group", "dflow_item")
 
 
@@ -40,7 +42,7 @@ def _input_parameters(template: Any, hidden: tuple[str, ...]) -> list[dict[str, 
         entry: dict[str, Any] = {"name": name}
         if par.has_value:
             entry["default"] = encode_value(par.value)
-        params.append(entry)
+        params.append(described(entry, par.type))
     params.extend({"name": name, "default": ""} for name in hidden)
     return params
 
@@ -67,6 +69,7 @@ def _runtime_env(opts: CompileOptions) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = [
         {"name": "DFLOW_LIKE_WORKFLOW", "value": "{{workflow.name}}"},
         {"name": "DFLOW_LIKE_POD", "value": "{{pod.name}}"},
+        {"name": "DFLOW_LIKE_NODE", "value": "{{node.name}}"},  # name(i:item) in a loop: its position
     ]
     s3 = opts.s3
     if s3.mode == "secret":
@@ -124,9 +127,12 @@ def _python_outputs(template: PythonOPTemplate, opts: CompileOptions, gather: bo
         global_name = template.output_parameter_global_name.get(n) or par.global_name
         if global_name:
             entry["globalName"] = global_name
-        params.append(entry)
+        params.append(described(entry, par.type))
     params.append({"name": "dflow_layouts", "valueFrom": {"path": f"{PARAMS_DIR}/dflow_layouts", "default": "{}"}})
     params.append({"name": SUCCESS_OUTPUT, "valueFrom": {"path": f"{PARAMS_DIR}/{SUCCESS_OUTPUT}", "default": "0"}})
+    # JSON even when absent: consumers splice it into their dflow_gathered (see gathered.py)
+    position = {"path": f"{PARAMS_DIR}/{POSITION_OUTPUT}", "default": "null"}
+    params.append({"name": POSITION_OUTPUT, "valueFrom": position})
     artifacts: list[dict[str, Any]] = []
     for n, art in template.outputs.artifacts.items():
         archive = None if gather else art.archive
@@ -190,7 +196,7 @@ def _script_outputs(template: ScriptOPTemplate, opts: CompileOptions) -> dict[st
             continue
         if par.global_name:
             entry["globalName"] = par.global_name
-        params.append(entry)
+        params.append(described(entry, par.type))
     artifacts: list[dict[str, Any]] = []
     for n, art in template.outputs.artifacts.items():
         if not art.path:

@@ -17,6 +17,7 @@ from typing import Any
 from ....graph.step import Step
 from ....python.template import PythonOPTemplate
 from .errors import CompileError
+from .gathered import fallback
 from .loops import is_looped
 from .options import CompileOptions
 
@@ -81,7 +82,8 @@ def check_call(step: Step, node: dict[str, Any], scope: str, threshold: tuple[st
         raise CompileError(f"{step.owner}: {field} needs a looped step (Slices, with_param or with_sequence)")
     args = {
         "step": step.name,
-        "success": f"{{{{{scope}.{step.name}.outputs.parameters.{SUCCESS_OUTPUT}}}}}",
+        # no items, or none succeeded: Argo sets no aggregate (see gathered.py)
+        "success": fallback(scope, step.name, SUCCESS_OUTPUT),
         "threshold": f"{value:g}",
         "kind": field,
         "items": "",
