@@ -49,6 +49,7 @@ class Workflow:
         labels: dict[str, str] | None = None,
         ttl_seconds_after_finished: int | None = None,
         pod_gc_strategy: str | None = None,
+        cache: bool = False,
         **kwargs: Any,
     ) -> None:
         if steps is not None and dag is not None:
@@ -63,6 +64,7 @@ class Workflow:
         self.labels = dict(labels or {})
         self.ttl_seconds_after_finished = ttl_seconds_after_finished
         self.pod_gc_strategy = pod_gc_strategy
+        self.cache = cache  # every leaf template caches unless it says cache=False (dflow_like.cache)
         self.extra = check_keywords(f"workflow {name!r}", kwargs, [Workflow.__init__], _DFLOW_WORKFLOW_ONLY)
         self.id = id
         self._backend_obj: Any = None

@@ -74,6 +74,15 @@ def _regex_match(pattern: str, text: str) -> bool:
         return False
 
 
+def _code_digests(entrypoint: OPTemplate, workflow: Any) -> dict[str, str]:
+    """The code part of cache keys, taken here where the user's sources are (``dflow_like.cache``)."""
+    from ...cache.steps import code_digests
+    from ...graph.collect import TemplateTable
+
+    table = TemplateTable(entrypoint, getattr(workflow, "on_exit", None))
+    return code_digests(table, bool(getattr(workflow, "cache", False)))
+
+
 class LocalBackend:
     """Starts engine processes and answers queries from their SQLite state."""
 
@@ -96,7 +105,7 @@ class LocalBackend:
             wf_id=wf_id, name=name, entrypoint=entrypoint, parameters=parameters, parallelism=parallelism,
             reuse=list(reuse), namespace=main_namespace(), workers=int(config["workers"] or 0),
             config=public_settings(config.snapshot()), s3_config=public_settings(s3_config.snapshot()),
-            on_exit=getattr(workflow, "on_exit", None),
+            on_exit=getattr(workflow, "on_exit", None), cache=_code_digests(entrypoint, workflow),
         )  # fmt: skip
         try:
             write_payload(ws.root, payload, known_credentials())
