@@ -139,7 +139,9 @@ class _Digest:
             if _is_user_module(module):
                 self.code(value, depth + 1)
             elif module is not None:
-                self.add(f"library {name}", f"{module.__name__}.{getattr(value, '__qualname__', '')} {_version(module)}")
+                self.add(
+                    f"library {name}", f"{module.__name__}.{getattr(value, '__qualname__', '')} {_version(module)}"
+                )
             return
         if isinstance(value, _CONSTANTS) or _is_constant_container(value):
             self.add(f"constant {name}", repr(value))

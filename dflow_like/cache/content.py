@@ -40,7 +40,11 @@ class ContentDigests:
     def _tree(self, tree: StoredTree, rel: str) -> str:
         memo = (tree.storage, tree.bucket, tree.key, rel)
         if memo not in self._trees:
-            self._trees[memo] = _local(Path(tree.key) / rel if rel else Path(tree.key)) if tree.storage == "local" else _remote(tree, rel)
+            self._trees[memo] = (
+                _local(Path(tree.key) / rel if rel else Path(tree.key))
+                if tree.storage == "local"
+                else _remote(tree, rel)
+            )
         return self._trees[memo]
 
 
@@ -70,5 +74,5 @@ def _remote(tree: StoredTree, rel: str) -> str:
     keys = sorted(client.list(prefix, recursive=True)) or [prefix.rstrip("/")]
     digest = hashlib.sha256()
     for key in keys:
-        digest.update(f"{key[len(prefix):]}\0{client.checksum(key)}\0".encode())
+        digest.update(f"{key[len(prefix) :]}\0{client.checksum(key)}\0".encode())
     return digest.hexdigest()
