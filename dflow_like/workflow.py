@@ -229,12 +229,17 @@ class Workflow:
         self.id = str(self._backend().resubmit(self._require_id()))
         return self.id
 
-    def retry(self) -> None:
-        """Run the failed steps of a finished run again, keeping the succeeded ones.
+    def retry(self, step: str | None = None) -> None:
+        """Run the failed and errored steps of a finished run again, keeping the succeeded ones.
 
-        Argo: its retry API. Local engine: the same as ``resume()`` of a Failed/Error run.
+        Argo: its retry API. Local engine: the same as ``resume()`` of a Failed/Error run;
+        with ``step`` (local engine), that step runs again even if it succeeded, and so do
+        the steps whose inputs its new outputs change.
         """
-        self._backend().retry(self._require_id())
+        if step is None:
+            self._backend().retry(self._require_id())
+        else:
+            self._backend().retry(self._require_id(), step)
 
     # --- the Argo manifest ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -178,12 +178,27 @@ class LocalBackend:
             return
         self._start(ws, resume=True)
 
-    def retry(self, wf_id: str) -> None:
-        """Re-run the failed steps of a finished run: ``resume`` keeps every succeeded step."""
+    def retry(self, wf_id: str, step: str | None = None) -> None:
+        """Re-run the failed and errored steps of a finished run, keeping the succeeded ones
+        (``resume``); with ``step``, that step (even if it succeeded) and what depends on it."""
         phase, _ = self.status(wf_id)
-        if phase not in ("Failed", "Error"):
-            raise RuntimeError(f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried")
-        self.resume(wf_id)
+        if step is None:
+            if phase not in ("Failed", "Error"):
+                raise RuntimeError(f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried")
+            self.resume(wf_id)
+            return
+        from .retry import mark_for_retry
+
+        ws = self._existing(wf_id)
+        pid = self._row(wf_id).get("engine_pid")
+        if phase not in FINAL or _alive(pid):
+            raise RuntimeError(f"workflow {wf_id!r} is still running (engine pid {pid}): retry it once it ends")
+        store = StateStore(ws.db_path)
+        try:
+            mark_for_retry(store, wf_id, step)
+        finally:
+            store.close()
+        self._start(ws, resume=True)
 
     def resubmit(self, wf_id: str) -> str:
         raise RuntimeError(

@@ -39,7 +39,7 @@ from .fanout import (
 )
 from .frame import NO_ITEM, Frame
 from .leaf import LeafRunner
-from .state_store import StateStore, io_from_json
+from .state_store import StateStore, io_from_json, io_to_json
 
 __all__ = ["Interpreter"]
 
@@ -285,7 +285,7 @@ class Interpreter:
             self._adopt(rec, source, f"reused from {source.workflow_id}", kept=False)
             return True
         prev = self.previous.get(rec.id)
-        if prev is not None and prev.phase == "Succeeded":
+        if prev is not None and prev.phase == "Succeeded" and _same_inputs(prev, rec):
             self._adopt(rec, prev, prev.message, kept=True)
             return True
         return False
@@ -515,6 +515,12 @@ def _source_type(text: str, frame: Frame) -> str:
         if rec is not None and parts[4] in rec.outputs.parameters:
             return rec.outputs.parameters[parts[4]].type_name
     return ""
+
+
+def _same_inputs(prev: StepRecord, rec: StepRecord) -> bool:
+    """A step kept by resume must see what it saw before: after a retried step produced new
+    outputs, the steps that read them run again (``dflow_like.engine.local.retry``)."""
+    return io_to_json(prev.inputs) == io_to_json(rec.inputs)
 
 
 def _check_reuse_fits(step: Step, record: StepRecord) -> None:
