@@ -123,9 +123,11 @@ class S3Index:
 
         with tempfile.TemporaryDirectory() as scratch:
             target = f"{scratch}/entry.json"
+            from ..storage.errors import ObjectNotFound
+
             try:
                 self.client.download(self._object(key), target)
-            except Exception:  # absent (each client says so its own way): a miss
+            except (ObjectNotFound, FileNotFoundError):  # a miss (a store that is down raises)
                 return None
             return CacheEntry.from_json(Path(target).read_text())
 
@@ -138,8 +140,14 @@ class S3Index:
             self.client.upload(self._object(entry.key), str(source))
 
     def entries(self) -> list[CacheEntry]:
+        from ..storage.errors import ObjectNotFound
+
         found = []
-        for name in self.client.list(self.folder, recursive=True):
+        try:
+            names = self.client.list(self.folder, recursive=True)
+        except ObjectNotFound:  # no bucket yet: nothing was ever cached there
+            return []
+        for name in names:
             entry = self.get(Path(name).name.removesuffix(".json"))
             if entry is not None:
                 found.append(entry)

@@ -8,6 +8,7 @@ step from its resolved inputs, a look-up before it runs, an entry after it succe
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any
 
@@ -78,13 +79,27 @@ class StepCache:
         return step_key(code, template, params, arts, self.contents)
 
     def lookup(self, key: str) -> CacheEntry | None:
-        entry = live(self.index, key)
+        """The live entry for ``key``; an index that cannot be read is a miss (the step runs), said in engine.log."""
+        try:
+            entry = live(self.index, key)
+        except Exception as exc:
+            print(
+                f"step cache {self.store}: cannot read entry {key[:12]}: {type(exc).__name__}: {exc}", file=sys.stderr
+            )
+            return None
         if entry is not None and not _trees_exist(entry):
             self.index.remove(key)
             return None
         return entry
 
     def add(self, key: str, rec: StepRecord) -> None:
+        """Record a succeeded step; failing to (the store is down) costs only a later re-run."""
+        try:
+            self._put(key, rec)
+        except Exception as exc:
+            print(f"step cache {self.store}: cannot add {rec.name!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+    def _put(self, key: str, rec: StepRecord) -> None:
         from ..engine.local.state_store import io_to_json
 
         self.index.put(
