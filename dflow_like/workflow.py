@@ -232,9 +232,9 @@ class Workflow:
     def retry(self, step: str | None = None) -> None:
         """Run the failed and errored steps of a finished run again, keeping the succeeded ones.
 
-        Argo: its retry API. Local engine: the same as ``resume()`` of a Failed/Error run;
-        with ``step`` (local engine), that step runs again even if it succeeded, and so do
-        the steps whose inputs its new outputs change.
+        Argo: its retry API. Local engine: the same as ``resume()`` of a Failed/Error run.
+        With ``step``, that step runs again even if it succeeded, and so do the steps whose
+        inputs its new outputs change (on Argo: the steps after it, ``restartSuccessful``).
         """
         if step is None:
             self._backend().retry(self._require_id())

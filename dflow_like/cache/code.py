@@ -41,6 +41,8 @@ def _is_user_module(module: types.ModuleType | None) -> bool:
     if module is None:
         return False
     name = module.__name__
+    if name == "dflow_like.ops" or name.startswith("dflow_like.ops."):
+        return True  # the example OPs shipped with dflow_like are OPs like the user's
     if name.split(".")[0] in sys.stdlib_module_names or name.split(".")[0] == "dflow_like":
         return False
     file = getattr(module, "__file__", None)

@@ -101,3 +101,15 @@ def test_a_function_op_is_keyed_by_its_function(modules: Path) -> None:
     _, add_one = _digests()
     _edit(modules / "user_ops.py", 'return {"y": lib.other(x) + 1}', 'return {"y": lib.other(x) + 2}')
     assert _digests()[1] != add_one
+
+
+def test_the_shipped_example_ops_count_as_the_users_code_and_libraries_do_not() -> None:
+    import json as stdlib_json
+
+    import numpy
+
+    import dflow_like.ops._atoms as atoms
+    from dflow_like.cache.code import _is_user_module
+
+    assert _is_user_module(atoms)  # editing a helper of the EOS OPs re-runs their steps
+    assert not _is_user_module(numpy) and not _is_user_module(stdlib_json)
