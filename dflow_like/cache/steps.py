@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from typing import Any
 
 from ..graph.collect import TemplateTable
@@ -38,7 +39,13 @@ def code_digests(table: TemplateTable, workflow_cache: bool) -> dict[str, str]:
         if not caches(template, workflow_cache):
             continue
         if isinstance(template, PythonOPTemplate):
-            found[name] = code_digest(template.op_class)
+            try:
+                found[name] = code_digest(template.op_class)
+            except Exception as exc:  # never guess a key: the template just runs every time
+                warnings.warn(
+                    f"template {name!r} will not be cached: its code could not be hashed ({type(exc).__name__}: {exc})",
+                    stacklevel=2,
+                )
         elif isinstance(template, ScriptOPTemplate):
             found[name] = "script"  # the script itself is one of the template's settings in the key
     return found

@@ -38,7 +38,8 @@ def _tree_lines(records: list[StepRecord]) -> list[str]:
     def walk(parent: str | None, depth: int) -> None:
         for rec in children.get(parent, []):
             key = f"  key={rec.key}" if rec.key else ""
-            note = f"  {rec.message}" if rec.message and rec.phase not in ("Succeeded",) else ""
+            shown = rec.phase != "Succeeded" or rec.message.startswith("cached from")  # where a result came from
+            note = f"  {rec.message}" if rec.message and shown else ""
             name = f"{'  ' * depth}{rec.name:<{max(40 - 2 * depth, 10)}}"
             lines.append(f"{name} {rec.phase:<10} {_seconds(rec.queued):>9} {_ran(rec):>9}{key}{note}")
             walk(rec.id, depth + 1)

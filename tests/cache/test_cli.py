@@ -64,3 +64,11 @@ def test_max_age_reads_argo_durations_and_refuses_others() -> None:
     assert max_age_seconds("") is None
     with pytest.raises(ValueError, match=r"cache_max_age.*'720h'.*got '3 days'"):
         max_age_seconds("3 days")
+
+
+def test_status_shows_where_a_cached_result_came_from(project: Path) -> None:
+    first = run_cached(project, "chain")
+    second = run_cached(project, "chain")
+    lines = cli("status", second["id"]).stdout.splitlines()
+    total = next(line for line in lines if line.split()[0] == "total")
+    assert total.rstrip().endswith(f"cached from {first['id']}/total")
