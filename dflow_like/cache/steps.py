@@ -7,6 +7,7 @@ step from its resolved inputs, a look-up before it runs, an entry after it succe
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -32,6 +33,16 @@ def caches(template: OPTemplate, workflow_cache: bool) -> bool:
     return bool(workflow_cache if own is None else own)
 
 
+def _instance_digest(instance: Any) -> str:
+    """An OP given as an object (``PythonOPTemplate(MyOP(threshold=3))``): its attributes count too."""
+    state = getattr(instance, "__dict__", None)
+    if not state:
+        return ""
+    import cloudpickle
+
+    return "-" + hashlib.sha256(cloudpickle.dumps(dict(sorted(state.items())))).hexdigest()
+
+
 def code_digests(table: TemplateTable, workflow_cache: bool) -> dict[str, str]:
     """``{template name: code digest}`` for every leaf template that caches."""
     found: dict[str, str] = {}
@@ -40,7 +51,7 @@ def code_digests(table: TemplateTable, workflow_cache: bool) -> dict[str, str]:
             continue
         if isinstance(template, PythonOPTemplate):
             try:
-                found[name] = code_digest(template.op_class)
+                found[name] = code_digest(template.op_class) + _instance_digest(template.op_instance)
             except Exception as exc:  # never guess a key: the template just runs every time
                 warnings.warn(
                     f"template {name!r} will not be cached: its code could not be hashed ({type(exc).__name__}: {exc})",

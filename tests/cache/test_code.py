@@ -113,3 +113,30 @@ def test_the_shipped_example_ops_count_as_the_users_code_and_libraries_do_not() 
 
     assert _is_user_module(atoms)  # editing a helper of the EOS OPs re-runs their steps
     assert not _is_user_module(numpy) and not _is_user_module(stdlib_json)
+
+
+def test_an_op_given_as_an_object_is_keyed_by_its_attributes_too() -> None:
+    from dflow_like.cache.steps import code_digests
+    from dflow_like.graph.collect import TemplateTable
+    from dflow_like.python import OP, OPIO, OPIOSign, PythonOPTemplate
+
+    class Threshold(OP):
+        def __init__(self, limit: int) -> None:
+            self.limit = limit
+
+        @classmethod
+        def get_input_sign(cls) -> OPIOSign:
+            return OPIOSign({"x": int})
+
+        @classmethod
+        def get_output_sign(cls) -> OPIOSign:
+            return OPIOSign({"ok": bool})
+
+        def execute(self, op_in: OPIO) -> OPIO:
+            return OPIO({"ok": op_in["x"] < self.limit})
+
+    def digest(limit: int) -> str:
+        template = PythonOPTemplate(Threshold(limit), cache=True)
+        return code_digests(TemplateTable(template, None), False)["threshold"]
+
+    assert digest(3) == digest(3) != digest(4)
