@@ -85,6 +85,10 @@ def run_in_process(rec: StepRecord, template: OPTemplate, folder: Path) -> dict[
     workdir = folder / "workdir"
     workdir.mkdir(parents=True, exist_ok=True)
     spec.write()
+    parameters = folder / "inputs" / "parameters"  # each value as it travelled, one file each (as on Argo)
+    parameters.mkdir(parents=True, exist_ok=True)
+    for name, raw in spec.parameters.items():
+        (parameters / name).write_text(raw)
     op_in = _inputs_for_op(spec, template)
     op = template.make_op()
     op.key = spec.key

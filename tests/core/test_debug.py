@@ -74,7 +74,7 @@ def test_debug_rebuilds_the_inputs_and_runs_the_op_here(tmp_path: Path) -> None:
     # the exception comes from execute, raised in this process, with the whole traceback
     assert "ValueError: too long: 13 > 5" in done.stderr and "in execute" in done.stderr
     assert (folder / "inputs" / "artifacts" / "file" / "note.txt").read_text() == "much too long"
-    assert (folder / "workdir").is_dir()
+    assert (folder / "workdir").is_dir() and (folder / "inputs" / "parameters" / "limit").read_text() == "5"
     again = next(line for line in done.stderr.splitlines() if line.startswith("again: "))
     assert again == f"again: dflow-like debug {wf_id} check --dir {folder}"
     # the same command again works (the folder is its own earlier debug)
