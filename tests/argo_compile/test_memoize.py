@@ -79,3 +79,13 @@ def test_the_memoized_manifest_passes_argos_schemas_and_lint() -> None:
     wf = Workflow("memo", cache=True)
     wf.add(Step("make", PythonOPTemplate(Make), parameters={"n": 2, "label": "x"}))
     assert wf.lint() == []
+
+
+def test_dflows_memoize_key_compiles_as_dflow_writes_it() -> None:
+    wf = Workflow("memo")
+    wf.add(Step("make", PythonOPTemplate(Make, memoize_key="make-v1"), parameters={"n": 2, "label": "x"}))
+    # dflow's OPTemplate.handle_key: V1alpha1Memoize(key=memoize_key, cache=ConfigMap "dflow-<key>")
+    assert _templates(wf.to_dict())["make"]["memoize"] == {
+        "key": "make-v1",
+        "cache": {"configMap": {"name": "dflow-make-v1"}},
+    }

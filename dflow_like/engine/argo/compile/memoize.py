@@ -9,6 +9,7 @@ key matches Argo's ``cacheKeyRegex`` (``^[a-zA-Z0-9][-a-zA-Z0-9]*$``,
 key, so a template with input artifacts is not memoized there (it runs each time);
 the local engine and Slurm cache it. Entries live in the ConfigMap ``dflow`` (the
 default of dflow's ``OPTemplate.handle_key``), ``maxAge`` is ``config["cache_max_age"]``.
+A template with dflow's ``memoize_key=`` (and no ``cache``) is memoized with that key, as dflow does.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def _key(code: str, template: OPTemplate, parameters: list[str]) -> str:
     return f"{static}-{{{{=sprig.sha256sum({values})}}}}"
 
 
+def _dflow_memoize(key: str) -> dict[str, Any]:
+    """dflow's own ``memoize_key=``: the user's key, in the ConfigMap ``dflow-<key>``, as
+    dflow's ``OPTemplate.handle_key`` (``op_template.py``) writes it."""
+    return {"key": key, "cache": {"configMap": {"name": f"{CONFIG_MAP}-{key}"}}}
+
+
 def _user_artifacts(body: dict[str, Any]) -> list[str]:
     """Input artifacts other than ours (``dflow_bundle``: the code, which the digest covers)."""
     return [a["name"] for a in (body.get("inputs") or {}).get("artifacts") or [] if not a["name"].startswith("dflow_")]
@@ -50,6 +57,9 @@ def add_memoize(
     by_name: dict[str, OPTemplate] = {**dict(table), **extra}
     for body in compiled:
         template = by_name.get(str(body.get("name")))
+        if template is not None and template.memoize_key and not caches(template, workflow_cache):
+            body["memoize"] = _dflow_memoize(template.memoize_key)
+            continue
         if template is None or not caches(template, workflow_cache) or _user_artifacts(body):
             continue
         code = digests.get(table.name_of(template)) if template in table.by_name.values() else None
