@@ -33,7 +33,9 @@ _DFLOW_WORKFLOW_ONLY = (
 class Workflow:
     """A workflow run: build it with ``add``, run it with ``submit``, then query it.
 
-    ``Workflow(id=...)`` reattaches to an existing run from any process.
+    ``Workflow(id=...)`` reattaches to an existing run from any process. ``cache=True``
+    skips every step whose code, settings and inputs match an earlier succeeded step
+    (a template's own ``cache=`` wins; see ``dflow_like.cache``).
     """
 
     def __init__(
