@@ -121,6 +121,8 @@ config = Settings(
         "archive_max_bytes": 100 << 30,
         # dflow's debug mode: with detach=False (dflow's default) submit() returns once the run ends.
         "detach": False,
+        # Step caching (cache=True): entries older than this are not reused (Argo's memoize.maxAge form).
+        "cache_max_age": "720h",
     },
     alias_prefix="DFLOW_",
 )

@@ -33,7 +33,9 @@ _DFLOW_WORKFLOW_ONLY = (
 class Workflow:
     """A workflow run: build it with ``add``, run it with ``submit``, then query it.
 
-    ``Workflow(id=...)`` reattaches to an existing run from any process.
+    ``Workflow(id=...)`` reattaches to an existing run from any process. ``cache=True``
+    skips every step whose code, settings and inputs match an earlier succeeded step
+    (a template's own ``cache=`` wins; see ``dflow_like.cache``).
     """
 
     def __init__(
@@ -49,6 +51,7 @@ class Workflow:
         labels: dict[str, str] | None = None,
         ttl_seconds_after_finished: int | None = None,
         pod_gc_strategy: str | None = None,
+        cache: bool = False,
         **kwargs: Any,
     ) -> None:
         if steps is not None and dag is not None:
@@ -63,6 +66,7 @@ class Workflow:
         self.labels = dict(labels or {})
         self.ttl_seconds_after_finished = ttl_seconds_after_finished
         self.pod_gc_strategy = pod_gc_strategy
+        self.cache = cache  # every leaf template caches unless it says cache=False (dflow_like.cache)
         self.extra = check_keywords(f"workflow {name!r}", kwargs, [Workflow.__init__], _DFLOW_WORKFLOW_ONLY)
         self.id = id
         self._backend_obj: Any = None
@@ -239,12 +243,17 @@ class Workflow:
         self.id = str(self._backend().resubmit(self._require_id()))
         return self.id
 
-    def retry(self) -> None:
-        """Run the failed steps of a finished run again, keeping the succeeded ones.
+    def retry(self, step: str | None = None) -> None:
+        """Run the failed and errored steps of a finished run again, keeping the succeeded ones.
 
         Argo: its retry API. Local engine: the same as ``resume()`` of a Failed/Error run.
+        With ``step``, that step runs again even if it succeeded, and so do the steps whose
+        inputs its new outputs change (on Argo: the steps after it, ``restartSuccessful``).
         """
-        self._backend().retry(self._require_id())
+        if step is None:
+            self._backend().retry(self._require_id())
+        else:
+            self._backend().retry(self._require_id(), step)
 
     # --- the Argo manifest ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -34,7 +34,8 @@ SHOWN_CHILDREN = 20  # more children than this (a fan-out's items) are summarise
 
 def _line(rec: StepRecord, depth: int) -> str:
     key = f"  key={rec.key}" if rec.key else ""
-    note = f"  {rec.message}" if rec.message and rec.phase not in ("Succeeded",) else ""
+    shown = rec.phase != "Succeeded" or rec.message.startswith("cached from")  # where a result came from
+    note = f"  {rec.message}" if rec.message and shown else ""
     name = f"{'  ' * depth}{rec.name:<{max(40 - 2 * depth, 10)}}"
     return f"{name} {rec.phase:<10} {_seconds(rec.queued):>9} {_ran(rec):>9}{key}{note}"
 
@@ -187,6 +188,40 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, token=args.token)
 
 
+def cmd_retry(args: argparse.Namespace) -> int:
+    wf = Workflow(id=args.id)
+    wf.retry(args.step)
+    phase = wf.wait() if args.wait else wf.query_status()
+    message = wf.query_message() if phase in ("Failed", "Error") else ""
+    print(f"{args.id}: {phase}{'  ' + message if message else ''}")
+    return 0 if phase in ("Succeeded", "Running", "Pending") else 1
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from dflow_like.cache import clear, open_index
+
+    index = open_index("s3" if args.s3 else "local")
+    if args.action == "clear":
+        count = clear(index, expired_only=args.expired)
+        print(f"removed {count} cache entr{'y' if count == 1 else 'ies'} from {index.where}")
+        return 0
+    entries = index.entries()
+    if not entries:
+        print(f"no cache entries in {index.where}", file=sys.stderr)
+        return 0
+    print(f"{'KEY':<14} {'CREATED':<20} FROM")
+    for entry in entries:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.created))
+        print(f"{entry.key[:12]:<14} {when:<20} {entry.workflow_id}/{entry.step_name}")
+    return 0
+
+
+def cmd_debug(args: argparse.Namespace) -> int:
+    from dflow_like.debug import debug_step
+
+    return debug_step(args.id, args.step, args.dir)
+
+
 def _subcommand(sub: Any, name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
     """A subcommand whose ``--help`` starts with the summary ``dflow-like --help`` lists."""
     description = f"{summary[0].upper()}{summary[1:]}.{' ' + details if details else ''}"
@@ -249,6 +284,33 @@ def _parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
     ui.add_argument("--token", default=None, help="the access token (default: a new random one)")
     ui.set_defaults(func=cmd_ui)
+    retry = _subcommand(
+        sub, "retry", "re-run a finished run's failed and errored steps, or one step and what depends on it",
+        "Succeeded steps are kept, except STEP (run again even if it succeeded) and the steps whose "
+        "inputs its new outputs change.",
+    )  # fmt: skip
+    retry.add_argument("id", metavar="ID", help="the run's id")
+    retry.add_argument("step", nargs="?", metavar="STEP", help="run this step again (and its slice items)")
+    retry.add_argument("--no-wait", dest="wait", action="store_false", help="return at once instead of waiting")
+    retry.set_defaults(func=cmd_retry)
+    cache = _subcommand(
+        sub, "cache", "list or clear the step cache (cache=True)",
+        "Entries of local runs live in $DFLOW_LIKE_HOME/cache; with --s3, those in the artifact store. "
+        "Entries older than config['cache_max_age'] are not reused; 'clear --expired' removes only those.",
+    )  # fmt: skip
+    cache.add_argument("action", choices=["list", "clear"], help="list the entries, or remove them")
+    cache.add_argument("--s3", action="store_true", help="the cache in the S3 artifact store (s3_config)")
+    cache.add_argument("--expired", action="store_true", help="clear: only entries past config['cache_max_age']")
+    cache.set_defaults(func=cmd_cache)
+    debug = _subcommand(
+        sub, "debug", "run one step of a finished run again in this process, with the inputs it received",
+        "Its working directory is rebuilt in DIR (parameters and downloaded artifacts) and its OP runs "
+        "here, so breakpoint() and debuggers work. Prints the command that does it again.",
+    )  # fmt: skip
+    debug.add_argument("id", metavar="ID", help="the run's id")
+    debug.add_argument("step", metavar="STEP", help="the step's name (a slice item as 'name(0:item)')")
+    debug.add_argument("--dir", default=None, metavar="DIR", help="where to rebuild it (default: ./debug-STEP)")
+    debug.set_defaults(func=cmd_debug)
     return parser
 
 

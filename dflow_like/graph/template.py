@@ -76,6 +76,7 @@ class OPTemplate:
         node_selector: dict[str, str] | None = None,
         memoize_key: str | None = None,
         parallelism: int | None = None,
+        cache: bool | None = None,
     ) -> None:
         self.name = name or ""
         self.inputs = inputs if inputs is not None else Inputs()
@@ -97,6 +98,8 @@ class OPTemplate:
         self.node_selector = dict(node_selector or {})
         self.memoize_key = memoize_key
         self.parallelism = parallelism
+        # Content-addressed step caching (``dflow_like.cache``); None: as the workflow's ``cache``.
+        self.cache = cache
 
     @property
     def retry(self) -> RetryPolicy:

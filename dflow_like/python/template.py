@@ -58,6 +58,10 @@ class PythonOPTemplate(OPTemplate):
     steps import, so each import is paid once per worker; ``False`` makes every step
     import in its own process, for libraries unsafe to ``fork()`` after import (see
     ``dflow_like.engine.local.warm_imports`` for the rule the engine applies by itself).
+
+    ``cache=True`` (an ``OPTemplate`` argument): a step is not run again when an earlier
+    one of the same OP code, image, command, envs, parameter values and artifact contents
+    succeeded; its outputs are reused (``dflow_like.cache``).
     """
 
     kind = "python"

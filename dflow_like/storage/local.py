@@ -41,6 +41,10 @@ class LocalStorageClient:
         with atomic_path(self.path(key)) as temp:
             shutil.copyfile(path, temp)
 
+    def remove(self, key: str) -> None:
+        """Delete ``key``'s file (absent: nothing to do); the step cache uses it."""
+        self.path(key).unlink(missing_ok=True)
+
     def download(self, key: str, path: str) -> None:
         source = self._existing(key)
         with atomic_path(path) as temp:

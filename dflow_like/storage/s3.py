@@ -168,6 +168,11 @@ class MinioStorageClient(ErrorTranslation):
                 else:
                     self._client.copy_object(self.bucket, target, source)
 
+    def remove(self, key: str) -> None:
+        """Delete object ``key`` (absent: nothing to do). Not in dflow's protocol: the step cache uses it."""
+        with self._errors(key):
+            self._client.remove_object(self.bucket, key)
+
     def get_md5(self, key: str) -> str:
         with self._errors(key):
             etag = str(self._client.stat_object(self.bucket, key).etag or "").strip('"')

@@ -168,8 +168,8 @@ class ArgoBackend:
         """Argo keeps running without us; finishing a failed run means retrying it."""
         self.client.retry(wf_id)
 
-    def retry(self, wf_id: str) -> None:
-        self.client.retry(wf_id)
+    def retry(self, wf_id: str, step: str | None = None) -> None:
+        self.client.retry(wf_id, step)
 
     def resubmit(self, wf_id: str) -> str:
         return self.client.resubmit(wf_id)

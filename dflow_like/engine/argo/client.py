@@ -70,8 +70,13 @@ class ArgoClient:
     def stop(self, name: str) -> None:
         self._put("stop", name, "stop_workflow")
 
-    def retry(self, name: str) -> None:
-        self._put("retry", name, "retry_workflow")
+    def retry(self, name: str, step: str | None = None) -> None:
+        """Argo's retry; with ``step``, that node runs again even if it succeeded (and what follows it):
+        ``WorkflowRetryRequest``'s ``nodeFieldSelector`` with ``restartSuccessful``."""
+        if step is None:
+            self._put("retry", name, "retry_workflow")
+        else:
+            self._put("retry", name, "retry_workflow", restartSuccessful=True, nodeFieldSelector=f"displayName={step}")
 
     def resubmit(self, name: str, memoized: bool = False) -> str:
         """Start a new run of ``name``; return the new workflow's name."""

@@ -111,6 +111,15 @@ def _regex_like(pattern: str) -> bool:
     return any(ch in pattern for ch in "*+?[]^$|\\")
 
 
+def _code_digests(entrypoint: OPTemplate, workflow: Any) -> dict[str, str]:
+    """The code part of cache keys, taken here where the user's sources are (``dflow_like.cache``)."""
+    from ...cache.steps import code_digests
+    from ...graph.collect import TemplateTable
+
+    table = TemplateTable(entrypoint, getattr(workflow, "on_exit", None))
+    return code_digests(table, bool(getattr(workflow, "cache", False)))
+
+
 class LocalBackend:
     """Starts engine processes and answers queries from their SQLite state."""
 
@@ -133,7 +142,7 @@ class LocalBackend:
             wf_id=wf_id, name=name, entrypoint=entrypoint, parameters=parameters, parallelism=parallelism,
             reuse=list(reuse), namespace=main_namespace(), workers=int(config["workers"] or 0),
             config=public_settings(config.snapshot()), s3_config=public_settings(s3_config.snapshot()),
-            on_exit=getattr(workflow, "on_exit", None),
+            on_exit=getattr(workflow, "on_exit", None), cache=_code_digests(entrypoint, workflow),
         )  # fmt: skip
         try:
             write_payload(ws.root, payload, known_credentials())
@@ -209,12 +218,27 @@ class LocalBackend:
             return
         self._start(ws, resume=True)
 
-    def retry(self, wf_id: str) -> None:
-        """Re-run the failed steps of a finished run: ``resume`` keeps every succeeded step."""
+    def retry(self, wf_id: str, step: str | None = None) -> None:
+        """Re-run the failed and errored steps of a finished run, keeping the succeeded ones
+        (``resume``); with ``step``, that step (even if it succeeded) and what depends on it."""
         phase, _ = self.status(wf_id)
-        if phase not in ("Failed", "Error"):
-            raise RuntimeError(f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried")
-        self.resume(wf_id)
+        if step is None:
+            if phase not in ("Failed", "Error"):
+                raise RuntimeError(f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried")
+            self.resume(wf_id)
+            return
+        from .retry import mark_for_retry
+
+        ws = self._existing(wf_id)
+        pid = self._row(wf_id).get("engine_pid")
+        if phase not in FINAL or _alive(pid):
+            raise RuntimeError(f"workflow {wf_id!r} is still running (engine pid {pid}): retry it once it ends")
+        store = StateStore(ws.db_path)
+        try:
+            mark_for_retry(store, wf_id, step)
+        finally:
+            store.close()
+        self._start(ws, resume=True)
 
     def resubmit(self, wf_id: str) -> str:
         raise RuntimeError(

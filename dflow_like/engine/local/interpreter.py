@@ -17,6 +17,8 @@ from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from ...artifacts import ArtifactRef
+from ...cache.index import CacheEntry
+from ...cache.steps import StepCache
 from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, template_references, to_template
 from ...graph.collect import TemplateTable
 from ...graph.dag import DAG, Task
@@ -38,7 +40,7 @@ from .fanout import (
 )
 from .frame import NO_ITEM, Frame
 from .leaf import LeafRunner
-from .state_store import StateStore
+from .state_store import StateStore, io_from_json, io_to_json
 
 __all__ = ["Interpreter"]
 
@@ -113,6 +115,7 @@ class Interpreter:
         parallelism: int | None,
         reuse: list[StepRecord],
         previous: dict[str, StepRecord],
+        cache: StepCache | None = None,
     ) -> None:
         self.wf_id = wf_id
         self.table = table
@@ -128,6 +131,7 @@ class Interpreter:
         self.root_semaphores: tuple[asyncio.Semaphore, ...] = (asyncio.Semaphore(parallelism),) if parallelism else ()
         self.reuse = {r.key: r for r in reuse if r.key}
         self.previous = previous
+        self.cache = cache
 
     # --- ids and records ---------------------------------------------------------------
     def node_id(self, path: str) -> str:
@@ -328,7 +332,7 @@ class Interpreter:
             self._adopt(rec, source, f"reused from {source.workflow_id}", kept=False)
             return True
         prev = self.previous.get(rec.id)
-        if prev is not None and prev.phase == "Succeeded":
+        if prev is not None and prev.phase == "Succeeded" and _same_inputs(prev, rec):
             self._adopt(rec, prev, prev.message, kept=True)
             return True
         return False
@@ -351,9 +355,39 @@ class Interpreter:
             self.save(rec)
             await self._run_container(rec, template, params, arts, path, frame.semaphores)
             return
+        cache_key, entry = await self._cache_probe(template, params, arts)
+        if entry is not None:
+            self._adopt_cached(rec, entry)
+            self.save(rec)
+            return
         async with _slots(frame.semaphores):
             await self.leaves.run(rec, step, template, params, arts)
+        if cache_key is not None and self.cache is not None and rec.phase == "Succeeded":
+            await asyncio.to_thread(self.cache.add, cache_key, rec)
         self.save(rec)
+
+    async def _cache_probe(
+        self, template: OPTemplate, params: dict[str, str], arts: dict[str, Any]
+    ) -> tuple[str | None, CacheEntry | None]:
+        """The step's cache key (if its template caches) and its entry, hashed and read off the loop."""
+        cache = self.cache
+        if cache is None or not cache.digests:
+            return None, None
+        name = self.table.name_of(template)
+
+        def probe() -> tuple[str | None, CacheEntry | None]:
+            key = cache.key(name, template, params, arts)
+            return key, (cache.lookup(key) if key is not None else None)
+
+        return await asyncio.to_thread(probe)
+
+    def _adopt_cached(self, rec: StepRecord, entry: CacheEntry) -> None:
+        """Adopt a cached result: outputs by reference, the record says where they came from."""
+        source = StepRecord(
+            id=entry.step_id, name=entry.step_name, workflow_id=entry.workflow_id, outputs=io_from_json(entry.outputs),
+            log_path=entry.log_path or None, workdir=entry.workdir or None,
+        )  # fmt: skip
+        self._adopt(rec, source, f"cached from {entry.workflow_id}/{entry.step_name}", kept=False)
 
     async def _run_fan_out(self, frame: Frame, step: Step, rec: StepRecord, path: str) -> None:
         scope = frame.scope()
@@ -524,6 +558,12 @@ def _source_type(text: str, frame: Frame) -> str:
         if rec is not None and parts[4] in rec.outputs.parameters:
             return rec.outputs.parameters[parts[4]].type_name
     return ""
+
+
+def _same_inputs(prev: StepRecord, rec: StepRecord) -> bool:
+    """A step kept by resume must see what it saw before: after a retried step produced new
+    outputs, the steps that read them run again (``dflow_like.engine.local.retry``)."""
+    return io_to_json(prev.inputs) == io_to_json(rec.inputs)
 
 
 def _check_reuse_fits(step: Step, record: StepRecord) -> None:

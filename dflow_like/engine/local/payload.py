@@ -39,6 +39,7 @@ class Payload:
     config: dict[str, Any] = field(default_factory=dict)
     s3_config: dict[str, Any] = field(default_factory=dict)
     on_exit: OPTemplate | None = None
+    cache: dict[str, str] = field(default_factory=dict)  # template name -> code digest (dflow_like.cache)
 
 
 def public_settings(settings: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from ..._config import config, s3_config
+from ...cache.steps import StepCache
 from ...graph.collect import TemplateTable
 from .failures import failure_message
 from .global_outputs import global_outputs
@@ -61,6 +62,7 @@ def schedule(root: Path, payload: Payload, table: TemplateTable, handles: list[W
         payload.parallelism,
         payload.reuse,
         previous,
+        cache=StepCache(payload.cache, "s3" if use_s3 else "local") if getattr(payload, "cache", None) else None,
     )
     try:
         phase = asyncio.run(_run(interpreter, store))

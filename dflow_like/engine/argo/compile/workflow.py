@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ....graph.collect import TemplateTable
 from ....python.template import PythonOPTemplate
 from .context import Context
+from .memoize import add_memoize
 from .options import CompileOptions
 from .pvcs import claim_templates, lower_pvcs
 
@@ -70,5 +71,6 @@ def compile_with_templates(
     ctx = Context(table, opts)
     roots = [workflow.entrypoint] + ([workflow.on_exit] if workflow.on_exit is not None else [])
     spec["templates"] = ctx.compile_all(roots)
+    add_memoize(spec["templates"], table, dict(ctx.python_templates()), bool(getattr(workflow, "cache", False)))
     manifest = {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": _metadata(workflow), "spec": spec}
     return manifest, ctx.python_templates()
