@@ -15,11 +15,11 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ...credentials import drop_credentials, needs_store
 from ...runner import codes
+from ...runner.contract import Outcome
 from ...runner.execute import run_step
 from ...runner.limits import MEMORY_KEY, limit_memory
 from ...runner.spec import StepSpec
@@ -30,19 +30,6 @@ __all__ = ["Outcome", "become_subreaper", "kill_tree", "sweep_children"]
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 SWEEP_LIMIT = 10.0  # seconds a sweep may take (a fork bomb outruns it, nothing else does)
-
-
-@dataclass
-class Outcome:
-    """How a runner process ended."""
-
-    exit_code: int | None  # None when killed by a signal
-    signal: int | None = None
-    timed_out: bool = False
-    pid: int = 0
-    outputs: str | None = None  # outputs.json, when the executor already read it
-    reason: str = ""  # what the executor knows of the end (e.g. a Slurm state)
-    started: float | None = None  # when the step's process got its worker (time.time())
 
 
 @functools.cache
