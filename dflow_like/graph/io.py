@@ -80,6 +80,11 @@ class _Field(ArgoVar):
         self.type = type
 
     @property
+    def has_value(self) -> bool:
+        """Whether a value (or default) was given: ``None`` is a value, an unset field has none."""
+        return "value" in self.__dict__
+
+    @property
     def template_path(self) -> str:
         text, _ = self._prefixes()
         return f"{text}.{self.kind}.{self.name}"
@@ -137,10 +142,6 @@ class InputParameter(_Field):
         )
         if value is not _UNSET:
             self.value = value
-
-    @property
-    def has_value(self) -> bool:
-        return "value" in self.__dict__
 
 
 class InputArtifact(_Field):
