@@ -43,3 +43,25 @@ def test_public_surface_is_what_dflow_programs_import() -> None:
     for module in (dflow_like, dflow_like.python):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.__all__ names {name!r}, which it lacks"
+
+
+# The whole public surface, pinned: a name added to (or dropped from) ``__all__`` is a
+# deliberate change of the API, made here too.
+PUBLIC = {
+    "DAG", "PVC", "ArtifactRef", "DefinitionError", "DispatcherExecutor", "InputArtifact", "InputParameter",
+    "Inputs", "OPTemplate", "OutputArtifact", "OutputParameter", "Outputs", "PythonScriptOPTemplate",
+    "ShellOPTemplate", "Step", "StepRecord", "Steps", "Task", "Workflow", "argo_concat", "argo_enumerate",
+    "argo_len", "argo_range", "argo_sequence", "argo_sum", "config", "copy_artifact", "download_artifact",
+    "if_expression", "list_workflows", "path_list_of_artifact", "path_object_of_artifact", "randstr",
+    "s3_config", "set_config", "set_s3_config", "upload_artifact",
+}  # fmt: skip
+PUBLIC_PYTHON = {
+    "OP", "OPIO", "Artifact", "BigParameter", "FatalError", "OPIOSign", "Parameter", "PythonOPTemplate",
+    "SignatureError", "Slices", "TransientError", "upload_packages",
+}  # fmt: skip
+
+
+def test_public_surface_is_exactly_the_pinned_one() -> None:
+    assert set(dflow_like.__all__) == PUBLIC
+    assert set(dflow_like.python.__all__) == PUBLIC_PYTHON
+    assert len(dflow_like.__all__) == len(PUBLIC) and len(dflow_like.python.__all__) == len(PUBLIC_PYTHON)  # no repeats

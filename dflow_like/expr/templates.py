@@ -16,7 +16,6 @@ Parsed templates are cached (LRU); text without ``{{`` is returned untouched at 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -29,10 +28,10 @@ from .govaluate import evaluate_govaluate, parse_govaluate
 from .nodes import Builtin, Call, Closure, Member, Name, Node, Slice
 from .nodes import Lit as _Lit
 from .parser import parse
+from .references import PATH, tags
 
 __all__ = ["check_syntax", "evaluate_when", "render", "template_references"]
 
-_PATH = re.compile(r"[A-Za-z0-9_][\w\-]*(?:\.[\w\-]+)*\Z")
 _MISSING = object()
 
 
@@ -57,23 +56,9 @@ class _Expr:
 _Segment = str | _Ref | _Expr
 
 
-def _tags(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, inner)`` of each ``{{...}}``; raises on an unclosed tag."""
-    out: list[tuple[int, int, str]] = []
-    i = text.find("{{")
-    while i >= 0:
-        j = text.find("}}", i + 2)
-        if j < 0:
-            reason = "unclosed '{{'"
-            raise ExpressionError(f"{reason} at position {i} in {text!r}", position=i, reason=reason)
-        out.append((i, j + 2, text[i + 2 : j]))
-        i = text.find("{{", j + 2)
-    return out
-
-
 def _check_ref(inner: str, start: int, text: str) -> str:
     ref = inner.strip()
-    if not _PATH.match(ref):
+    if not PATH.match(ref):
         reason = f"malformed reference '{{{{{inner}}}}}'"
         raise ExpressionError(f"{reason} at position {start} in {text!r}", position=start, reason=reason)
     return ref
@@ -93,7 +78,7 @@ def _expr_error(exc: ExpressionError, start: int, text: str) -> ExpressionError:
 def _segments(text: str) -> tuple[_Segment, ...]:
     segs: list[_Segment] = []
     last = 0
-    for start, end, inner in _tags(text):
+    for start, end, inner in tags(text):
         if start > last:
             segs.append(text[last:start])
         if inner.startswith("="):
@@ -209,7 +194,7 @@ def _check_when(text: str) -> None:
     spans: list[tuple[int, int]] = []  # (offset in stand-in text, offset in text)
     last = 0
     length = 0
-    for start, end, _inner in _tags(text):
+    for start, end, _inner in tags(text):
         literal = text[last:start]
         spans.append((length, last))
         parts.append(literal + " v ")
@@ -298,7 +283,7 @@ def _is_sprig(node: Node) -> bool:
 @lru_cache(maxsize=1024)
 def _references(text: str) -> tuple[str, ...]:
     out: list[str] = []
-    for start, _end, inner in _tags(text):
+    for start, _end, inner in tags(text):
         if inner.startswith("="):
             try:
                 node = parse(inner[1:])

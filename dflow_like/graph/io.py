@@ -73,11 +73,16 @@ class _Field(ArgoVar):
     kind = "parameters"
     direction = "inputs"
 
-    def __init__(self, name: str | None = None, step: Step | None = None, type: Any = None) -> None:
+    def __init__(self, name: str | None = None, step: Step | None = None, type: object = None) -> None:
         super().__init__("")
         self.name = name or ""
         self.step = step
-        self.type = type
+        self.type: Any = type  # a type expression (int, list[str], Path), or None
+
+    @property
+    def has_value(self) -> bool:
+        """Whether a value (or default) was given: ``None`` is a value, an unset field has none."""
+        return "value" in self.__dict__
 
     @property
     def template_path(self) -> str:
@@ -120,7 +125,7 @@ class InputParameter(_Field):
     def __init__(
         self,
         name: str | None = None,
-        type: Any = None,
+        type: object = None,
         value: Any = _UNSET,
         description: str | None = None,
         global_name: str | None = None,
@@ -138,10 +143,6 @@ class InputParameter(_Field):
         if value is not _UNSET:
             self.value = value
 
-    @property
-    def has_value(self) -> bool:
-        return "value" in self.__dict__
-
 
 class InputArtifact(_Field):
     kind = "artifacts"
@@ -151,7 +152,7 @@ class InputArtifact(_Field):
         path: str | None = None,
         name: str | None = None,
         optional: bool = False,
-        type: Any = None,
+        type: object = None,
         archive: str | None = "tar",
         sub_path: str | None = None,
         **kwargs: Any,
@@ -179,7 +180,7 @@ class OutputParameter(_Field):
         value_from_path: str | None = None,
         value_from_parameter: Any = None,
         name: str | None = None,
-        type: Any = None,
+        type: object = None,
         default: Any = _UNSET,
         global_name: str | None = None,
         value_from_expression: Any = None,
@@ -214,7 +215,7 @@ class OutputArtifact(_Field):
         path: str | None = None,
         _from: Any = None,
         name: str | None = None,
-        type: Any = None,
+        type: object = None,
         save: Any = None,
         archive: str | None = "tar",
         global_name: str | None = None,

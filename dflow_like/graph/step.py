@@ -233,7 +233,7 @@ class Step:
         missing = [
             f"parameter {n!r}"
             for n, p in self.template.inputs.parameters.items()
-            if n not in self.parameters and not p.has_value and not _has_default(p)
+            if n not in self.parameters and not p.has_value
         ]
         missing += [
             f"artifact {n!r}"
@@ -251,7 +251,3 @@ class Step:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, template={self.template.name!r})"
-
-
-def _has_default(param: Any) -> bool:
-    return "value" in getattr(param, "__dict__", {})

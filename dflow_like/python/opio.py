@@ -25,7 +25,7 @@ class Artifact:
 
     def __init__(
         self,
-        type: Any,
+        type: object,
         archive: str | None = "tar",
         save: Any = None,
         optional: bool = False,
@@ -33,7 +33,7 @@ class Artifact:
         sub_path: bool = True,
         **kwargs: Any,
     ) -> None:
-        self.type = type
+        self.type: Any = type
         self.archive = archive
         self.save = save
         self.optional = optional
@@ -50,12 +50,12 @@ class Parameter:
 
     def __init__(
         self,
-        type: Any = Any,
+        type: object = Any,
         default: Any = _NO_DEFAULT,
         global_name: str | None = None,
         **kwargs: Any,
     ) -> None:
-        self.type = type
+        self.type: Any = type
         self.global_name = global_name
         self.extra = check_keywords(self.__class__.__name__, kwargs, [Parameter.__init__], ("description",))
         if default is not _NO_DEFAULT:

@@ -68,7 +68,7 @@ class PythonOPTemplate(OPTemplate):
 
     def __init__(
         self,
-        op_class: Any,
+        op_class: type[OP] | OP,
         image: str | None = None,
         command: list[str] | None = None,
         output_artifact_save: dict[str, Any] | None = None,

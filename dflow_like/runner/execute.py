@@ -158,7 +158,7 @@ def _run_script(spec: StepSpec, template: ScriptOPTemplate) -> dict[str, Any]:
         if par.value_from_path:
             text = _rerooted(par.value_from_path, workdir).read_text()
             params[name] = text[:-1] if text.endswith("\n") else text
-        elif "value" in par.__dict__:
+        elif par.has_value:
             params[name] = encode_value(par.value)
     for name, art in outputs.artifacts.items():
         if not art.path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -11,11 +10,12 @@ from typing import Any
 
 import cloudpickle
 
-from ..credentials import drop_credentials, needs_store, pickle_refusing_credentials
+from ..credentials import pickle_refusing_credentials
 from . import codes
 from .execute import run_step
 from .namespace import caller_sys_path, restore_main_namespace, use_sys_path
 from .spec import StepSpec
+from .step_process import enter_step, log_to
 
 __all__ = ["main", "write_template"]
 
@@ -28,18 +28,10 @@ def write_template(attempt_dir: Path, template: Any, namespace: dict[str, Any]) 
     (attempt_dir / "launch.json").write_text(json.dumps({"sys_path": caller_sys_path()}))
 
 
-def _log_to(path: str) -> None:
-    """Append this process's stdout and stderr to ``path`` (a step's log.txt)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-
-
 def main(argv: list[str]) -> int:
     args = list(argv)
     if len(args) == 3 and args[0] == "--log":
-        _log_to(args[1])
+        log_to(args[1])
         args = args[2:]
     if len(args) != 1:
         print("usage: python -m dflow_like.runner [--log FILE] ATTEMPT_DIR", file=sys.stderr)
@@ -53,8 +45,7 @@ def main(argv: list[str]) -> int:
         data = cloudpickle.load(fh)
     restore_main_namespace(data["namespace"])
     spec = StepSpec.read(attempt)
-    os.environ.update(spec.envs)
-    drop_credentials(keep_s3=needs_store(spec.store, spec.artifacts))  # before the user's code
+    enter_step(spec)  # before the user's code
     code = run_step(spec, data["template"])
     (attempt / "exit_code").write_text(str(code))  # per item, when several share one job
     return code

@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ...expr.references import tags
+
 __all__ = ["ROOTS", "Reference", "expression_references", "string_references"]
 
 # Variable roots whose names we can check; any other {{...}} is left alone, as Argo does.
 ROOTS = frozenset({"inputs", "steps", "tasks", "item", "workflow", "pod", "retries", "lastRetry", "node"})
-_TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _TOKEN = re.compile(
     r"""(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`)
       |(?P<name>[A-Za-z_$#][A-Za-z0-9_]*)
@@ -37,12 +38,12 @@ class Reference:
 
 def string_references(text: str) -> Iterator[Reference]:
     """Every checkable reference in one string value of a manifest."""
-    for match in _TAG.finditer(text):
-        tag = match.group(1).strip()
+    for start, end, inner in tags(text, strict=False):
+        tag = inner.strip()
         if tag.startswith("="):
-            yield from expression_references(tag[1:], match.group(0))
+            yield from expression_references(tag[1:], text[start:end])
         elif tag.split(".", 1)[0] in ROOTS:
-            yield Reference(tag, match.group(0))
+            yield Reference(tag, text[start:end])
 
 
 def expression_references(expr: str, text: str | None = None) -> Iterator[Reference]:

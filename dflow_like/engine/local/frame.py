@@ -8,25 +8,16 @@ the nested mapping the expression evaluator reads (``inputs.parameters.x``,
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...artifacts import ArtifactRef
+from ...expr.references import artifact_reference
 from ...records import StepRecord
 
 __all__ = ["NO_ITEM", "Frame", "artifact_reference"]
 
 NO_ITEM: Any = object()
-_ART_REF = re.compile(r"^\{\{\s*(?:(steps|tasks)\.([^.]+)\.outputs|inputs)\.artifacts\.([^.}\s]+)\s*\}\}$")
-
-
-def artifact_reference(text: str) -> tuple[str | None, str | None, str] | None:
-    """``{{steps.a.outputs.artifacts.x}}`` → ("steps", "a", "x"); ``{{inputs.artifacts.x}}`` → (None, None, "x")."""
-    match = _ART_REF.match(text)
-    if match is None:
-        return None
-    return match.group(1), match.group(2), match.group(3)
 
 
 @dataclass

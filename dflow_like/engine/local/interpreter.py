@@ -20,6 +20,7 @@ from ...artifacts import ArtifactRef
 from ...cache.index import CacheEntry
 from ...cache.steps import StepCache
 from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, template_references, to_template
+from ...expr.references import output_reference
 from ...graph.collect import TemplateTable
 from ...graph.dag import DAG, Task
 from ...graph.step import Step
@@ -479,7 +480,7 @@ class Interpreter:
                 text = to_template(source)
                 declared = _output_type(par) or _source_type(text, frame)
                 out.parameters[name] = ParameterRecord(name, render(text, scope), declared)
-            elif "value" in par.__dict__:
+            elif par.has_value:
                 out.parameters[name] = ParameterRecord(name, encode_value(par.value), type_name_of(par.type))
             elif "default" in par.__dict__:
                 out.parameters[name] = ParameterRecord(name, encode_value(par.default), type_name_of(par.type))
@@ -549,14 +550,11 @@ def _output_type(par: Any) -> str:
 
 def _source_type(text: str, frame: Frame) -> str:
     """The declared type of a ``{{steps.a.outputs.parameters.x}}`` source, to decode faithfully."""
-    stripped = text.strip()
-    if not (stripped.startswith("{{") and stripped.endswith("}}")) or stripped.count("{{") != 1:
-        return ""
-    parts = stripped[2:-2].strip().split(".")
-    if len(parts) == 5 and parts[0] in ("steps", "tasks") and parts[2:4] == ["outputs", "parameters"]:
-        rec = frame.children.get(parts[1])
-        if rec is not None and parts[4] in rec.outputs.parameters:
-            return rec.outputs.parameters[parts[4]].type_name
+    ref = output_reference(text, "parameters")
+    if ref is not None:
+        rec = frame.children.get(ref[1])
+        if rec is not None and ref[2] in rec.outputs.parameters:
+            return rec.outputs.parameters[ref[2]].type_name
     return ""
 
 

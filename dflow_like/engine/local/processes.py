@@ -15,14 +15,14 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from ...credentials import drop_credentials, needs_store
 from ...runner import codes
+from ...runner.contract import Outcome
 from ...runner.execute import run_step
 from ...runner.limits import MEMORY_KEY, limit_memory
 from ...runner.spec import StepSpec
+from ...runner.step_process import enter_step, log_to
 from . import cgroups
 
 __all__ = ["Outcome", "become_subreaper", "kill_tree", "sweep_children"]
@@ -30,19 +30,6 @@ __all__ = ["Outcome", "become_subreaper", "kill_tree", "sweep_children"]
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 SWEEP_LIMIT = 10.0  # seconds a sweep may take (a fork bomb outruns it, nothing else does)
-
-
-@dataclass
-class Outcome:
-    """How a runner process ended."""
-
-    exit_code: int | None  # None when killed by a signal
-    signal: int | None = None
-    timed_out: bool = False
-    pid: int = 0
-    outputs: str | None = None  # outputs.json, when the executor already read it
-    reason: str = ""  # what the executor knows of the end (e.g. a Slurm state)
-    started: float | None = None  # when the step's process got its worker (time.time())
 
 
 @functools.cache
@@ -76,13 +63,8 @@ def _child(spec_json: str, template: Any, log_path: str, after: Callable[[StepSp
         # The step's directories are made here, in parallel, not by the engine: a mkdir
         # costs ~0.1 ms of kernel time on a VM, and the engine's loop is serial.
         os.makedirs(os.path.join(spec.attempt_dir, "workdir"), exist_ok=True)
-        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        os.close(fd)
-        if spec.envs:
-            os.environ.update(spec.envs)
-        drop_credentials(keep_s3=needs_store(spec.store, spec.artifacts))  # before the user's code
+        log_to(log_path)
+        enter_step(spec)  # before the user's code
         size = spec.extra.get(MEMORY_KEY)
         if isinstance(size, int):
             if cgroups.enter(size):  # the kernel counts the step and all it starts

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ...engine.local.processes import Outcome
+from ...runner.contract import Outcome
 from ...runner.namespace import main_namespace
 from ...runner.remote_entry import write_template
 from ...runner.spec import StepSpec

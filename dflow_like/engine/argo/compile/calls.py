@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 from ....artifacts import ArtifactRef
+from ....expr.references import output_reference
 from ....graph.dag import DAG
 from ....graph.step import Step
 from ....graph.steps import Steps
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["compile_call", "gathers", "output_artifact_ref"]
 
-_OUTPUT_ARTIFACT = re.compile(r"^\{\{\s*(steps|tasks)\.([^.}]+)\.outputs\.artifacts\.([^.}\s]+)\s*\}\}$")
-
 
 def gathers(step: Step) -> bool:
     """Whether this call runs the gather variant: a looped Python OP with output artifacts."""
@@ -33,8 +31,8 @@ def gathers(step: Step) -> bool:
 
 def output_artifact_ref(text: str) -> tuple[str, str] | None:
     """(step, artifact) of a ``{{steps.a.outputs.artifacts.x}}`` reference, else None."""
-    match = _OUTPUT_ARTIFACT.match(text.strip())
-    return (match.group(2), match.group(3)) if match else None
+    ref = output_reference(text, "artifacts")
+    return (ref[1], ref[2]) if ref else None
 
 
 def _artifact_arguments(

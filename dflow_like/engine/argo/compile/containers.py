@@ -60,7 +60,7 @@ def _outputs(template: OPTemplate, gathered: set[str], looped: set[str]) -> dict
             entry["valueFrom"] = {"parameter": reference}
         elif par.value_from_expression is not None:
             entry["valueFrom"] = {"expression": _expression(par.value_from_expression)}
-        elif "value" in par.__dict__:
+        elif par.has_value:
             entry["value"] = encode_value(par.value)
         elif "default" in par.__dict__:
             entry["value"] = encode_value(par.default)

@@ -190,7 +190,7 @@ def _script_outputs(template: ScriptOPTemplate, opts: CompileOptions) -> dict[st
             entry["valueFrom"] = {"path": par.value_from_path}
             if "default" in par.__dict__:
                 entry["valueFrom"]["default"] = encode_value(par.default)
-        elif "value" in par.__dict__:
+        elif par.has_value:
             entry["value"] = encode_value(par.value)
         else:
             continue

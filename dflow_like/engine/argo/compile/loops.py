@@ -7,16 +7,15 @@ first sliced parameter, exactly as dflow does; the pod picks its own element (se
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ....expr.references import whole_reference
 from ....graph.step import Step
 from ....values import decode_value
 from .errors import CompileError
 
 __all__ = ["is_looped", "loop_fields", "sliced_names"]
 
-_SINGLE_REF = re.compile(r"^\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}$")
 _KEYWORDS = {"inputs", "outputs", "parameters", "artifacts"}
 
 
@@ -50,13 +49,13 @@ def _slice_range(step: Step, name: str) -> str:
             raise CompileError(f"{step.owner}: sliced input parameter {name!r} must be a list, got {text[:60]!r}")
         # the count, not the list of indices: the manifest does not grow with the items
         return f"{{{{=toJson(sprig.untilStep(0, {len(value)}, 1))}}}}"
-    match = _SINGLE_REF.match(text.strip())
-    if not match:
+    path = whole_reference(text)
+    if path is None:
         raise CompileError(
             f"{step.owner}: sliced input parameter {name!r} is {text[:60]!r}; on Argo slice a "
             "plain reference or a literal list, or give with_param=argo_range(...)"
         )
-    expr = _expression_of(match.group(1))
+    expr = _expression_of(".".join(path))
     return f"{{{{=toJson(sprig.untilStep(0, len(sprig.fromJson({expr})), 1))}}}}"
 
 
