@@ -91,5 +91,23 @@ def make_image(name: str, base: Path, distributions: tuple[str, ...] = ()) -> Im
         for entry in _top_level_entries(dist):
             source = origin / entry
             if source.exists() and not (site / entry).exists():
-                os.symlink(source, site / entry)
+                _place(source, site / entry)
     return Image(name, root, tuple(sorted(needed)))
+
+
+def _place(source: Path, dest: Path) -> None:
+    """A link to ``source``, or (where a pod's own ``/tmp`` would hide it, e.g. a checkout
+    under ``/tmp``) a copy of it made of hard links, falling back to real copies."""
+    if not source.resolve().is_relative_to("/tmp"):
+        os.symlink(source, dest)
+    elif source.is_dir():
+        shutil.copytree(source, dest, symlinks=True, copy_function=_link_or_copy)
+    else:
+        _link_or_copy(str(source), str(dest))
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system
+        shutil.copy2(src, dst)
