@@ -12,7 +12,7 @@ from .step import Step
 from .steps import Steps
 from .template import OPTemplate
 
-__all__ = ["check_workflow", "workflow_problems"]
+__all__ = ["check_workflow", "find_cycle", "workflow_problems"]
 
 
 def _texts(step: Step) -> list[tuple[str, str]]:
@@ -106,13 +106,13 @@ def _dag_problems(template: DAG) -> list[str]:
         for dep in task.explicit_dependencies:
             if dep not in tasks:
                 problems.append(f"task {task.name!r} of template {template.name!r}: depends on unknown task {dep!r}")
-    cycle = _find_cycle({n: [d for d in t.dependencies if d in tasks] for n, t in tasks.items()})
+    cycle = find_cycle({n: [d for d in t.dependencies if d in tasks] for n, t in tasks.items()})
     if cycle:
         problems.append(f"template {template.name!r}: dependency cycle {_cycle_text(cycle)}")
     return problems
 
 
-def _find_cycle(graph: dict[str, list[str]]) -> list[str]:
+def find_cycle(graph: Mapping[str, list[str]]) -> list[str]:
     """One cycle as ``[a, b, ..., a]`` (or ``[]``); iterative, so a 10,000-task chain is no recursion."""
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     for start in graph:

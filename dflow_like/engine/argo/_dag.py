@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ...graph.validate import find_cycle as graph_find_cycle
+
 __all__ = ["dag_dependencies", "find_cycle"]
 
 # A task name, optionally followed by a result such as ".Succeeded" or ".AnySucceeded".
@@ -22,23 +24,5 @@ def dag_dependencies(task: Mapping[str, Any]) -> list[str]:
 
 
 def find_cycle(deps: Mapping[str, list[str]]) -> list[str] | None:
-    """One dependency cycle as a path ``[a, b, ..., a]``, or None."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for start in deps:
-        if state.get(start):
-            continue
-        path = [start]
-        state[start] = 1
-        stack = [iter(deps.get(start, []))]
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                stack.pop()
-            elif state.get(nxt) == 1:
-                return [*path[path.index(nxt) :], nxt]
-            elif not state.get(nxt):
-                state[nxt] = 1
-                path.append(nxt)
-                stack.append(iter(deps.get(nxt, [])))
-    return None
+    """One dependency cycle as a path ``[a, b, ..., a]``, or None (the graph layer's search)."""
+    return graph_find_cycle(deps) or None
