@@ -1,7 +1,7 @@
 """The plan of a run: the graph of steps a workflow definition will run, known before it runs.
 
 Each plan node carries the path the local engine derives its node id from
-(``Interpreter.node_id`` in ``engine/local/interpreter.py``: ``<wf id>-sha1(path)[:10]``,
+(``Scheduler.node_id`` in ``engine/local/scheduler.py``: ``<wf id>-sha1(path)[:10]``,
 paths ``/step``, ``/outer/inner``), so a run's state is looked up by id, never scanned.
 A fan-out is one node (its items are counted, not drawn); a recursive template is drawn
 once; a container with very many children is drawn as one node with counts. The plan is
@@ -34,7 +34,7 @@ PLAN_FILE = "plan.json"
 TIMES = "\u00d7"  # the multiplication sign, as in "energy \u00d720"
 MAX_CHILDREN = 40  # a container with more children is drawn as one node with counts
 MAX_DEPTH = 6  # deeper containers are drawn as one node with counts
-EXIT_PATH = "/{wf}.onExit"  # the exit handler's path depends on the run id (interpreter._run_exit_handler)
+EXIT_PATH = "/{wf}.onExit"  # the exit handler's path depends on the run id (scheduler._run_exit_handler)
 
 
 @dataclass
@@ -83,7 +83,7 @@ class PlanNode:
 
 
 def node_id(wf_id: str, path: str) -> str:
-    """The local engine's id of the node at ``path`` (same rule as ``Interpreter.node_id``)."""
+    """The local engine's id of the node at ``path`` (same rule as ``Scheduler.node_id``)."""
     return f"{wf_id}-{hashlib.sha1(path.replace('{wf}', wf_id).encode()).hexdigest()[:10]}"
 
 

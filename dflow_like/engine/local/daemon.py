@@ -1,7 +1,7 @@
 """The engine process of one local run: ``python -m dflow_like.engine.local ROOT [--resume]``.
 
 Start-up order matters for speed: load the workflow, fork the warm workers, and only
-then import the scheduler (asyncio, SQLite, the interpreter), which the workers
+then import the scheduler (asyncio, SQLite, the scheduler), which the workers
 never need and so never copy on every fork (see ``worker_process``).
 """
 
@@ -71,9 +71,9 @@ def run_engine(root: Path, resume: bool) -> str:
     size = payload.workers or (os.cpu_count() or 1) + 1
     preload_for_fan_outs(table.by_name, str(root))
     handles = spawn_workers(size, dict(table.by_name))
-    from .scheduler import schedule  # after the fork: see the module docstring
+    from .engine_loop import run_workflow  # after the fork: see the module docstring
 
-    return schedule(root, payload, table, handles, resume)
+    return run_workflow(root, payload, table, handles, resume)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@
 node selector and ``restartSuccessful``): its records, those of its slice items and
 inner steps, and those of the containers around it are marked ``Failed`` with the
 message ``retried``, and the engine resumes. Steps downstream of it run again
-because a kept step must have the same inputs as before (``Interpreter._reused``):
+because a kept step must have the same inputs as before (``Scheduler._reused``):
 when the retried step's outputs change, theirs do.
 """
 

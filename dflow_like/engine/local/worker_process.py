@@ -1,7 +1,7 @@
 """The worker side of the warm pool: a process that forks one child per step.
 
 A worker is forked from the engine as soon as the workflow is loaded and before the
-engine imports its scheduler (asyncio, SQLite, the interpreter): every ``fork()`` a
+engine imports its scheduler (asyncio, SQLite, the scheduler): every ``fork()`` a
 worker makes copies page tables for all it has mapped, and the step's child tears
 them down again, so a worker holds only what steps need. This module therefore
 imports no asyncio. The engine side (``workers.py``) talks to a worker over two

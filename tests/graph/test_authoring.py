@@ -16,8 +16,7 @@ from dflow_like.python import (
     PythonOPTemplate,
     SignatureError,
 )
-
-from .ops_for_tests import Fail, Forgetful, Hello, Shout
+from tests.ops_for_tests import Fail, Forgetful, Hello, Shout
 
 
 def test_exec_sign_check_names_op_field_expected_and_actual(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def test_status_of_a_large_fan_out_summarises_unless_all() -> None:
 
 def test_fan_out_items_start_in_a_window_and_come_back_in_order() -> None:
     """The engine starts at most a window of a fan-out's items at once (memory), in item order."""
-    from dflow_like.engine.local.interpreter import _gather_window
+    from dflow_like.engine.local.scheduler import _gather_window
 
     in_flight, peak, started = 0, 0, []
 

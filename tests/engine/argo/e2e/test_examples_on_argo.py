@@ -2,7 +2,7 @@
 
 Each example's ``build_workflow()`` runs twice, with artifacts in the same SeaweedFS bucket:
 on the local engine and, through the real ``ArgoBackend`` (compile, schema and lint checks,
-bundle upload), on :class:`~tests.argo_exec.controller.EmulatedArgo`. The runs must agree on
+bundle upload), on :class:`~tests.engine.argo.e2e.controller.EmulatedArgo`. The runs must agree on
 every OP step: phase, output parameters, artifact files. ``slurm_executor.py`` is refused
 for Argo by design (a Slurm executor) and is checked to be refused.
 """
@@ -32,7 +32,7 @@ from .conftest import S3_SECRET
 from .controller import EmulatedArgo
 from .harness import on_argo, on_local
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 pytestmark = pytest.mark.s3
 
 

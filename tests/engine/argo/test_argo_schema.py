@@ -20,10 +20,10 @@ from dflow_like.engine.argo.schema import (
 )
 from dflow_like.python import PythonOPTemplate
 
-from ..argo_compile.ops import Double
+from .compile.ops import Double
 from .manifests import dag_workflow, steps_workflow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 VERSIONS = ["v3.7", "v4"]
 

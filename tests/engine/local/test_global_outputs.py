@@ -6,8 +6,7 @@ from pathlib import Path
 
 from dflow_like import OutputParameter, Outputs, Step, Steps, Workflow, download_artifact
 from dflow_like.python import PythonOPTemplate
-
-from .ops_for_tests import Hello
+from tests.ops_for_tests import Hello
 
 
 def test_global_outputs_of_a_local_run(tmp_path: Path) -> None:

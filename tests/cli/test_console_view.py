@@ -10,8 +10,7 @@ import pytest
 
 from dflow_like import Step, Workflow
 from dflow_like.python import PythonOPTemplate
-
-from .ops_for_tests import Fail, Hello
+from tests.ops_for_tests import Fail, Hello
 
 pytest.importorskip("IPython")  # the test extras install it: the case is IPython present, no notebook
 

@@ -9,8 +9,7 @@ import pytest
 from dflow_like import DAG, DefinitionError, Step, Steps, Task, Workflow, list_workflows
 from dflow_like.graph.names import ArgoNameWarning
 from dflow_like.python import PythonOPTemplate, Slices
-
-from .ops_for_tests import Hello, Join, Shout
+from tests.ops_for_tests import Hello, Join, Shout
 
 
 def hello(name: str = "hello", **params: object) -> Step:

@@ -8,8 +8,7 @@ import pytest
 
 from dflow_like import Step, Workflow, list_workflows
 from dflow_like.python import PythonOPTemplate
-
-from .ops_for_tests import Fail, Hello, Sleep
+from tests.ops_for_tests import Fail, Hello, Sleep
 
 TIMEOUT = 60
 

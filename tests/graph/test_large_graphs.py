@@ -13,8 +13,7 @@ import pytest
 
 from dflow_like import DAG, DefinitionError, Step, Steps, Task, Workflow
 from dflow_like.python import OP, OPIO, OPIOSign, PythonOPTemplate
-
-from .ops_for_tests import Fail
+from tests.ops_for_tests import Fail
 
 N = 10_000
 

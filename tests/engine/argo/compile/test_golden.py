@@ -22,7 +22,7 @@ import yaml
 from dflow_like.engine.argo.compile import CompileError, CompileOptions, compile_workflow
 from dflow_like.engine.argo.compile.check import manifest_problems, to_yaml
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 REGEN = os.environ.get("DFLOW_LIKE_REGEN_GOLDEN") == "1"
 REJECTED = {  # example -> what the CompileError must say
     "slurm_executor": r"step 'energy' .*executor=DispatcherExecutor \(Slurm\) is not supported on Argo",

@@ -27,8 +27,7 @@ from dflow_like import (
     upload_artifact,
 )
 from dflow_like.python import PythonOPTemplate
-
-from .ops_for_tests import CountFiles, Fail, Files, Forgetful, Hello, Join, MovePoint, Point, Shout
+from tests.ops_for_tests import CountFiles, Fail, Files, Forgetful, Hello, Join, MovePoint, Point, Shout
 
 TIMEOUT = 60
 
@@ -298,8 +297,7 @@ def _sleepy_op() -> object:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_steps_run_in_parallel_up_to_the_worker_count(workers: int, tmp_path: Path) -> None:
     from dflow_like import config
-
-    from .ops_for_tests import Sleep
+    from tests.ops_for_tests import Sleep
 
     config["workers"] = workers
     log = tmp_path / "runs.log"

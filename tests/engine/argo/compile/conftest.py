@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.argo.argo_double import ArgoDouble, running_double
+from tests.engine.argo.argo_double import ArgoDouble, running_double
 
 
 @pytest.fixture

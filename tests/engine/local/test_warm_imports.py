@@ -124,7 +124,7 @@ def test_an_op_from_main_gets_its_imports_warm_too(mods: Path, tmp_path: Path) -
             """
         )
     )
-    env_path = f"{mods}:{Path(__file__).resolve().parents[2]}"
+    env_path = f"{mods}:{Path(__file__).resolve().parents[3]}"
     done = subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,

@@ -21,7 +21,7 @@ from dflow_like.artifacts import StoredTree
 from dflow_like.engine.argo.backend import ArgoBackend
 from dflow_like.graph.errors import DefinitionError
 from dflow_like.storage import get_storage_client, get_tree
-from tests.argo.argo_double import ArgoDouble
+from tests.engine.argo.argo_double import ArgoDouble
 
 from .ops import features_workflow
 

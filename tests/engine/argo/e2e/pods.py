@@ -1,6 +1,6 @@
 """One pod: input artifacts in, the main container as a separate process, outputs out.
 
-Each pod is a process on an :class:`~tests.argo_exec.images.Image` interpreter with its
+Each pod is a process on an :class:`~tests.engine.argo.e2e.images.Image` interpreter with its
 own ``/tmp`` (as root: ``unshare -m`` and a bind mount of the pod's directory; otherwise
 ``DFLOW_LIKE_POD_ROOT`` tells our pod runner where its ``/`` is). The environment is the
 container's ``env`` only (``secretKeyRef`` values resolved), plus ``PATH``/``HOME``.

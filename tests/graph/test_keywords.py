@@ -23,8 +23,7 @@ from dflow_like import (
 )
 from dflow_like.graph.errors import UnknownArgumentError
 from dflow_like.python import Artifact, BigParameter, Parameter, PythonOPTemplate, Slices
-
-from .ops_for_tests import Hello
+from tests.ops_for_tests import Hello
 
 TYPO_CASES: list[tuple[str, Callable[[], Any], str, str]] = [
     ("Step", lambda: Step("s", PythonOPTemplate(Hello), continue_on_fialed=True), "step 's'", "continue_on_failed"),

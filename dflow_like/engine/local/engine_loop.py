@@ -1,0 +1,83 @@
+"""The engine's main loop: the state store, the scheduler and the worker pool, on asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+from ..._config import config, s3_config
+from ...cache.steps import StepCache
+from ...graph.collect import TemplateTable
+from .failures import failure_message
+from .global_outputs import global_outputs
+from .leaf import LeafRunner
+from .payload import Payload
+from .scheduler import Scheduler
+from .state_store import StateStore
+from .worker_process import WorkerHandle
+from .workers import WorkerPool
+from .workspace import Workspace
+
+__all__ = ["run_workflow"]
+
+
+async def _run(scheduler: Scheduler, store: StateStore) -> str:
+    loop = asyncio.get_running_loop()
+    store.call_later = loop.call_later  # group node writes into one commit per interval
+    task = asyncio.ensure_future(scheduler.run())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        root = await task
+    except asyncio.CancelledError:
+        return "Failed"
+    finally:
+        store.call_later = None
+    return root.phase
+
+
+def run_workflow(root: Path, payload: Payload, table: TemplateTable, handles: list[WorkerHandle], resume: bool) -> str:
+    """Run the workflow to its end on the already forked workers; return its phase."""
+    pool = WorkerPool(dict(table.by_name), handles)
+    workspace = Workspace(root.parent.parent, payload.wf_id)
+    store = StateStore(workspace.db_path)
+    previous = {rec.id: rec for rec in store.nodes()} if resume else {}
+    store.update_workflow(phase="Running", engine_pid=os.getpid(), started=time.time(), message="", terminate=0)
+    use_s3 = bool(config["debug_s3"])
+    prefix = str(s3_config["prefix"] or "")
+    leaves = LeafRunner(
+        workspace, payload.wf_id, store.save_node, pool, "s3" if use_s3 else "local", prefix, dict(previous)
+    )
+    leaves.flush = store.commit
+    scheduler = Scheduler(
+        payload.wf_id,
+        table,
+        store,
+        leaves,
+        len(handles),
+        payload.parameters,
+        payload.parallelism,
+        payload.reuse,
+        previous,
+        cache=StepCache(payload.cache, "s3" if use_s3 else "local") if getattr(payload, "cache", None) else None,
+    )
+    try:
+        phase = asyncio.run(_run(scheduler, store))
+        message = "terminated" if phase == "Failed" and _terminated(store) else ""
+        records = store.nodes()
+        if phase != "Succeeded" and not message:
+            message = failure_message(records)
+        outputs = global_outputs(records, table)
+        store.update_workflow(phase=phase, finished=time.time(), message=message, outputs=outputs)
+        store.close()
+    finally:
+        pool.close()
+    return phase
+
+
+def _terminated(store: StateStore) -> bool:
+    row = store.workflow_row()
+    return bool(row and row.get("terminate"))
