@@ -6,7 +6,7 @@ The definition never imports an engine at module level: the backend is chosen at
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._config import blocks_on_submit, uses_local_engine
 from .graph.collect import TemplateTable
@@ -19,6 +19,10 @@ from .graph.steps import Steps
 from .graph.template import OPTemplate
 from .graph.validate import check_workflow
 from .records import StepRecord
+
+if TYPE_CHECKING:
+    from .engine.backend import Backend, GlobalOutputs
+    from .engine.step_filter import Criterion
 
 __all__ = ["Workflow", "list_workflows"]
 
@@ -69,7 +73,7 @@ class Workflow:
         self.cache = cache  # every leaf template caches unless it says cache=False (dflow_like.cache)
         self.extra = check_keywords(f"workflow {name!r}", kwargs, [Workflow.__init__], _DFLOW_WORKFLOW_ONLY)
         self.id = id
-        self._backend_obj: Any = None
+        self._backend_obj: Backend | None = None
         if id is not None:
             self.name = id.rsplit("-", 1)[0] if "-" in id else id
 
@@ -122,7 +126,8 @@ class Workflow:
         return table
 
     # --- engine choice -------------------------------------------------------------------
-    def _backend(self) -> Any:
+    def _backend(self) -> Backend:
+        """The engine this workflow runs on: local unless ``config["host"]`` names an Argo Server."""
         if self._backend_obj is None:
             if uses_local_engine():
                 from .engine.local import LocalBackend
@@ -158,9 +163,7 @@ class Workflow:
             )
         with suspended():  # steps made while validating/compiling are internal
             self.validate()
-            self.id = self._backend().submit(
-                self.name, self.entrypoint, self.parameters, self.parallelism, list(reuse_step or []), workflow=self
-            )
+            self.id = self._backend().submit(self, list(reuse_step or []))
         if blocks_on_submit():
             self._backend().wait(self.id, None)
         return self.id
@@ -198,21 +201,27 @@ class Workflow:
         return str(self._backend().status(self._require_id())[1])
 
     def query_step(
-        self, name: Any = None, key: Any = None, phase: Any = None, id: Any = None, type: Any = None,
-        parent_id: str | None = None, sort_by_generation: bool = False,
+        self, name: Criterion = None, key: Criterion = None, phase: Criterion = None, id: Criterion = None,
+        type: Criterion = None, parent_id: str | None = None, sort_by_generation: bool = False,
     ) -> list[StepRecord]:  # fmt: skip
-        """Step records, filtered; ``name`` matches a step and its slice items (``name(i:item)``)."""
-        return list(self._backend().steps(self._require_id(), name, key, phase, id, type, parent_id))
+        """Step records, filtered by one rule on every engine (``engine/step_filter.py``): each
+        criterion a string or a list of them; ``name`` matches a step, its slice items
+        (``name(i:item)``) and, holding a regex character, the names it fully matches."""
+        from .engine.step_filter import StepFilter
+
+        where = StepFilter.of(name, key, phase, id, type, parent_id)
+        return self._backend().records(self._require_id(), where)
 
     def query_step_by_key(
-        self, key: Any, name: Any = None, phase: Any = None, id: Any = None, type: Any = None
-    ) -> list[StepRecord]:
+        self, key: Criterion, name: Criterion = None, phase: Criterion = None, id: Criterion = None,
+        type: Criterion = None,
+    ) -> list[StepRecord]:  # fmt: skip
         return self.query_step(name=name, key=key, phase=phase, id=id, type=type)
 
     def query_keys_of_steps(self) -> list[str]:
         return [s.key for s in self.query_step() if s.key]
 
-    def query_global_outputs(self) -> Any:
+    def query_global_outputs(self) -> GlobalOutputs:
         """Outputs the run exported under a global name, as Argo does.
 
         Returns ``{"parameters": {global name: value text}, "artifacts": {global name:
@@ -240,7 +249,7 @@ class Workflow:
 
     def resubmit(self) -> str:
         """Start a new run of the same manifest (Argo only); this object follows the new run."""
-        self.id = str(self._backend().resubmit(self._require_id()))
+        self.id = self._backend().resubmit(self._require_id())
         return self.id
 
     def retry(self, step: str | None = None) -> None:
@@ -250,10 +259,7 @@ class Workflow:
         With ``step``, that step runs again even if it succeeded, and so do the steps whose
         inputs its new outputs change (on Argo: the steps after it, ``restartSuccessful``).
         """
-        if step is None:
-            self._backend().retry(self._require_id())
-        else:
-            self._backend().retry(self._require_id(), step)
+        self._backend().retry(self._require_id(), step)
 
     # --- the Argo manifest ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

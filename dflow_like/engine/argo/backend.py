@@ -1,4 +1,4 @@
-"""``ArgoBackend``: the ``Workflow`` API against an Argo Server (same methods as ``LocalBackend``).
+"""``ArgoBackend``: the ``Workflow`` API against an Argo Server (a ``Backend``, as ``LocalBackend``).
 
 ``submit`` compiles the workflow, refuses a manifest that fails the schemas or the
 lint, uploads the run's bundle (see ``bundle.py``) under the run's name, and creates
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import secrets
 import tempfile
 import time
 from dataclasses import replace
@@ -25,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 from ..._config import config
 from ...artifacts import ArtifactPart, ArtifactRef
 from ...graph.errors import DefinitionError
-from ...graph.template import OPTemplate
 from ...records import StepRecord
+from ..backend import FINAL_PHASES as FINAL
+from ..backend import GlobalOutputs, new_run_id
+from ..step_filter import StepFilter
 from .bundle import build_bundle, upload_bundle
 from .client import ArgoClient
 from .compile import CompileOptions, compile_with_templates
@@ -38,24 +39,7 @@ from .status import artifact_ref, step_records, workflow_phase
 if TYPE_CHECKING:
     from ...workflow import Workflow
 
-__all__ = ["ArgoBackend", "new_run_name"]
-
-FINAL = ("Succeeded", "Failed", "Error")
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-
-def new_run_name(name: str) -> str:
-    return f"{name}-{''.join(secrets.choice(_ALPHABET) for _ in range(5))}"
-
-
-def _match(values: Any, actual: str | None, name_rule: bool = False) -> bool:
-    """Filter rule of ``query_step``: a value or list; names also match slice items ``name(i:x)``."""
-    if values is None:
-        return True
-    for option in values if isinstance(values, list) else [values]:
-        if actual == option or (name_rule and actual is not None and actual.startswith(f"{option}(")):
-            return True
-    return False
+__all__ = ["ArgoBackend"]
 
 
 def _with_layouts(record: StepRecord, node: dict[str, Any]) -> StepRecord:
@@ -107,6 +91,8 @@ def _check_reuse(reuse: list[StepRecord], opts: CompileOptions) -> None:
 class ArgoBackend:
     """One Argo Server namespace (``config["host"]``, ``token``, ``namespace``, ``verify_ssl``)."""
 
+    engine = "argo"
+
     def __init__(self, client: ArgoClient | None = None, options: CompileOptions | None = None) -> None:
         self.client = client or ArgoClient(
             str(config["host"]),
@@ -130,16 +116,9 @@ class ArgoBackend:
             raise DefinitionError(f"workflow {workflow.name!r}: the Argo manifest is invalid:\n{lines}")
         return manifest, templates
 
-    def submit(
-        self, name: str, entrypoint: OPTemplate, parameters: dict[str, str], parallelism: int | None,
-        reuse: list[StepRecord], workflow: Workflow | None = None,
-    ) -> str:  # fmt: skip
-        if workflow is None:
-            from ...workflow import Workflow
-
-            workflow = Workflow(name, parallelism=parallelism)
-            workflow.entrypoint, workflow.parameters = entrypoint, dict(parameters)
-        run_name = new_run_name(name)
+    def submit(self, workflow: Workflow, reuse: list[StepRecord]) -> str:
+        """Compile ``workflow`` as it is (its labels, exit handler, TTL...), upload, create."""
+        run_name = new_run_id(workflow.name)
         manifest, templates = self.manifest(workflow, run_name)
         opts = self.options or CompileOptions.from_config()
         _check_reuse(reuse, opts)
@@ -185,25 +164,23 @@ class ArgoBackend:
         workflow = self.client.get(wf_id)
         return workflow_phase(workflow), str((workflow.get("status") or {}).get("message") or "")
 
-    def steps(
-        self, wf_id: str, name: Any = None, key: Any = None, phase: Any = None, id: Any = None,
-        type: Any = None, parent_id: str | None = None,
-    ) -> list[StepRecord]:  # fmt: skip
+    def records(self, wf_id: str, where: StepFilter | None = None) -> list[StepRecord]:
+        """The run's nodes from its status, selected by ``where`` (``StepFilter.matches``)."""
         workflow = self.client.get(wf_id)
         nodes = (workflow.get("status") or {}).get("nodes") or {}
         records = [_with_layouts(r, nodes.get(r.id) or {}) for r in step_records(workflow)]
         records = with_gathered_outputs(records, workflow)
-        return [
-            r for r in records
-            if _match(name, r.name, name_rule=True) and _match(key, r.key) and _match(phase, r.phase)
-            and _match(id, r.id) and _match(type, r.type) and (parent_id is None or r.parent_id == parent_id)
-        ]  # fmt: skip
+        return records if where is None else where.select(records)
 
-    def global_outputs(self, wf_id: str) -> dict[str, Any]:
+    def steps(self, wf_id: str) -> list[StepRecord]:
+        """Every node: the name ``records`` had before the ``Backend`` protocol (callers move to it)."""
+        return self.records(wf_id)
+
+    def global_outputs(self, wf_id: str) -> GlobalOutputs:
         """``{"parameters": {name: wire value}, "artifacts": {name: ArtifactRef}}``."""
         status = self.client.get(wf_id).get("status") or {}
         outputs = status.get("outputs") or {}
-        params = {str(p.get("name")): p.get("value") for p in outputs.get("parameters") or []}
+        params = {str(p.get("name")): str(p.get("value") or "") for p in outputs.get("parameters") or []}
         arts = {str(a.get("name")): artifact_ref(a, status) for a in outputs.get("artifacts") or []}
         return {"parameters": params, "artifacts": {k: v for k, v in arts.items() if v is not None}}
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import secrets
 import select
 import shutil
 import signal
@@ -14,27 +12,26 @@ import site
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._config import config, home_dir, s3_config
 from ...artifacts import ArtifactRef
 from ...credentials import CREDENTIAL_ENV, CredentialError, known_credentials, write_credentials
-from ...graph.template import OPTemplate
 from ...records import StepRecord
 from ...runner.namespace import main_namespace
+from ..backend import FINAL_PHASES as FINAL
+from ..backend import GlobalOutputs, UnsupportedOperation, new_run_id
+from ..step_filter import StepFilter
 from .payload import Payload, public_settings, write_payload
 from .progress import fill_progress
+from .sql_filter import register_functions, sql_where
 from .state_store import StateStore
 from .workspace import Workspace
 
-__all__ = ["LocalBackend", "new_workflow_id"]
+if TYPE_CHECKING:
+    from ...workflow import Workflow
 
-FINAL = ("Succeeded", "Failed", "Error")
-
-
-def new_workflow_id(name: str) -> str:
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return f"{name}-{''.join(secrets.choice(alphabet) for _ in range(5))}"
+__all__ = ["LocalBackend"]
 
 
 def _alive(pid: int | None) -> bool:
@@ -53,75 +50,18 @@ def _alive(pid: int | None) -> bool:
         return True
 
 
-def _match(values: Any, actual: str | None, name_rule: bool = False) -> bool:
-    if values is None:
-        return True
-    options = values if isinstance(values, list) else [values]
-    for option in options:
-        if actual == option or (name_rule and actual is not None and actual.startswith(f"{option}(")):
-            return True
-        if name_rule and actual is not None and _regex_match(option, actual):
-            return True
-    return False
-
-
-def _regex_match(pattern: str, text: str) -> bool:
-    if not _regex_like(pattern):
-        return False
-    try:
-        return re.fullmatch(pattern, text) is not None
-    except re.error:
-        return False
-
-
-def _options(values: Any) -> list[Any]:
-    return values if isinstance(values, list) else [values]
-
-
-def _sql_filter(
-    name: Any, key: Any, phase: Any, id: Any, type: Any, parent_id: str | None
-) -> tuple[str, tuple[Any, ...]]:
-    """A WHERE clause narrowing ``query_step``'s rows in SQLite (indexed on name and parent).
-
-    Only a superset is selected (``_match`` still decides): a 100k-item run is not
-    decoded row by row to find one step. A regex name cannot be pushed down.
-    """
-    clauses: list[str] = []
-    args: list[Any] = []
-    for column, values in (("key", key), ("phase", phase), ("id", id), ("type", type)):
-        options = [] if values is None else _options(values)
-        if options and all(isinstance(v, str) for v in options):
-            clauses.append(f"{column} IN ({','.join('?' * len(options))})")
-            args += options
-    if parent_id is not None:
-        clauses.append("parent_id = ?")
-        args.append(parent_id)
-    names = None if name is None else _options(name)
-    if names is not None and all(isinstance(n, str) and not _regex_like(n) for n in names):
-        # a step, or its items "name(i:item)": the range ["name(", "name)") of the index
-        clauses.append("(" + " OR ".join("name = ? OR (name >= ? AND name < ?)" for _ in names) + ")")
-        for n in names:
-            args += [n, f"{n}(", f"{n})"]
-    if not clauses:
-        return "", ()
-    return "WHERE " + " AND ".join(clauses), tuple(args)
-
-
-def _regex_like(pattern: str) -> bool:
-    return any(ch in pattern for ch in "*+?[]^$|\\")
-
-
-def _code_digests(entrypoint: OPTemplate, workflow: Any) -> dict[str, str]:
+def _code_digests(workflow: Workflow) -> dict[str, str]:
     """The code part of cache keys, taken here where the user's sources are (``dflow_like.cache``)."""
     from ...cache.steps import code_digests
     from ...graph.collect import TemplateTable
 
-    table = TemplateTable(entrypoint, getattr(workflow, "on_exit", None))
-    return code_digests(table, bool(getattr(workflow, "cache", False)))
+    return code_digests(TemplateTable(workflow.entrypoint, workflow.on_exit), workflow.cache)
 
 
 class LocalBackend:
-    """Starts engine processes and answers queries from their SQLite state."""
+    """Starts engine processes and answers queries from their SQLite state (a ``Backend``)."""
+
+    engine = "local"
 
     def __init__(self, home: Path | None = None) -> None:
         self.home = home or home_dir()
@@ -131,18 +71,16 @@ class LocalBackend:
         return Workspace(self.home, wf_id)
 
     # --- running -------------------------------------------------------------------------
-    def submit(
-        self, name: str, entrypoint: OPTemplate, parameters: dict[str, str], parallelism: int | None,
-        reuse: list[StepRecord], wf_id: str | None = None, workflow: Any = None,
-    ) -> str:  # fmt: skip
-        wf_id = wf_id or new_workflow_id(name)
+    def submit(self, workflow: Workflow, reuse: list[StepRecord]) -> str:
+        name, entrypoint = workflow.name, workflow.entrypoint
+        wf_id = new_run_id(name)
         ws = self.workspace(wf_id)
         ws.create()
         payload = Payload(
-            wf_id=wf_id, name=name, entrypoint=entrypoint, parameters=parameters, parallelism=parallelism,
-            reuse=list(reuse), namespace=main_namespace(), workers=int(config["workers"] or 0),
-            config=public_settings(config.snapshot()), s3_config=public_settings(s3_config.snapshot()),
-            on_exit=getattr(workflow, "on_exit", None), cache=_code_digests(entrypoint, workflow),
+            wf_id=wf_id, name=name, entrypoint=entrypoint, parameters=dict(workflow.parameters),
+            parallelism=workflow.parallelism, reuse=list(reuse), namespace=main_namespace(),
+            workers=int(config["workers"] or 0), config=public_settings(config.snapshot()),
+            s3_config=public_settings(s3_config.snapshot()), on_exit=workflow.on_exit, cache=_code_digests(workflow),
         )  # fmt: skip
         try:
             write_payload(ws.root, payload, known_credentials())
@@ -158,7 +96,7 @@ class LocalBackend:
             ) from exc
         from ...view.plan import save_plan  # the graph any process can draw (view/plan.py)
 
-        save_plan(ws.root, entrypoint, name, getattr(workflow, "on_exit", None))
+        save_plan(ws.root, entrypoint, name, workflow.on_exit)
         StateStore.create(ws.db_path, wf_id, name, time.time(), owner_pid=os.getpid())
         self._start(ws, resume=False)
         return wf_id
@@ -241,9 +179,11 @@ class LocalBackend:
         self._start(ws, resume=True)
 
     def resubmit(self, wf_id: str) -> str:
-        raise RuntimeError(
-            f"workflow {wf_id!r}: resubmit() is an Argo server call; the local engine runs a workflow again "
-            "when you submit() a new Workflow (or resume() this one)"
+        raise UnsupportedOperation(
+            self.engine,
+            f"resubmit() workflow {wf_id!r}",
+            "resubmit() is an Argo server call; the local engine runs a workflow again when you submit() "
+            "a new Workflow (or resume() this one)",
         )
 
     def delete(self, wf_id: str) -> None:
@@ -342,23 +282,23 @@ class LocalBackend:
                 engine_exit.sleep(delay)
                 delay = min(delay * 1.5, 0.05)  # a state read costs ~0.1 ms; finishing late costs more
 
-    def steps(
-        self, wf_id: str, name: Any = None, key: Any = None, phase: Any = None, id: Any = None,
-        type: Any = None, parent_id: str | None = None,
-    ) -> list[StepRecord]:  # fmt: skip
+    def records(self, wf_id: str, where: StepFilter | None = None) -> list[StepRecord]:
+        """The nodes ``where`` selects, selected by SQLite (``sql_filter.py``): a query for one
+        step of a 100k-step run reads one row."""
         store = self._reader(wf_id)
         try:
-            records = store.nodes(*_sql_filter(name, key, phase, id, type, parent_id))
+            register_functions(store.db)
+            records = store.nodes(*sql_where(where or StepFilter()))
         finally:
             store.close()
         fill_progress(records)
-        return [
-            r for r in records
-            if _match(name, r.name, name_rule=True) and _match(key, r.key) and _match(phase, r.phase)
-            and _match(id, r.id) and _match(type, r.type) and (parent_id is None or r.parent_id == parent_id)
-        ]  # fmt: skip
+        return records
 
-    def global_outputs(self, wf_id: str) -> dict[str, Any]:
+    def steps(self, wf_id: str) -> list[StepRecord]:
+        """Every node: the name ``records`` had before the ``Backend`` protocol (callers move to it)."""
+        return self.records(wf_id)
+
+    def global_outputs(self, wf_id: str) -> GlobalOutputs:
         """``{"parameters": {name: wire value}, "artifacts": {name: ArtifactRef}}``, as on Argo."""
         text = self._row(wf_id).get("outputs")
         data = json.loads(text) if text else {}

@@ -42,7 +42,7 @@ def test_submit_run_query_download(double: ArgoDouble, s3_settings: Any, tmp_pat
     wf = features_workflow()
     backend = ArgoBackend()
     wf._backend_obj = backend
-    run = backend.submit(wf.name, wf.entrypoint, wf.parameters, wf.parallelism, [], workflow=wf)
+    run = backend.submit(wf, [])
     wf.id = run
     recorded = double.workflows[("argo", run)]
     assert recorded["metadata"]["name"] == run and recorded["spec"]["entrypoint"] == "features"
@@ -106,7 +106,7 @@ def test_submit_refuses_an_invalid_manifest(double: ArgoDouble) -> None:
 
     wf.add(Step("hello", ShellOPTemplate("hello", image="alpine", script="echo hi")))
     with pytest.raises(DefinitionError, match="not a valid Kubernetes name"):
-        ArgoBackend().submit(wf.name, wf.entrypoint, wf.parameters, None, [], workflow=wf)
+        ArgoBackend().submit(wf, [])
     assert double.workflows == {}
 
 
