@@ -102,7 +102,7 @@ class _Scrubber(pickling.Pickler):  # type: ignore[misc]
         return None
 
 
-def scrubbed_pickle(obj: Any, credentials: Mapping[str, str]) -> bytes:
+def scrubbed_pickle(obj: object, credentials: Mapping[str, str]) -> bytes:
     """Cloudpickle ``obj`` with every credential replaced by its name.
 
     Raises ``CredentialError`` when a credential is still in the bytes, i.e. inside a
@@ -118,7 +118,7 @@ def scrubbed_pickle(obj: Any, credentials: Mapping[str, str]) -> bytes:
     return data
 
 
-def pickle_refusing_credentials(obj: Any, where: str) -> bytes:
+def pickle_refusing_credentials(obj: object, where: str) -> bytes:
     """Cloudpickle ``obj`` for a process that gets no credentials by pipe (a Slurm job, an Argo pod).
 
     Raises ``CredentialError`` when a known credential is in the bytes: it would be

@@ -58,7 +58,7 @@ def _remote() -> bool:
     return bool(config["debug_s3"]) or not uses_local_engine()
 
 
-def upload_artifact(paths: Any, archive: str | None = "tar", **kwargs: Any) -> ArtifactRef:
+def upload_artifact(paths: Any, archive: str | None = "tar", **kwargs: object) -> ArtifactRef:
     """Store files (a path, or a list/set/dict of paths) and return an artifact for ``Step(artifacts=...)``."""
     upload_id = uuid.uuid4().hex[:16]
     local_root = home_dir() / "artifacts" / upload_id
@@ -102,7 +102,7 @@ def _fetch(tree: StoredTree, rel: str, dest: Path, skip_exists: bool) -> None:
 
 def download_artifact(
     artifact: Any, path: str | os.PathLike[str] = ".", sub_path: str | None = None,
-    slice: int | None = None, skip_exists: bool = False, **kwargs: Any,
+    slice: int | None = None, skip_exists: bool = False, **kwargs: object,
 ) -> list[str]:  # fmt: skip
     """Download an artifact (a step's output, or an upload) into ``path``; returns the local paths.
 

@@ -195,7 +195,7 @@ def _items(layout: Layout, prefix: str) -> list[tuple[str, str]]:
     return [item for key, value in entries for item in _items(value, f"{prefix}.{key}" if prefix else str(key))]
 
 
-def catalog_of_artifact(art: ArtifactRef, **kwargs: Any) -> list[dict[str, Any]]:
+def catalog_of_artifact(art: ArtifactRef, **kwargs: object) -> list[dict[str, Any]]:
     """Each path of an artifact with its position: ``[{"dflow_list_item": path, "order": i}, ...]``.
 
     dflow reads this catalog from ``.dflow`` files stored with the artifact
@@ -216,12 +216,12 @@ def catalog_of_artifact(art: ArtifactRef, **kwargs: Any) -> list[dict[str, Any]]
     return [{"dflow_list_item": path, "order": i} for i, (_, path) in enumerate(items)]
 
 
-def path_list_of_artifact(art: ArtifactRef, **kwargs: Any) -> list[str]:
+def path_list_of_artifact(art: ArtifactRef, **kwargs: object) -> list[str]:
     """The artifact's relative paths in order (dflow's ``path_list_of_artifact``)."""
     return [item["dflow_list_item"] for item in catalog_of_artifact(art)]
 
 
-def path_object_of_artifact(art: ArtifactRef, **kwargs: Any) -> Any:
+def path_object_of_artifact(art: ArtifactRef, **kwargs: object) -> Any:
     """The artifact's relative paths shaped as the OP returned them: a list, or a dict for a dict."""
     _require_artifact(art, "path_object_of_artifact")
     if len(art.parts) == 1 and not art.gathered and isinstance(art.parts[0].layout, dict):
@@ -229,7 +229,7 @@ def path_object_of_artifact(art: ArtifactRef, **kwargs: Any) -> Any:
     return path_list_of_artifact(art)
 
 
-def copy_artifact(src: ArtifactRef, dst: ArtifactRef, sort: bool = False, **kwargs: Any) -> ArtifactRef:
+def copy_artifact(src: ArtifactRef, dst: ArtifactRef, sort: bool = False, **kwargs: object) -> ArtifactRef:
     """Add ``src``'s files to ``dst``, after its own; returns ``dst`` (dflow's ``copy_artifact``).
 
     dflow copies ``src``'s objects into ``dst``'s storage key, so everything holding ``dst``

@@ -51,7 +51,7 @@ def may_need_jsonpickle(text: str) -> bool:
     return '"py/' in text or '"json://' in text
 
 
-def encode_value(value: Any) -> str:
+def encode_value(value: object) -> str:
     if isinstance(value, str):
         return value
     if type(value) is int:  # what json.dumps gives, without its cost (a 10,000-task DAG has 10,000)
@@ -78,7 +78,7 @@ def decode_value(raw: str, type_name: str = "") -> Any:
     return Unpickler(keys=True).restore(data, reset=True)
 
 
-def type_name_of(tp: Any) -> str:
+def type_name_of(tp: object) -> str:
     """A short, stable name for a declared type (recorded with values)."""
     if tp is None:
         return ""
@@ -87,7 +87,7 @@ def type_name_of(tp: Any) -> str:
     return str(tp)
 
 
-def decode_for_sign(raw: str, declared: Any) -> Any:
+def decode_for_sign(raw: str, declared: object) -> Any:
     """Decode ``raw`` for an input declared as ``declared``.
 
     A looped step's outputs reach a consumer as a list; on Argo each element is the

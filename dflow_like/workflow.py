@@ -56,7 +56,7 @@ class Workflow:
         ttl_seconds_after_finished: int | None = None,
         pod_gc_strategy: str | None = None,
         cache: bool = False,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         if steps is not None and dag is not None:
             raise DefinitionError(f"workflow {name!r}: give either steps= or dag=, not both")
@@ -145,7 +145,7 @@ class Workflow:
         return self.id
 
     # --- running -------------------------------------------------------------------------
-    def submit(self, reuse_step: list[StepRecord] | None = None, **kwargs: Any) -> str:
+    def submit(self, reuse_step: list[StepRecord] | None = None, **kwargs: object) -> str:
         """Validate, start the run, and return its id at once (it does not wait).
 
         A ``Workflow`` runs once: a second ``submit()`` raises instead of starting another

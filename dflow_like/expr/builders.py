@@ -9,10 +9,10 @@ special-case them as dflow does (e.g. ``argo_sum`` fed to a slices prepare step)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
 
-from .variables import ArgoVar, expr_literal, is_parameter_reference, quote, to_expr
+from .variables import ArgoVar, HasExpr, expr_literal, is_parameter_reference, quote, to_expr
 
 __all__ = [
     "ArgoConcat", "ArgoEnumerate", "ArgoLen", "ArgoRange", "ArgoSequence", "ArgoSum",
@@ -20,8 +20,13 @@ __all__ = [
     "argo_sequence", "argo_sum", "if_expression",
 ]  # fmt: skip
 
+IntOperand: TypeAlias = int | HasExpr
+"""An int, or a value known at run time (an ``ArgoVar``, a parameter reference)."""
+ListOperand: TypeAlias = Sequence[object] | HasExpr
+"""A list, or a run-time JSON list (a parameter reference, ``argo_range(...)``...)."""
 
-def _int_operand(value: Any) -> str:
+
+def _int_operand(value: IntOperand) -> str:
     if is_parameter_reference(value):
         return f"sprig.atoi({to_expr(value)})"
     if isinstance(value, ArgoVar) or hasattr(value, "expr"):
@@ -31,7 +36,7 @@ def _int_operand(value: Any) -> str:
     return str(value)
 
 
-def _list_operand(value: Any) -> str:
+def _list_operand(value: ListOperand) -> str:
     """A list operand: JSON text (``is_str``, the default) is decoded with ``sprig.fromJson``;
     a computed value (``is_str=False``, e.g. ``var['k']`` or ``argo_concat``) is used as is."""
     if isinstance(value, ArgoVar) or hasattr(value, "expr"):
@@ -44,12 +49,12 @@ def _list_operand(value: Any) -> str:
 class ArgoRange(ArgoVar):
     """``range(start, end, step)`` as a JSON list (Argo ``withParam`` input)."""
 
-    def __init__(self, end: Any, start: Any = 0, step: Any = 1) -> None:
+    def __init__(self, end: IntOperand, start: IntOperand = 0, step: IntOperand = 1) -> None:
         self.end, self.start, self.step = end, start, step
         super().__init__(f"toJson(sprig.untilStep({_int_operand(start)}, {_int_operand(end)}, {_int_operand(step)}))")
 
 
-def argo_range(*args: Any) -> ArgoRange:
+def argo_range(*args: IntOperand) -> ArgoRange:
     """Like Python's ``range`` (1-3 arguments, each an int or an ``ArgoVar``)."""
     if len(args) == 1:
         return ArgoRange(args[0])
@@ -63,7 +68,7 @@ def argo_range(*args: Any) -> ArgoRange:
 class ArgoLen(ArgoVar):
     """Length of a JSON list parameter."""
 
-    def __init__(self, param: Any) -> None:
+    def __init__(self, param: ListOperand) -> None:
         self.param = param
         if isinstance(param, (list, tuple)):
             super().__init__(str(len(param)), is_str=False)
@@ -71,19 +76,19 @@ class ArgoLen(ArgoVar):
             super().__init__(f"len({_list_operand(param)})", is_str=False)
 
 
-def argo_len(param: Any) -> ArgoLen:
+def argo_len(param: ListOperand) -> ArgoLen:
     return ArgoLen(param)
 
 
 class ArgoSum(ArgoVar):
     """Sum of a JSON list of numbers (expr-lang ``sum``)."""
 
-    def __init__(self, param: Any) -> None:
+    def __init__(self, param: ListOperand) -> None:
         self.param = param
         super().__init__(f"sum({_list_operand(param)})", is_str=False)
 
 
-def argo_sum(param: Any) -> ArgoSum:
+def argo_sum(param: ListOperand) -> ArgoSum:
     return ArgoSum(param)
 
 
@@ -95,19 +100,19 @@ class ArgoConcat(ArgoVar):
     levels are flattened too; dflow only concatenates lists of paths).
     """
 
-    def __init__(self, param: Any) -> None:
+    def __init__(self, param: ListOperand) -> None:
         self.param = param
         super().__init__(f"flatten({_list_operand(param)})", is_str=False)
 
 
-def argo_concat(param: Any) -> ArgoConcat:
+def argo_concat(param: ListOperand) -> ArgoConcat:
     return ArgoConcat(param)
 
 
 class ArgoEnumerate(ArgoVar):
     """``[{"order": i, "value": v_i, ...}]`` over one or more equally long lists."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: ListOperand) -> None:
         if not kwargs:
             raise TypeError("argo_enumerate needs at least one list")
         self.kwargs = kwargs
@@ -118,13 +123,13 @@ class ArgoEnumerate(ArgoVar):
         super().__init__(f"toJson(map(sprig.untilStep(0, {length}, 1), {{ {{'order': #{values}}} }}))")
 
 
-def _json_operand(value: Any) -> str:
+def _json_operand(value: ListOperand) -> str:
     if isinstance(value, ArgoVar) or hasattr(value, "expr"):
         return to_expr(value)
     return expr_literal(list(value)) if not isinstance(value, str) else quote(value)
 
 
-def argo_enumerate(*args: Any, **kwargs: Any) -> ArgoEnumerate:
+def argo_enumerate(*args: ListOperand, **kwargs: ListOperand) -> ArgoEnumerate:
     """One positional list is named ``value``; several are ``value0``, ``value1``..."""
     if len(args) == 1:
         kwargs["value"] = args[0]
@@ -137,8 +142,9 @@ def argo_enumerate(*args: Any, **kwargs: Any) -> ArgoEnumerate:
 class ArgoSequence:
     """Argo ``withSequence``: ``count`` or ``end``, optional ``start`` and printf ``format``."""
 
-    def __init__(self, count: Any = None, start: Any = None, end: Any = None,
-                 format: str | None = None) -> None:  # fmt: skip
+    def __init__(self, count: IntOperand | str | None = None, start: IntOperand | str | None = None,
+                 end: IntOperand | str | None = None, format: str | None = None) -> None:  # fmt: skip
+        """Fields as ``argo_sequence`` takes them, or as a manifest holds them (``from_dict``)."""
         self.count, self.start, self.end, self.format = count, start, end, format
 
     @classmethod
@@ -162,8 +168,8 @@ class ArgoSequence:
         return f"ArgoSequence({self.to_dict()!r})"
 
 
-def argo_sequence(count: Any = None, start: Any = None, end: Any = None,
-                  format: str | None = None) -> ArgoSequence:  # fmt: skip
+def argo_sequence(count: IntOperand | None = None, start: IntOperand | None = None,
+                  end: IntOperand | None = None, format: str | None = None) -> ArgoSequence:  # fmt: skip
     """A numeric sequence; each field an int or an ``ArgoVar`` (e.g. ``argo_len(p)``)."""
     return ArgoSequence(count=count, start=start, end=end, format=format)
 
@@ -178,7 +184,7 @@ class IfExpression(ArgoVar):
     ``""`` or ``False`` stay values and never change which branch is taken).
     """
 
-    def __init__(self, _if: Any, _then: Any, _else: Any) -> None:
+    def __init__(self, _if: HasExpr | bool | str, _then: object, _else: object) -> None:
         if is_parameter_reference(_if):
             self._if = f"{to_expr(_if)} == 'true'"
         elif isinstance(_if, bool):
@@ -200,5 +206,5 @@ class IfExpression(ArgoVar):
         raise AttributeError("IfExpression.expr is derived from _if/_then/_else")
 
 
-def if_expression(_if: Any, _then: Any, _else: Any) -> IfExpression:
+def if_expression(_if: HasExpr | bool | str, _then: object, _else: object) -> IfExpression:
     return IfExpression(_if, _then, _else)

@@ -13,7 +13,6 @@ import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
 __all__ = ["go_json", "go_str"]
 
@@ -76,7 +75,7 @@ def _v_float(f: float) -> str:
     return _fixed(f)
 
 
-def go_str(value: Any) -> str:
+def go_str(value: object) -> str:
     """Go's ``fmt.Sprintf("%v", value)`` for JSON-like values."""
     if isinstance(value, str):
         return value
@@ -104,7 +103,7 @@ def _json_str(s: str) -> str:
     return text
 
 
-def go_json(value: Any) -> str:
+def go_json(value: object) -> str:
     """Go's ``json.Marshal``: compact, map keys sorted, HTML-escaped, Go float text."""
     if isinstance(value, str):
         return _json_str(value)

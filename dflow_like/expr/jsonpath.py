@@ -86,7 +86,7 @@ def _step(value: Any, step: _Step, path: str) -> Any:
     return out
 
 
-def jsonpath(document: Any, path: str) -> Any:
+def jsonpath(document: object, path: str) -> Any:
     """Look ``path`` up in ``document`` (JSON text, or an already decoded value)."""
     if isinstance(document, (str, bytes)):
         try:
@@ -94,7 +94,7 @@ def jsonpath(document: Any, path: str) -> Any:
         except ValueError as exc:
             raise ExpressionError(f"jsonpath: argument is not JSON: {exc}") from None
     steps = _compile(path)
-    value = document
+    value: Any = document
     spread = False
     for step in steps:
         if spread:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from dflow_like.values import encode_value
 
 __all__ = [
     "ArgoVar",
+    "HasExpr",
     "expr_literal",
     "is_parameter_reference",
     "quote",
@@ -37,12 +38,19 @@ _PARAM_REF = re.compile(
 )
 
 
+class HasExpr(Protocol):
+    """A value known only at run time: an ``ArgoVar``, a parameter reference (``graph/io.py``)."""
+
+    @property
+    def expr(self) -> str: ...
+
+
 def quote(text: str) -> str:
     """An expr-lang single-quoted string literal for ``text``."""
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
 
 
-def expr_literal(value: Any) -> str:
+def expr_literal(value: object) -> str:
     """The expr-lang literal for a Python value (strings quoted, ``None`` → ``nil``)."""
     if isinstance(value, str):
         return quote(value)
@@ -55,7 +63,7 @@ def expr_literal(value: Any) -> str:
     return quote(json.dumps(value, separators=(",", ":")))
 
 
-def to_expr(value: Any) -> str:
+def to_expr(value: object) -> str:
     """Expression text for an operand: a variable's ``expr``, else a literal."""
     expr = getattr(value, "expr", None)
     if isinstance(expr, str):
@@ -63,7 +71,7 @@ def to_expr(value: Any) -> str:
     return expr_literal(value)
 
 
-def is_parameter_reference(value: Any) -> bool:
+def is_parameter_reference(value: object) -> bool:
     """Whether ``value`` is a plain reference to a parameter (a wire *string*)."""
     expr = getattr(value, "expr", None)
     return isinstance(expr, str) and _PARAM_REF.match(expr) is not None
@@ -79,7 +87,7 @@ def _json_native(value: Any) -> bool:
     return False
 
 
-def wire_text(value: Any) -> str:
+def wire_text(value: object) -> str:
     """A parameter value as its wire string: strings as-is, JSON types as the JSON text
     jsonpickle would write (same bytes), anything else through ``encode_value``."""
     if isinstance(value, str):
@@ -89,7 +97,7 @@ def wire_text(value: Any) -> str:
     return encode_value(value)
 
 
-def to_template(value: Any) -> str:
+def to_template(value: object) -> str:
     """The parameter text to put in a manifest: a template for variables, else wire text."""
     if isinstance(value, ArgoVar):
         return str(value)

@@ -129,7 +129,7 @@ class InputParameter(_Field):
         value: Any = _UNSET,
         description: str | None = None,
         global_name: str | None = None,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         super().__init__(name, None, type)
         self.description = description
@@ -155,7 +155,7 @@ class InputArtifact(_Field):
         type: object = None,
         archive: str | None = "tar",
         sub_path: str | None = None,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         super().__init__(name, None, type)
         self.path = path
@@ -186,7 +186,7 @@ class OutputParameter(_Field):
         value_from_expression: Any = None,
         save_as_artifact: bool = False,
         value: Any = _UNSET,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         super().__init__(name, None, type)
         self.value_from_path = value_from_path
@@ -221,7 +221,7 @@ class OutputArtifact(_Field):
         global_name: str | None = None,
         from_expression: Any = None,
         optional: bool = False,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         super().__init__(name, None, type)
         self.path = path

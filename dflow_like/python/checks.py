@@ -20,7 +20,7 @@ _CONTAINERS = (list, set, frozenset)
 _UNIONS = (Union, types.UnionType)
 
 
-def describe_value(value: Any) -> str:
+def describe_value(value: object) -> str:
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -49,7 +49,7 @@ def _fast_type(tp: Any) -> bool:
     return False
 
 
-def fast_accepts(value: Any, tp: Any) -> bool:
+def fast_accepts(value: object, tp: object) -> bool:
     """True only if typeguard would accept ``value`` as ``tp``; False means "ask typeguard".
 
     Covers the builtin types most parameters use, so a step's process checks them

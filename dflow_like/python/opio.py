@@ -31,7 +31,7 @@ class Artifact:
         optional: bool = False,
         global_name: str | None = None,
         sub_path: bool = True,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         self.type: Any = type
         self.archive = archive
@@ -53,7 +53,7 @@ class Parameter:
         type: object = Any,
         default: Any = _NO_DEFAULT,
         global_name: str | None = None,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         self.type: Any = type
         self.global_name = global_name

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..graph.keywords import check_keywords
 
 __all__ = ["Slices"]
@@ -53,7 +51,7 @@ class Slices:
         pool_size: int | None = None,
         register_first_only: bool = False,
         create_dir: bool = False,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         self.slices = slices
         self.input_parameter = list(input_parameter or [])

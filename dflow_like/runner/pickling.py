@@ -41,12 +41,12 @@ class Pickler(cloudpickle.Pickler):  # type: ignore[misc]  # untyped base
     )
 
 
-def dump(obj: Any, file: IO[bytes]) -> None:
+def dump(obj: object, file: IO[bytes]) -> None:
     """``cloudpickle.dump``, with code objects keeping their ``co_filename``."""
     Pickler(file, protocol=cloudpickle.DEFAULT_PROTOCOL).dump(obj)
 
 
-def dumps(obj: Any) -> bytes:
+def dumps(obj: object) -> bytes:
     """``cloudpickle.dumps``, with code objects keeping their ``co_filename``."""
     buffer = io.BytesIO()
     dump(obj, buffer)
