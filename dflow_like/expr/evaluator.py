@@ -24,11 +24,9 @@ from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from .errors import ExpressionError
-from .functions import FUNCTIONS, SPRIG, is_number, sum_values, type_name
-from .gofmt import go_str
-from .limits import check_items, compile_regex, deadline, past
-from .nodes import (
+from ._functions import FUNCTIONS, SPRIG, is_number, sum_values, type_name
+from ._gofmt import go_str
+from ._nodes import (
     Array,
     Binary,
     Builtin,
@@ -44,7 +42,9 @@ from .nodes import (
     Slice,
     Unary,
 )
-from .parser import parse
+from ._parser import parse
+from .errors import ExpressionError
+from .limits import check_items, compile_regex, deadline, past
 
 __all__ = ["compile_expression", "evaluate", "run_program"]
 

@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from ._functions import FUNCTIONS
+from ._gofmt import go_json
+from ._govaluate import evaluate_govaluate, parse_govaluate
+from ._nodes import Builtin, Call, Closure, Member, Name, Node, Slice
+from ._nodes import Lit as _Lit
+from ._parser import parse
 from .errors import ExpressionError
 from .evaluator import _Ctx, compile_expression, run_program
-from .functions import FUNCTIONS
-from .gofmt import go_json
-from .govaluate import evaluate_govaluate, parse_govaluate
-from .nodes import Builtin, Call, Closure, Member, Name, Node, Slice
-from .nodes import Lit as _Lit
-from .parser import parse
 from .references import PATH, tags
 
 __all__ = ["check_syntax", "evaluate_when", "render", "template_references"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dflow_like.expr.gofmt import go_json, go_str
+from dflow_like.expr._gofmt import go_json, go_str
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from .errors import ExpressionError
-from .lexer import Token, tokenize
-from .limits import MAX_DEPTH
-from .nodes import (
+from ._lexer import Token, tokenize
+from ._nodes import (
     Array,
     Binary,
     Builtin,
@@ -21,6 +19,8 @@ from .nodes import (
     Slice,
     Unary,
 )
+from .errors import ExpressionError
+from .limits import MAX_DEPTH
 
 __all__ = ["PREDICATES", "parse"]
 

@@ -6,7 +6,7 @@ Semantics follow the Go originals where they matter for workflows:
   floats truncate toward zero. ``asFloat``/``float``: Go ``ParseFloat`` (``"1e3"`` ok).
 * ``string(x)``: Go ``%v`` (``string(2.0) == "2"``, ``string(1e6) == "1e+06"``).
 * ``toJson(x)``: Go ``json.Marshal`` (compact, sorted keys): ``toJson([0,1]) == "[0,1]"``.
-* ``jsonpath(text, path)``: ``text`` is JSON text (a parameter); see ``jsonpath.py``.
+* ``jsonpath(text, path)``: ``text`` is JSON text (a parameter); see ``_jsonpath.py``.
 * ``sprig.atoi`` returns 0 for unparsable text (sprig ignores the error);
   ``sprig.fromJson`` returns ``""`` for invalid JSON; ``sprig.untilStep`` is Go's loop
   (empty for a zero step or a step in the wrong direction).
@@ -24,9 +24,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._gofmt import go_json, go_str
+from ._jsonpath import jsonpath
 from .errors import ExpressionError
-from .gofmt import go_json, go_str
-from .jsonpath import jsonpath
 from .limits import check_chars, check_items, compile_regex
 
 __all__ = ["FUNCTIONS", "SPRIG", "is_number", "sum_values", "type_name"]

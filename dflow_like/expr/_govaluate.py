@@ -24,8 +24,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from ._gofmt import go_str
 from .errors import ExpressionError
-from .gofmt import go_str
 from .limits import MAX_DEPTH, compile_regex
 
 __all__ = ["evaluate_govaluate", "parse_govaluate"]
