@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dflow_like"
-CEILING = 0.065  # 13.0% before issue 16; lower it as signatures get precise, never raise it
+CEILING = 0.065  # 13.0% before issue 16, 5.8% after; lower it as signatures get precise, never raise it
 
 
 def _public_modules(root: Path) -> Iterator[Path]:
