@@ -42,7 +42,7 @@ STORE_LIMIT = 3 * 1024 * 1024 // 2  # etcd's default --max-request-bytes
 PARAMETER_LIMIT = 256 * 1024  # the executor's maxAnnotationSize
 NODE_LIMIT = 50_000
 
-_UNTIL_STEP = re.compile(r"^\{\{=toJson\(sprig\.untilStep\(0, (\d+), 1\)\)\}\}$")
+_UNTIL_STEP = re.compile(r"^\{\{=toJson\(sprig\.untilStep\(0, (\d+), (\d+)\)\)\}\}$")
 _HOW_TO_SHRINK = (
     "pass large inputs as artifacts (upload_artifact) or BigParameter, and slice a list from an "
     "artifact or a step output (Slices, with_param) instead of listing it inline"
@@ -167,8 +167,8 @@ def loop_count(node: Mapping[str, Any]) -> int | None:
     param = node.get("withParam")
     if isinstance(param, str):
         match = _UNTIL_STEP.match(param.strip())
-        if match:
-            return int(match.group(1))
+        if match:  # a stride of G: one pod per group of G items (Slices(group_size=G))
+            return -(-int(match.group(1)) // max(1, int(match.group(2))))
         try:
             items = json.loads(param)
         except ValueError:

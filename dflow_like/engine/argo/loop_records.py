@@ -14,12 +14,14 @@ declared output parameter, an empty artifact for each declared artifact), as loc
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from dflow_like.artifacts import ArtifactRef
 from dflow_like.records import IORecord, ParameterRecord, StepRecord
+from dflow_like.values import decode_value, encode_value
 
 from ..local.fanout import GATHERED_TYPE, gather_outputs
 from .status import INTERNAL_PREFIX
@@ -37,10 +39,13 @@ def with_gathered_outputs(records: list[StepRecord], workflow: Mapping[str, Any]
         if record.parent_id is not None:
             children.setdefault(record.parent_id, []).append(record)
     templates = _templates(workflow)
+    nodes: Mapping[str, Any] = (workflow.get("status") or {}).get("nodes") or {}
     for record in records:
         if record.type in ("TaskGroup", "StepGroup"):
             items = _one_loop(children.get(record.id, []))
-            if items is not None:
+            if items is not None and _sliced(nodes.get(items[0].id)).get("group_size"):
+                record.outputs = _gather_groups(items, nodes, templates.get(items[0].template) or {})
+            elif items is not None:
                 record.outputs = gather_outputs(items)
                 declared = _declared_empty(templates.get(items[0].template) or {})
                 for name in declared.parameters:  # no item made it: one None per item, as locally
@@ -93,3 +98,46 @@ def _declared_empty(template: Mapping[str, Any]) -> IORecord:
         if name and not name.startswith(INTERNAL_PREFIX):
             record.artifacts[name] = ArtifactRef((), gathered=True, name=name)
     return record
+
+
+def _hidden(node: Mapping[str, Any] | None, section: str, name: str) -> str | None:
+    for param in ((node or {}).get(section) or {}).get("parameters") or []:
+        if param.get("name") == name:
+            value = param.get("value")
+            return value if isinstance(value, str) else None
+    return None
+
+
+def _sliced(node: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The pod's hidden ``dflow_sliced`` input: which inputs are sliced, and its group size."""
+    try:
+        found = json.loads(_hidden(node, "inputs", "dflow_sliced") or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _gather_groups(groups: list[StepRecord], nodes: Mapping[str, Any], template: Mapping[str, Any]) -> IORecord:
+    """A ``Slices(group_size=...)`` loop's outputs, item by item as :func:`gather_outputs` gives
+    them without groups: each pod reported a list per output and its items' ``dflow_position``
+    (``runner/pod.py``, ``_run_group``); a pod's own record then shows its list."""
+    sliced = _sliced(nodes.get(groups[0].id))
+    name = (sliced.get("parameters") or [""])[0]
+    whole = groups[0].inputs.parameters.get(name)
+    total = len(json.loads(whole.raw)) if whole is not None else 0
+    declared = _declared_empty(template)
+    gathered = IORecord()
+    values: dict[str, list[Any]] = {n: [None] * total for n in declared.parameters}
+    for group in groups:
+        if group.phase != "Succeeded":
+            continue
+        positions = json.loads(_hidden(nodes.get(group.id), "outputs", "dflow_position") or "[]")
+        for out, param in group.outputs.parameters.items():
+            listed = json.loads(param.raw)
+            for position, value in zip(positions, listed):
+                raw = value if isinstance(value, str) else json.dumps(value)
+                values.setdefault(out, [None] * total)[position] = decode_value(raw, param.type_name)
+            group.outputs.parameters[out] = ParameterRecord(out, param.raw, GATHERED_TYPE)
+    for out, listed in values.items():
+        gathered.parameters[out] = ParameterRecord(out, encode_value(listed), GATHERED_TYPE)
+    return gathered

@@ -2,7 +2,8 @@
 
 A ``Slices`` step with no explicit loop loops over ``argo_range(argo_len(p))`` of its
 first sliced parameter, exactly as dflow does; the pod picks its own element (see
-``runner/pod.py``), so the slice expression runs in one place on every engine.
+``runner/pod.py``), so the slice expression runs in one place on every engine. With
+``Slices(group_size=G)`` the loop strides by G: each pod runs a group (``groups.py``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from ....expr.references import whole_reference
 from ....graph.step import Step
 from ....values import decode_value
 from .errors import CompileError
+from .groups import check_grouped, group_size
 
-__all__ = ["is_looped", "loop_fields", "sliced_names"]
+__all__ = ["is_looped", "item_range", "loop_fields", "sliced_names"]
 
 _KEYWORDS = {"inputs", "outputs", "parameters", "artifacts"}
 
@@ -39,7 +41,8 @@ def _expression_of(ref: str) -> str:
     return root + "".join(f".{p}" if p in _KEYWORDS else f"['{p}']" for p in rest)
 
 
-def _slice_range(step: Step, name: str) -> str:
+def _slice_range(step: Step, name: str, stride: int = 1) -> str:
+    """The loop's list: item indices, or with ``stride`` G each group's first index."""
     text = step.parameters.get(name)
     if text is None:
         raise CompileError(f"{step.owner}: sliced input parameter {name!r} is not given")
@@ -48,7 +51,7 @@ def _slice_range(step: Step, name: str) -> str:
         if not isinstance(value, list):
             raise CompileError(f"{step.owner}: sliced input parameter {name!r} must be a list, got {text[:60]!r}")
         # the count, not the list of indices: the manifest does not grow with the items
-        return f"{{{{=toJson(sprig.untilStep(0, {len(value)}, 1))}}}}"
+        return f"{{{{=toJson(sprig.untilStep(0, {len(value)}, {stride}))}}}}"
     path = whole_reference(text)
     if path is None:
         raise CompileError(
@@ -56,7 +59,12 @@ def _slice_range(step: Step, name: str) -> str:
             "plain reference or a literal list, or give with_param=argo_range(...)"
         )
     expr = _expression_of(".".join(path))
-    return f"{{{{=toJson(sprig.untilStep(0, len(sprig.fromJson({expr})), 1))}}}}"
+    return f"{{{{=toJson(sprig.untilStep(0, len(sprig.fromJson({expr})), {stride}))}}}}"
+
+
+def item_range(step: Step) -> str:
+    """A grouped step's items, one per item (its loop has one per group): what consumers count."""
+    return _slice_range(step, sliced_names(step)[0][0])
 
 
 def _sequence(step: Step) -> dict[str, Any]:
@@ -67,6 +75,7 @@ def _sequence(step: Step) -> dict[str, Any]:
 
 def loop_fields(step: Step) -> dict[str, Any]:
     """The loop keys of a step or task (empty when it does not fan out)."""
+    check_grouped(step)
     if step.with_param is not None:
         return {"withParam": step.with_param}
     if step.with_sequence is not None:
@@ -75,7 +84,7 @@ def loop_fields(step: Step) -> dict[str, Any]:
         return {"withItems": list(step.with_items)}
     params, arts = sliced_names(step)
     if params:
-        return {"withParam": _slice_range(step, params[0])}
+        return {"withParam": _slice_range(step, params[0], group_size(step) or 1)}
     if arts:
         raise CompileError(
             f"{step.owner}: slices over input artifacts need with_param= or with_sequence= on "
