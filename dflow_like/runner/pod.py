@@ -44,10 +44,11 @@ from .namespace import restore_main_namespace
 from .s3_fetch import S3Settings, fetch_tree
 from .spec import StepSpec
 
-__all__ = ["LAYOUT_FILE", "PARAM_ENV", "main", "pod_root"]
+__all__ = ["GROUP_FILE", "LAYOUT_FILE", "PARAM_ENV", "main", "pod_root"]
 
 PARAM_ENV = "DFLOW_LIKE_PARAM_"
 LAYOUT_FILE = ".dflow_like.json"
+GROUP_FILE = ".dflow_like_group"  # marks a pod's directory of its group's items (Slices(group_size=...))
 
 
 def pod_root() -> Path:
@@ -84,6 +85,10 @@ def input_ref(path: Path, hint: Any = None) -> ArtifactRef | None:
     if (path / LAYOUT_FILE).exists():
         return ArtifactRef((ArtifactPart(StoredTree("local", str(path)), _read_layout(path)),))
     entries = list(path.iterdir())
+    if entries and all(e.is_dir() and (e / GROUP_FILE).exists() for e in entries):  # one directory per pod
+        entries = [item for group in entries for item in group.iterdir() if item.name != GROUP_FILE]
+        if not entries:
+            return ArtifactRef((), gathered=True)
     if entries and all(e.is_dir() and (e / LAYOUT_FILE).exists() for e in entries):
         return _gathered_ref(entries)
     return ArtifactRef((ArtifactPart(StoredTree("local", str(path)), hint),))
@@ -316,7 +321,9 @@ def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
     """A pod of ``Slices(group_size=G)`` (``engine/argo/compile/groups.py``): its items one by one.
 
     Per output parameter, the JSON list of the succeeded items' values, their positions
-    as ``dflow_position`` and their number as ``dflow_success``. Without
+    as ``dflow_position`` and their number as ``dflow_success``; per output artifact, a
+    directory (marked ``GROUP_FILE``) of one ``<position>/`` directory per succeeded item,
+    their layouts in ``dflow_layouts`` under ``"dflow_group"``. Without
     ``continue_on_*`` the first failed item ends the pod with its exit code, as that
     item's own pod would have failed the loop; with it, the pod reports the others.
     """
@@ -326,6 +333,7 @@ def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
     total = len(decode_value(params[sliced["parameters"][0]]))
     positions: list[int] = []
     values: dict[str, list[Any]] = {n: [] for n in template.outputs.parameters}
+    layouts: dict[str, dict[str, Any]] = {}
     for index in range(first, min(first + size, total)):
         item_params, item_arts = dict(params), dict(arts)
         _apply_index(sliced, index, item_params, item_arts)
@@ -338,14 +346,22 @@ def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
             if not sliced.get("tolerant"):
                 return code
             continue
-        outputs = json.loads(Path(spec.attempt_dir, "outputs.json").read_text())["parameters"]
+        outputs = json.loads(Path(spec.attempt_dir, "outputs.json").read_text())
         positions.append(index)
         for out, collected in values.items():
-            collected.append(_aggregated(outputs[out]) if out in outputs else None)
+            raw = outputs["parameters"].get(out)
+            collected.append(_aggregated(raw) if raw is not None else None)
+        for out, data in outputs["artifacts"].items():
+            part = ArtifactRef.from_json(data).parts[0]
+            _write_artifact(Path(part.tree.key), paths.out_arts / out / str(index), part.layout, index)
+            layouts.setdefault(out, {})[str(index)] = part.layout
     paths.out_params.mkdir(parents=True, exist_ok=True)
     for out, collected in values.items():
         (paths.out_params / out).write_text(json.dumps(collected, separators=(",", ":")))
-    (paths.out_params / "dflow_layouts").write_text("{}")
+    for out in template.outputs.artifacts:  # present even when no item made it: Argo requires the path
+        (paths.out_arts / out).mkdir(parents=True, exist_ok=True)
+        (paths.out_arts / out / GROUP_FILE).write_text("")
+    (paths.out_params / "dflow_layouts").write_text(json.dumps({"dflow_group": layouts}))
     (paths.out_params / "dflow_success").write_text(str(len(positions)))
     (paths.out_params / "dflow_position").write_text(json.dumps(positions))
     return codes.SUCCEEDED

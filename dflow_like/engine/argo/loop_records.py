@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from dflow_like.artifacts import ArtifactRef
+from dflow_like.artifacts import ArtifactPart, ArtifactRef
 from dflow_like.records import IORecord, ParameterRecord, StepRecord
 from dflow_like.values import decode_value, encode_value
 
@@ -128,6 +129,7 @@ def _gather_groups(groups: list[StepRecord], nodes: Mapping[str, Any], template:
     declared = _declared_empty(template)
     gathered = IORecord()
     values: dict[str, list[Any]] = {n: [None] * total for n in declared.parameters}
+    parts: dict[str, list[tuple[int, ArtifactPart]]] = {}
     for group in groups:
         if group.phase != "Succeeded":
             continue
@@ -138,6 +140,19 @@ def _gather_groups(groups: list[StepRecord], nodes: Mapping[str, Any], template:
                 raw = value if isinstance(value, str) else json.dumps(value)
                 values.setdefault(out, [None] * total)[position] = decode_value(raw, param.type_name)
             group.outputs.parameters[out] = ParameterRecord(out, param.raw, GATHERED_TYPE)
+        layouts = json.loads(_hidden(nodes.get(group.id), "outputs", "dflow_layouts") or "{}").get("dflow_group", {})
+        for out, ref in group.outputs.artifacts.items():
+            tree = ref.parts[0].tree
+            for position in positions:  # the pod stored each item's files under <its key>/<position>
+                if str(position) in layouts.get(out, {}):
+                    part = ArtifactPart(replace(tree, key=f"{tree.key}/{position}"), layouts[out][str(position)])
+                    parts.setdefault(out, []).append((position, part))
     for out, listed in values.items():
         gathered.parameters[out] = ParameterRecord(out, encode_value(listed), GATHERED_TYPE)
+    for out in declared.artifacts:
+        placed = sorted(parts.get(out, []), key=lambda pair: pair[0])
+        where = tuple(position for position, _ in placed)
+        dense = where == tuple(range(len(placed)))
+        found = tuple(part for _, part in placed)
+        gathered.artifacts[out] = ArtifactRef(found, gathered=True, name=out, positions=None if dense else where)
     return gathered

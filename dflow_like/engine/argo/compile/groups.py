@@ -11,9 +11,10 @@ runs items ``item .. min(item+G, N)-1`` one by one through ``run_step``, as dflo
 ``pool_size=1`` does (``render_script`` in dflow/python/python_op_template.py: a
 ``try_to_execute`` per slice, outputs listed per item), and reports per output
 parameter the JSON list of its succeeded items' values, with their positions in
-``dflow_position``. Argo aggregates a loop's outputs into a list of those lists
-(``processAggregateNodeOutputs``, workflow/controller/operator.go); a Python OP
-consumer's pod flattens them and puts ``None`` where an item failed
+``dflow_position``; an output artifact is one directory per pod holding a ``<position>/``
+directory per item, under the loop's gather prefix (``artifacts.py``). Argo aggregates
+a loop's outputs into a list of those lists (``processAggregateNodeOutputs``,
+workflow/controller/operator.go); a Python OP consumer's pod flattens them and puts ``None`` where an item failed
 (``dflow_gathered``, see ``gathered.py``), and records read back flatten the same
 (``loop_records.py``), so the values come back in item order exactly as without groups.
 
@@ -69,9 +70,6 @@ def check_grouped(step: Step) -> None:
         raise _refuse(
             step, f"timeout={template.timeout}", "Argo's pod deadline is the template's, for all items of the group"
         )
-    if template.outputs.artifacts:
-        names = ", ".join(sorted(template.outputs.artifacts))
-        raise _refuse(step, f"output artifacts ({names})", "not supported yet; pass results as output parameters")
     tolerant = step.continue_on_failed or step.continue_on_num_success is not None
     tolerant = tolerant or step.continue_on_success_ratio is not None
     if tolerant and template.retry.limit > 0 and template.retry.on:

@@ -14,7 +14,7 @@ import pytest
 from dflow_like import InputParameter, Inputs, OutputParameter, ShellOPTemplate, Step, Steps, Workflow, argo_range
 from dflow_like.engine.argo.compile import CompileError
 from dflow_like.engine.argo.limits import limit_warnings, loop_count
-from dflow_like.python import OP, Artifact, PythonOPTemplate, Slices
+from dflow_like.python import OP, PythonOPTemplate, Slices
 
 
 @OP.function
@@ -30,11 +30,6 @@ def labelled(x: int, label: str) -> {"y": int}:  # type: ignore[valid-type]  # n
 @OP.function
 def total(ys: list) -> {"s": int}:  # type: ignore[valid-type]  # noqa: F821
     return {"s": sum(ys)}
-
-
-@OP.function
-def noted(x: int) -> {"y": int, "note": Artifact(str)}:  # type: ignore[valid-type]  # noqa: F821
-    return {"y": x, "note": "n.txt"}
 
 
 @OP.function
@@ -109,7 +104,6 @@ def _template(op: Any, **settings: Any) -> PythonOPTemplate:
 
 REFUSED = {
     "with_param": (lambda: _fan(4, 2, with_param=argo_range(4)), "with with_param on Argo: the groups are made"),
-    "output artifacts": (lambda: _fan(4, 2, op=noted), r"with output artifacts \(note\) on Argo: not supported yet"),
     "timeout": (
         lambda: Step("fan", _template(square, timeout=5), parameters={"x": [1, 2]}),
         "with timeout=5 on Argo: Argo's pod deadline is the template's",

@@ -8,12 +8,13 @@ the records read back put in item order, ``None`` where an item failed.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import cloudpickle
 import pytest
 
-from dflow_like import Step, Workflow
+from dflow_like import Step, Workflow, download_artifact
 from dflow_like.python import PythonOPTemplate, Slices
 from dflow_like.records import StepRecord
 
@@ -87,3 +88,46 @@ def test_a_failed_item_fails_its_group_and_the_run_as_locally(argo: EmulatedArgo
     local = _grouped([0, 2, 3, 4], 2)
     assert on_local(local) == "Failed"
     assert [r.phase for r in remote.query_step(name="use")] == [r.phase for r in local.query_step(name="use")] == []
+
+
+def _with_notes(items: list[int], group: int, **flags: Any) -> Workflow:
+    wf = Workflow(name="grouped-notes")
+    slices = Slices(input_parameter=["n"], output_parameter=["sq"], output_artifact=["note"], group_size=group)
+    fan = Step("fan", PythonOPTemplate(gather_ops.square_or_fail, image=IMAGE, slices=slices),
+               parameters={"n": items}, **flags)  # fmt: skip
+    wf.add(fan)
+    collect = PythonOPTemplate(gather_ops.collect, image=IMAGE)
+    values, notes = fan.outputs.parameters["sq"], fan.outputs.artifacts["note"]
+    wf.add(Step("use", collect, parameters={"values": values}, artifacts={"notes": notes}))
+    return wf
+
+
+def _downloaded(ref: Any, dest: Path) -> dict[str, str]:
+    download_artifact(ref, path=str(dest))
+    return {str(p.relative_to(dest)): p.read_text() for p in sorted(dest.rglob("*")) if p.is_file()}
+
+
+NOTES = {
+    "all-succeed": ([0, 2, 4, 6, 8], 2, {}, [0, 4, 16, 36, 64]),
+    "holes": ([0, 1, 2, 3, 4, 6], 4, {"continue_on_success_ratio": 0.5}, [0, None, 4, None, 16, 36]),
+}
+
+
+@pytest.mark.parametrize("case", list(NOTES))
+def test_a_grouped_steps_output_artifacts_gather_as_locally(argo: EmulatedArgo, tmp_path: Path, case: str) -> None:
+    items, group, flags, expected = NOTES[case]
+    remote = _with_notes(items, group, **flags)
+    assert on_argo(argo, remote) == "Succeeded", argo.logs(str(remote.id))
+    cloudpickle.register_pickle_by_value(gather_ops)
+    local = _with_notes(items, group, **flags)
+    assert on_local(local) == "Succeeded"
+    notes = [f"{n}^2" for n in items if n % 2 == 0]
+    for wf in (local, remote):
+        seen = wf.query_step(name="use")[0].outputs.parameters
+        assert (seen["values"].value, seen["files"].value) == (expected, notes)
+    mine, theirs = _loop(local).outputs.artifacts["note"], _loop(remote).outputs.artifacts["note"]
+    assert theirs.positions == mine.positions and len(theirs.parts) == len(mine.parts) == len(notes)
+    files = _downloaded(theirs, tmp_path / "from-argo")
+    assert files == _downloaded(mine, tmp_path / "from-local")
+    assert sorted(files.values()) == sorted(notes)
+    assert len(_pods(remote)) == math.ceil(len(items) / group)
