@@ -330,13 +330,15 @@ def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
     hidden, params, arts = inputs
     sliced = json.loads(hidden["dflow_sliced"])
     first, size = int(json.loads(hidden["dflow_slice"])), int(sliced["group_size"])
-    total = len(decode_value(params[sliced["parameters"][0]]))
+    items = sliced.get("items")  # with_param/with_items: the loop's list
+    by_value = bool(sliced.get("by_value")) and isinstance(items, list)  # Slices("{{item}}"): items[i], else i
+    total = len(items) if isinstance(items, list) else len(decode_value(params[sliced["parameters"][0]]))
     positions: list[int] = []
     values: dict[str, list[Any]] = {n: [] for n in template.outputs.parameters}
     layouts: dict[str, dict[str, Any]] = {}
     for index in range(first, min(first + size, total)):
         item_params, item_arts = dict(params), dict(arts)
-        _apply_index(sliced, index, item_params, item_arts)
+        _apply_index(sliced, items[index] if by_value and isinstance(items, list) else index, item_params, item_arts)
         spec = _step_spec(name, template, (hidden, item_params, item_arts), paths.attempt / str(index))
         print(f"item {index}:", flush=True)
         code = run_step(spec, template)

@@ -125,7 +125,10 @@ def _gather_groups(groups: list[StepRecord], nodes: Mapping[str, Any], template:
     sliced = _sliced(nodes.get(groups[0].id))
     name = (sliced.get("parameters") or [""])[0]
     whole = groups[0].inputs.parameters.get(name)
-    total = len(json.loads(whole.raw)) if whole is not None else 0
+    if isinstance(sliced.get("items"), list):  # with_param/with_items: the loop's own list
+        total = len(sliced["items"])
+    else:
+        total = len(json.loads(whole.raw)) if whole is not None else 0
     declared = _declared_empty(template)
     gathered = IORecord()
     values: dict[str, list[Any]] = {n: [None] * total for n in declared.parameters}

@@ -47,14 +47,12 @@ def check_grouped(step: Step) -> None:
     template = step.template
     if not isinstance(template, PythonOPTemplate):
         raise _refuse(step, f"a {type(template).__name__}", "only a Python OP's pod can run several items")
-    for field in ("with_param", "with_sequence", "with_items"):
-        if getattr(step, field) is not None:
-            raise _refuse(
-                step, field, "the groups are made from the sliced input parameters; drop " + field + " and slice a list"
-            )
-    if not (step.slices is not None and step.slices.input_parameter):
+    if step.with_sequence is not None:
+        raise _refuse(step, "with_sequence", "give the items as with_param=argo_range(...) or a sliced list")
+    explicit = step.with_param is not None or step.with_items is not None
+    if not explicit and not (step.slices is not None and step.slices.input_parameter):
         raise _refuse(
-            step, "only sliced input artifacts", "the number of items must come from a sliced input parameter"
+            step, "only sliced input artifacts", "the number of items must come from a sliced parameter or with_param"
         )
     expression = step.slices.slices if step.slices is not None else None
     if expression not in (None, "{{item}}"):

@@ -8,6 +8,7 @@ first sliced parameter, exactly as dflow does; the pod picks its own element (se
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ....expr.references import whole_reference
@@ -62,9 +63,40 @@ def _slice_range(step: Step, name: str, stride: int = 1) -> str:
     return f"{{{{=toJson(sprig.untilStep(0, len(sprig.fromJson({expr})), {stride}))}}}}"
 
 
+def _list_expression(step: Step, text: str) -> str:
+    """An Argo expression whose value is the JSON list ``text`` (a ``with_param``) stands for."""
+    inner = text.strip()
+    if inner.startswith("{{=") and inner.endswith("}}") and inner.count("{{") == 1:
+        return f"sprig.fromJson({inner[3:-2].strip()})"
+    path = whole_reference(inner)
+    if path is not None:
+        return f"sprig.fromJson({_expression_of('.'.join(path))})"
+    if "{{" not in inner and isinstance(decode_value(inner), list):
+        return f"sprig.fromJson('{json.dumps(decode_value(inner), separators=(',', ':'))}')"
+    raise CompileError(
+        f"{step.owner}: with_param={text[:60]!r} with Slices(group_size=...) on Argo: give a plain "
+        "reference, an expression ({{=...}}) or a JSON list, whose length Argo can take"
+    )
+
+
 def item_range(step: Step) -> str:
-    """A grouped step's items, one per item (its loop has one per group): what consumers count."""
+    """A grouped step's items, one per item (its loop has one per group): what consumers count
+    and what its pods run (``dflow_sliced``'s ``items``)."""
+    if step.with_param is not None:
+        return str(step.with_param)
+    if step.with_items is not None:
+        return json.dumps(list(step.with_items), separators=(",", ":"))
     return _slice_range(step, sliced_names(step)[0][0])
+
+
+def _group_starts(step: Step, size: int) -> str:
+    """The first item of each group of ``size``: a loop of ceil(N/size) pods."""
+    if step.with_param is not None:
+        items = _list_expression(step, str(step.with_param))
+        return f"{{{{=toJson(sprig.untilStep(0, len({items}), {size}))}}}}"
+    if step.with_items is not None:
+        return f"{{{{=toJson(sprig.untilStep(0, {len(list(step.with_items))}, {size}))}}}}"
+    return _slice_range(step, sliced_names(step)[0][0], size)
 
 
 def _sequence(step: Step) -> dict[str, Any]:
@@ -76,6 +108,9 @@ def _sequence(step: Step) -> dict[str, Any]:
 def loop_fields(step: Step) -> dict[str, Any]:
     """The loop keys of a step or task (empty when it does not fan out)."""
     check_grouped(step)
+    size = group_size(step)
+    if size:
+        return {"withParam": _group_starts(step, size)}
     if step.with_param is not None:
         return {"withParam": step.with_param}
     if step.with_sequence is not None:
@@ -84,7 +119,7 @@ def loop_fields(step: Step) -> dict[str, Any]:
         return {"withItems": list(step.with_items)}
     params, arts = sliced_names(step)
     if params:
-        return {"withParam": _slice_range(step, params[0], group_size(step) or 1)}
+        return {"withParam": _slice_range(step, params[0])}
     if arts:
         raise CompileError(
             f"{step.owner}: slices over input artifacts need with_param= or with_sequence= on "

@@ -11,7 +11,17 @@ from typing import Any
 
 import pytest
 
-from dflow_like import InputParameter, Inputs, OutputParameter, ShellOPTemplate, Step, Steps, Workflow, argo_range
+from dflow_like import (
+    InputParameter,
+    Inputs,
+    OutputParameter,
+    ShellOPTemplate,
+    Step,
+    Steps,
+    Workflow,
+    argo_range,
+    argo_sequence,
+)
 from dflow_like.engine.argo.compile import CompileError
 from dflow_like.engine.argo.limits import limit_warnings, loop_count
 from dflow_like.python import OP, PythonOPTemplate, Slices
@@ -79,6 +89,29 @@ def test_a_grouped_slice_of_a_step_output_strides_at_run_time() -> None:
     )
 
 
+def test_a_grouped_with_param_strides_over_its_list_and_gives_the_pods_the_list() -> None:
+    wf = Workflow("g")
+    wf.add(_fan(10, 4, with_param=argo_range(6)))
+    (fan,) = _steps(wf.to_dict()).values()
+    assert (
+        fan["withParam"] == "{{=toJson(sprig.untilStep(0, len(sprig.fromJson(toJson(sprig.untilStep(0, 6, 1)))), 4))}}"
+    )
+    sliced = _args(fan)["dflow_sliced"]
+    assert sliced.endswith(',"group_size":4,"items":{{=toJson(sprig.untilStep(0, 6, 1))}}}')
+    wf = Workflow("h")
+    wf.add(_fan(3, 2, with_items=[2, 0, 1]))
+    (fan,) = _steps(wf.to_dict()).values()
+    assert fan["withParam"] == "{{=toJson(sprig.untilStep(0, 3, 2))}}"
+    assert json.loads(_args(fan)["dflow_sliced"])["items"] == [2, 0, 1]
+    wf = Workflow("r")
+    producer = Step("make", PythonOPTemplate(make, image="python:3.11"))
+    wf.add(producer)
+    wf.add(_fan(3, 2, with_param=producer.outputs.parameters["xs"]))
+    fan = _steps(wf.to_dict())["fan"]
+    counted = "len(sprig.fromJson(steps['make'].outputs.parameters['xs']))"
+    assert fan["withParam"] == "{{=toJson(sprig.untilStep(0, " + counted + ", 2))}}"
+
+
 def test_a_threshold_counts_items_not_groups() -> None:
     wf = Workflow("g")
     wf.add(_fan(10, 4, continue_on_success_ratio=0.5))
@@ -103,7 +136,10 @@ def _template(op: Any, **settings: Any) -> PythonOPTemplate:
 
 
 REFUSED = {
-    "with_param": (lambda: _fan(4, 2, with_param=argo_range(4)), "with with_param on Argo: the groups are made"),
+    "with_sequence": (
+        lambda: _fan(4, 2, with_sequence=argo_sequence(4)),
+        r"with with_sequence on Argo: give the items as with_param=argo_range\(...\)",
+    ),
     "timeout": (
         lambda: Step("fan", _template(square, timeout=5), parameters={"x": [1, 2]}),
         "with timeout=5 on Argo: Argo's pod deadline is the template's",

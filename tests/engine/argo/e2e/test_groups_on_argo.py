@@ -14,7 +14,7 @@ from typing import Any
 import cloudpickle
 import pytest
 
-from dflow_like import Step, Workflow, download_artifact
+from dflow_like import Step, Workflow, argo_range, download_artifact
 from dflow_like.python import PythonOPTemplate, Slices
 from dflow_like.records import StepRecord
 
@@ -26,9 +26,10 @@ pytestmark = pytest.mark.s3
 IMAGE = "python:3.11"
 
 
-def _grouped(items: list[int], group: int, **flags: Any) -> Workflow:
+def _grouped(items: list[int], group: int, by_value: bool = False, **flags: Any) -> Workflow:
     wf = Workflow(name="grouped")
-    slices = Slices(input_parameter=["n"], output_parameter=["sq"], group_size=group)
+    expression = "{{item}}" if by_value else None
+    slices = Slices(expression, input_parameter=["n"], output_parameter=["sq"], group_size=group)
     fan = Step("fan", PythonOPTemplate(gather_ops.square_unless_odd, image=IMAGE, slices=slices),
                parameters={"n": items}, **flags)  # fmt: skip
     wf.add(fan)
@@ -55,6 +56,9 @@ CASES = {
     "failed-items-keep-places": ([0, 1, 2, 3, 4], 2, {"continue_on_num_success": 2}, [0, None, 4, None, 16]),
     "a-whole-group-failed": ([1, 3, 4, 6], 2, {"continue_on_failed": True}, [None, None, 16, 36]),
     "no-items": ([], 4, {}, []),
+    # an explicit loop: item i slices element i (Slices("{{item}}", ...): element items[i])
+    "with-param": ([0, 2, 4, 6, 8], 2, {"with_param": argo_range(1, 5)}, [0, 4, 16, 36]),
+    "with-items-by-value": ([0, 2, 4, 6], 3, {"with_items": [3, 0, 2], "by_value": True}, [36, 0, 16]),
 }
 
 
@@ -71,13 +75,13 @@ def test_a_grouped_step_runs_ceil_n_over_g_pods_and_gathers_as_locally(argo: Emu
         seen = wf.query_step(name="use")[0].outputs.parameters
         assert seen["values"].value == expected
         assert seen["total"].value == sum(v for v in expected if v is not None)
-    if items:
+    if expected:
         assert _loop(remote).outputs.parameters["sq"].value == _loop(local).outputs.parameters["sq"].value == expected
     # one pod per group on Argo, named by its first item; one per item locally
-    starts = range(0, len(items), group)
+    starts = range(0, len(expected), group)
     assert _pods(remote) == sorted(f"fan({g}:{first})" for g, first in enumerate(starts))
-    assert len(_pods(remote)) == math.ceil(len(items) / group)
-    assert len(_pods(local)) == len(items)
+    assert len(_pods(remote)) == math.ceil(len(expected) / group)
+    assert len(_pods(local)) == len(expected)
 
 
 def test_a_failed_item_fails_its_group_and_the_run_as_locally(argo: EmulatedArgo) -> None:
