@@ -37,7 +37,7 @@ class Slices:
             item always receives only its own files.
         group_size: with a Slurm executor, this many items run one after another in one job;
             on Argo, in one pod (ceil(N/group_size) pods; ``engine/argo/compile/groups.py``).
-        pool_size: with ``group_size``, this many of a Slurm job's items run at once.
+        pool_size: with ``group_size``, this many of a Slurm job's (or an Argo pod's) items run at once.
         create_dir: put every item's files under its position on download, collisions or not.
         register_first_only: dflow's lineage flag; accepted, no effect here.
     """

@@ -41,6 +41,7 @@ from . import codes
 from .execute import run_step
 from .files import materialize
 from .namespace import restore_main_namespace
+from .pod_items import run_items
 from .s3_fetch import S3Settings, fetch_tree
 from .spec import StepSpec
 
@@ -318,7 +319,8 @@ def _aggregated(raw: str) -> Any:
 
 
 def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
-    """A pod of ``Slices(group_size=G)`` (``engine/argo/compile/groups.py``): its items one by one.
+    """A pod of ``Slices(group_size=G)`` (``engine/argo/compile/groups.py``): its items, one by one
+    or ``pool_size`` at once (``pod_items.py``).
 
     Per output parameter, the JSON list of the succeeded items' values, their positions
     as ``dflow_position`` and their number as ``dflow_success``; per output artifact, a
@@ -336,17 +338,22 @@ def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
     positions: list[int] = []
     values: dict[str, list[Any]] = {n: [] for n in template.outputs.parameters}
     layouts: dict[str, dict[str, Any]] = {}
+    specs: list[tuple[int, StepSpec]] = []
     for index in range(first, min(first + size, total)):
         item_params, item_arts = dict(params), dict(arts)
         _apply_index(sliced, items[index] if by_value and isinstance(items, list) else index, item_params, item_arts)
-        spec = _step_spec(name, template, (hidden, item_params, item_arts), paths.attempt / str(index))
-        print(f"item {index}:", flush=True)
-        code = run_step(spec, template)
+        specs.append((index, _step_spec(name, template, (hidden, item_params, item_arts), paths.attempt / str(index))))
+    tolerant = bool(sliced.get("tolerant"))
+    ran = run_items(specs, template, int(sliced.get("pool_size") or 1), tolerant)
+    failed = 0
+    for index, spec in specs:
+        code = ran.get(index)
+        if code is None:  # not started: an earlier item failed
+            continue
         if code != codes.SUCCEEDED:
             error = Path(spec.attempt_dir) / "error.txt"
             print(f"item {index}: " + (error.read_text() if error.exists() else f"exit {code}"), file=sys.stderr)
-            if not sliced.get("tolerant"):
-                return code
+            failed = failed or code
             continue
         outputs = json.loads(Path(spec.attempt_dir, "outputs.json").read_text())
         positions.append(index)
@@ -357,6 +364,8 @@ def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
             part = ArtifactRef.from_json(data).parts[0]
             _write_artifact(Path(part.tree.key), paths.out_arts / out / str(index), part.layout, index)
             layouts.setdefault(out, {})[str(index)] = part.layout
+    if failed and not tolerant:
+        return failed
     paths.out_params.mkdir(parents=True, exist_ok=True)
     for out, collected in values.items():
         (paths.out_params / out).write_text(json.dumps(collected, separators=(",", ":")))

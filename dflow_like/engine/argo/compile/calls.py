@@ -89,6 +89,8 @@ def _hidden_parameters(step: Step, layouts: dict[str, Any], gather: bool) -> lis
                 layout["items"] = "@ITEMS@"  # the loop's list, spliced in (JSON once Argo renders it)
                 if step.slices is not None and step.slices.slices:  # "{{item}}": the item's value, else its place
                     layout["by_value"] = True
+            if step.slices is not None and (step.slices.pool_size or 1) > 1:
+                layout["pool_size"] = step.slices.pool_size  # items at once in the pod, as dflow's Pool
             if step.continue_on_failed or threshold_of(step) is not None:
                 layout["tolerant"] = True  # a failed item leaves a hole, not a failed pod
         sliced = json.dumps(layout, separators=(",", ":")).replace('"@ITEMS@"', item_range(step))

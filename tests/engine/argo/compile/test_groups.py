@@ -112,6 +112,16 @@ def test_a_grouped_with_param_strides_over_its_list_and_gives_the_pods_the_list(
     assert fan["withParam"] == "{{=toJson(sprig.untilStep(0, " + counted + ", 2))}}"
 
 
+def test_a_pool_size_reaches_the_pods() -> None:
+    wf = Workflow("g")
+    slices = Slices(input_parameter=["x"], output_parameter=["y"], group_size=8, pool_size=4)
+    wf.add(Step("fan", PythonOPTemplate(square, image="python:3.11", slices=slices), parameters={"x": [1, 2, 3]}))
+    (fan,) = _steps(wf.to_dict()).values()
+    assert json.loads(_args(fan)["dflow_sliced"]) == {
+        "parameters": ["x"], "artifacts": [], "group_size": 8, "pool_size": 4
+    }  # fmt: skip
+
+
 def test_a_threshold_counts_items_not_groups() -> None:
     wf = Workflow("g")
     wf.add(_fan(10, 4, continue_on_success_ratio=0.5))

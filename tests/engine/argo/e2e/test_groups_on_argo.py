@@ -26,10 +26,10 @@ pytestmark = pytest.mark.s3
 IMAGE = "python:3.11"
 
 
-def _grouped(items: list[int], group: int, by_value: bool = False, **flags: Any) -> Workflow:
+def _grouped(items: list[int], group: int, by_value: bool = False, pool: int | None = None, **flags: Any) -> Workflow:
     wf = Workflow(name="grouped")
     expression = "{{item}}" if by_value else None
-    slices = Slices(expression, input_parameter=["n"], output_parameter=["sq"], group_size=group)
+    slices = Slices(expression, input_parameter=["n"], output_parameter=["sq"], group_size=group, pool_size=pool)
     fan = Step("fan", PythonOPTemplate(gather_ops.square_unless_odd, image=IMAGE, slices=slices),
                parameters={"n": items}, **flags)  # fmt: skip
     wf.add(fan)
@@ -59,6 +59,9 @@ CASES = {
     # an explicit loop: item i slices element i (Slices("{{item}}", ...): element items[i])
     "with-param": ([0, 2, 4, 6, 8], 2, {"with_param": argo_range(1, 5)}, [0, 4, 16, 36]),
     "with-items-by-value": ([0, 2, 4, 6], 3, {"with_items": [3, 0, 2], "by_value": True}, [36, 0, 16]),
+    # pool_size: a pod's items at once (forked), gathered in order all the same
+    "pool": ([0, 2, 4, 6, 8, 10, 12], 4, {"pool": 3}, [0, 4, 16, 36, 64, 100, 144]),
+    "pool-with-holes": ([0, 1, 2, 3, 4], 5, {"pool": 2, "continue_on_failed": True}, [0, None, 4, None, 16]),
 }
 
 
@@ -84,12 +87,13 @@ def test_a_grouped_step_runs_ceil_n_over_g_pods_and_gathers_as_locally(argo: Emu
     assert len(_pods(local)) == len(expected)
 
 
-def test_a_failed_item_fails_its_group_and_the_run_as_locally(argo: EmulatedArgo) -> None:
-    remote = _grouped([0, 2, 3, 4], 2)
+@pytest.mark.parametrize("pool", [None, 2])
+def test_a_failed_item_fails_its_group_and_the_run_as_locally(argo: EmulatedArgo, pool: int | None) -> None:
+    remote = _grouped([0, 2, 3, 4], 2, pool=pool)
     assert on_argo(argo, remote) == "Failed"
     assert "odd item 3" in argo.logs(str(remote.id))
     cloudpickle.register_pickle_by_value(gather_ops)
-    local = _grouped([0, 2, 3, 4], 2)
+    local = _grouped([0, 2, 3, 4], 2, pool=pool)
     assert on_local(local) == "Failed"
     assert [r.phase for r in remote.query_step(name="use")] == [r.phase for r in local.query_step(name="use")] == []
 
