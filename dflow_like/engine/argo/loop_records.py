@@ -139,6 +139,8 @@ def _gather_groups(groups: list[StepRecord], nodes: Mapping[str, Any], template:
         positions = json.loads(_hidden(nodes.get(group.id), "outputs", "dflow_position") or "[]")
         for out, param in group.outputs.parameters.items():
             listed = json.loads(param.raw)
+            if not isinstance(listed, list):  # not a group's list: nothing to place
+                continue
             for position, value in zip(positions, listed):
                 raw = value if isinstance(value, str) else json.dumps(value)
                 values.setdefault(out, [None] * total)[position] = decode_value(raw, param.type_name)

@@ -72,7 +72,8 @@ def _list_expression(step: Step, text: str) -> str:
     if path is not None:
         return f"sprig.fromJson({_expression_of('.'.join(path))})"
     if "{{" not in inner and isinstance(decode_value(inner), list):
-        return f"sprig.fromJson('{json.dumps(decode_value(inner), separators=(',', ':'))}')"
+        literal = json.dumps(decode_value(inner), separators=(",", ":")).replace("\\", "\\\\").replace("'", "\\'")
+        return f"sprig.fromJson('{literal}')"
     raise CompileError(
         f"{step.owner}: with_param={text[:60]!r} with Slices(group_size=...) on Argo: give a plain "
         "reference, an expression ({{=...}}) or a JSON list, whose length Argo can take"
