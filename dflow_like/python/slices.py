@@ -33,8 +33,9 @@ class Slices:
             files; downloaded, items whose paths collide land under their position (``0/``, ``1/``...).
         sub_path: dflow's flag for slicing an input artifact by sub-path; accepted, and here an
             item always receives only its own files.
-        group_size: with a Slurm executor, this many items run one after another in one job.
-        pool_size: with ``group_size``, this many of a job's items run at once.
+        group_size: with a Slurm executor, this many items run one after another in one job;
+            on Argo, in one pod (ceil(N/group_size) pods; ``engine/argo/compile/groups.py``).
+        pool_size: with ``group_size``, this many of a Slurm job's (or an Argo pod's) items run at once.
         create_dir: put every item's files under its position on download, collisions or not.
         register_first_only: dflow's lineage flag; accepted, no effect here.
     """

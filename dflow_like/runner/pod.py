@@ -41,13 +41,15 @@ from . import codes
 from .execute import run_step
 from .files import materialize
 from .namespace import restore_main_namespace
+from .pod_items import run_items
 from .s3_fetch import S3Settings, fetch_tree
 from .spec import StepSpec
 
-__all__ = ["LAYOUT_FILE", "PARAM_ENV", "main", "pod_root"]
+__all__ = ["GROUP_FILE", "LAYOUT_FILE", "PARAM_ENV", "main", "pod_root"]
 
 PARAM_ENV = "DFLOW_LIKE_PARAM_"
 LAYOUT_FILE = ".dflow_like.json"
+GROUP_FILE = ".dflow_like_group"  # marks a pod's directory of its group's items (Slices(group_size=...))
 
 
 def pod_root() -> Path:
@@ -84,6 +86,10 @@ def input_ref(path: Path, hint: Any = None) -> ArtifactRef | None:
     if (path / LAYOUT_FILE).exists():
         return ArtifactRef((ArtifactPart(StoredTree("local", str(path)), _read_layout(path)),))
     entries = list(path.iterdir())
+    if entries and all(e.is_dir() and (e / GROUP_FILE).exists() for e in entries):  # one directory per pod
+        entries = [item for group in entries for item in group.iterdir() if item.name != GROUP_FILE]
+        if not entries:
+            return ArtifactRef((), gathered=True)
     if entries and all(e.is_dir() and (e / LAYOUT_FILE).exists() for e in entries):
         return _gathered_ref(entries)
     return ArtifactRef((ArtifactPart(StoredTree("local", str(path)), hint),))
@@ -130,7 +136,10 @@ def _apply_slices(hidden: dict[str, str], params: dict[str, str], arts: dict[str
     sliced = json.loads(hidden.get("dflow_sliced") or "{}")
     if not sliced:
         return
-    index = json.loads(hidden["dflow_slice"])
+    _apply_index(sliced, json.loads(hidden["dflow_slice"]), params, arts)
+
+
+def _apply_index(sliced: dict[str, Any], index: Any, params: dict[str, str], arts: dict[str, Any]) -> None:
     for name in sliced.get("parameters", []):
         values = decode_value(params[name])
         if not isinstance(values, list):
@@ -179,8 +188,13 @@ def _fill_holes(hidden: dict[str, str], params: dict[str, str], arts: dict[str, 
     gathered = json.loads(hidden.get("dflow_gathered") or "{}")
     for name, loop in gathered.get("parameters", {}).items():
         values = decode_value(params[name])
+        raw_positions = loop["positions"]
+        if loop.get("grouped") and isinstance(values, list) and isinstance(raw_positions, list):
+            values = [v for group in values if isinstance(group, list) for v in group]  # one list per pod
+            raw_positions = [p for group in raw_positions if isinstance(group, list) for p in group]
+            params[name] = encode_value(values)
         try:
-            positions = [int(p) for p in loop["positions"]]
+            positions = [int(p) for p in raw_positions]
         except (TypeError, ValueError):  # a producer that did not report positions
             continue
         length = _loop_length(loop["items"])
@@ -264,22 +278,104 @@ def _alarm(seconds: float, transient: bool) -> None:
     signal.alarm(max(1, math.ceil(seconds)))
 
 
-def _spec(paths: _Paths, name: str, template: Any) -> tuple[StepSpec, dict[str, str]]:
+_Inputs = tuple[dict[str, str], dict[str, str], dict[str, ArtifactRef | None]]
+
+
+def _inputs(paths: _Paths, template: Any) -> _Inputs:
+    """(hidden ``dflow_*`` parameters, parameters, artifacts), gathered holes filled, not sliced."""
     values = {k[len(PARAM_ENV) :]: v for k, v in os.environ.items() if k.startswith(PARAM_ENV)}
     hidden = {k: v for k, v in values.items() if k.startswith("dflow_")}
     params = {k: v for k, v in values.items() if not k.startswith("dflow_")}
     layouts = json.loads(hidden.get("dflow_layouts") or "{}")
     arts = {n: input_ref(paths.inputs / n, layouts.get(n)) for n in template.inputs.artifacts}
     _fill_holes(hidden, params, arts)
-    _apply_slices(hidden, params, arts)
-    paths.attempt.mkdir(parents=True, exist_ok=True)
-    spec = StepSpec(
+    return hidden, params, arts
+
+
+def _step_spec(name: str, template: Any, inputs: _Inputs, attempt: Path) -> StepSpec:
+    hidden, params, arts = inputs
+    attempt.mkdir(parents=True, exist_ok=True)
+    return StepSpec(
         workflow_id=os.environ.get("DFLOW_LIKE_WORKFLOW", ""), node_id=os.environ.get("DFLOW_LIKE_POD", ""),
-        step_name=name, template=name, attempt_dir=str(paths.attempt), parameters=params,
+        step_name=name, template=name, attempt_dir=str(attempt), parameters=params,
         artifacts={n: (a.to_json() if a is not None else None) for n, a in arts.items()},
         envs={str(k): str(v) for k, v in template.envs.items()}, key=hidden.get("dflow_key") or None,
     )  # fmt: skip
-    return spec, hidden
+
+
+def _spec(paths: _Paths, name: str, template: Any) -> tuple[StepSpec, dict[str, str]]:
+    hidden, params, arts = _inputs(paths, template)
+    _apply_slices(hidden, params, arts)
+    return _step_spec(name, template, (hidden, params, arts), paths.attempt), hidden
+
+
+def _aggregated(raw: str) -> Any:
+    """One value as Argo puts it in a loop's aggregate: parsed when it is JSON, else the text
+    (``aggregatedJsonValueList``, workflow/controller/operator.go)."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
+    """A pod of ``Slices(group_size=G)`` (``engine/argo/compile/groups.py``): its items, one by one
+    or ``pool_size`` at once (``pod_items.py``).
+
+    Per output parameter, the JSON list of the succeeded items' values, their positions
+    as ``dflow_position`` and their number as ``dflow_success``; per output artifact, a
+    directory (marked ``GROUP_FILE``) of one ``<position>/`` directory per succeeded item,
+    their layouts in ``dflow_layouts`` under ``"dflow_group"``. Without
+    ``continue_on_*`` the first failed item ends the pod with its exit code, as that
+    item's own pod would have failed the loop; with it, the pod reports the others.
+    """
+    hidden, params, arts = inputs
+    sliced = json.loads(hidden["dflow_sliced"])
+    first, size = int(json.loads(hidden["dflow_slice"])), int(sliced["group_size"])
+    items = sliced.get("items")  # with_param/with_items: the loop's list
+    by_value = bool(sliced.get("by_value")) and isinstance(items, list)  # Slices("{{item}}"): items[i], else i
+    total = len(items) if isinstance(items, list) else len(decode_value(params[sliced["parameters"][0]]))
+    positions: list[int] = []
+    values: dict[str, list[Any]] = {n: [] for n in template.outputs.parameters}
+    layouts: dict[str, dict[str, Any]] = {}
+    specs: list[tuple[int, StepSpec]] = []
+    for index in range(first, min(first + size, total)):
+        item_params, item_arts = dict(params), dict(arts)
+        _apply_index(sliced, items[index] if by_value and isinstance(items, list) else index, item_params, item_arts)
+        specs.append((index, _step_spec(name, template, (hidden, item_params, item_arts), paths.attempt / str(index))))
+    tolerant = bool(sliced.get("tolerant"))
+    ran = run_items(specs, template, int(sliced.get("pool_size") or 1), tolerant)
+    failed = 0
+    for index, spec in specs:
+        code = ran.get(index)
+        if code is None:  # not started: an earlier item failed
+            continue
+        if code != codes.SUCCEEDED:
+            error = Path(spec.attempt_dir) / "error.txt"
+            print(f"item {index}: " + (error.read_text() if error.exists() else f"exit {code}"), file=sys.stderr)
+            failed = failed or code
+            continue
+        outputs = json.loads(Path(spec.attempt_dir, "outputs.json").read_text())
+        positions.append(index)
+        for out, collected in values.items():
+            raw = outputs["parameters"].get(out)
+            collected.append(_aggregated(raw) if raw is not None else None)
+        for out, data in outputs["artifacts"].items():
+            part = ArtifactRef.from_json(data).parts[0]
+            _write_artifact(Path(part.tree.key), paths.out_arts / out / str(index), part.layout, index)
+            layouts.setdefault(out, {})[str(index)] = part.layout
+    if failed and not tolerant:
+        return failed
+    paths.out_params.mkdir(parents=True, exist_ok=True)
+    for out, collected in values.items():
+        (paths.out_params / out).write_text(json.dumps(collected, separators=(",", ":")))
+    for out in template.outputs.artifacts:  # present even when no item made it: Argo requires the path
+        (paths.out_arts / out).mkdir(parents=True, exist_ok=True)
+        (paths.out_arts / out / GROUP_FILE).write_text("")
+    (paths.out_params / "dflow_layouts").write_text(json.dumps({"dflow_group": layouts}))
+    (paths.out_params / "dflow_success").write_text(str(len(positions)))
+    (paths.out_params / "dflow_position").write_text(json.dumps(positions))
+    return codes.SUCCEEDED
 
 
 def main(argv: list[str]) -> int:
@@ -289,6 +385,9 @@ def main(argv: list[str]) -> int:
     paths = _Paths(pod_root())
     try:
         template = _load(paths, argv[0])
+        inputs = _inputs(paths, template)
+        if json.loads(inputs[0].get("dflow_sliced") or "{}").get("group_size"):
+            return _run_group(paths, argv[0], template, inputs)
         spec, hidden = _spec(paths, argv[0], template)
         position = _position(hidden)
         reuse = json.loads((paths.bundle / "reuse.json").read_text()) if (paths.bundle / "reuse.json").exists() else {}

@@ -33,6 +33,7 @@ from .client import ArgoClient
 from .compile import CompileOptions, compile_with_templates
 from .compile.check import manifest_problems
 from .compile.pyversion import check_pod_pythons
+from .limits import check_limits
 from .loop_records import with_gathered_outputs
 from .status import artifact_ref, step_records, workflow_phase
 
@@ -120,6 +121,7 @@ class ArgoBackend:
         """Compile ``workflow`` as it is (its labels, exit handler, TTL...), upload, create."""
         run_name = new_run_id(workflow.name)
         manifest, templates = self.manifest(workflow, run_name)
+        check_limits(manifest, workflow.name)  # warns, or refuses what the API server would
         opts = self.options or CompileOptions.from_config()
         _check_reuse(reuse, opts)
         if templates:

@@ -21,43 +21,89 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["NODE_LIMIT", "PARAMETER_LIMIT", "REQUEST_LIMIT", "limit_warnings"]
+from ...graph.errors import DefinitionError
+
+__all__ = [
+    "NODE_LIMIT",
+    "PARAMETER_LIMIT",
+    "REQUEST_LIMIT",
+    "ArgoLimitError",
+    "ArgoLimitWarning",
+    "check_limits",
+    "limit_warnings",
+]
 
 REQUEST_LIMIT = 3 * 1024 * 1024  # the API server's MaxRequestBodyBytes
 STORE_LIMIT = 3 * 1024 * 1024 // 2  # etcd's default --max-request-bytes
 PARAMETER_LIMIT = 256 * 1024  # the executor's maxAnnotationSize
 NODE_LIMIT = 50_000
 
-_UNTIL_STEP = re.compile(r"^\{\{=toJson\(sprig\.untilStep\(0, (\d+), 1\)\)\}\}$")
+_UNTIL_STEP = re.compile(r"^\{\{=toJson\(sprig\.untilStep\(0, (\d+), (\d+)\)\)\}\}$")
 _HOW_TO_SHRINK = (
     "pass large inputs as artifacts (upload_artifact) or BigParameter, and slice a list from an "
     "artifact or a step output (Slices, with_param) instead of listing it inline"
 )
 
 
+class ArgoLimitWarning(UserWarning):
+    """A manifest Argo accepts but handles badly, or that a cluster with default settings
+    refuses (etcd's 1.5 MiB): submitted anyway. Filter it as any warning category, e.g.
+    ``warnings.filterwarnings("ignore", category=ArgoLimitWarning)`` or ``"error"``."""
+
+
+class ArgoLimitError(DefinitionError):
+    """A manifest Argo certainly refuses: the request is over the API server's 3 MiB."""
+
+
 def limit_warnings(manifest: Mapping[str, Any]) -> list[str]:
     """Every limit the manifest exceeds, as ``warning: ...`` messages naming the step and the limit."""
-    warnings = [_parameter_warning(where, name, size) for where, name, size in _large_values(manifest)]
+    return [f"warning: {message}" for message, _ in _findings(manifest)]
+
+
+def check_limits(manifest: Mapping[str, Any], workflow: str) -> None:
+    """At submit: warn (:class:`ArgoLimitWarning`) of each limit ``manifest`` exceeds, and
+    raise :class:`ArgoLimitError` when the API server would refuse the request outright
+    (its body is over 3 MiB), before anything is uploaded or created."""
+    refused: list[str] = []
+    for message, certain in _findings(manifest):
+        if certain:
+            refused.append(message)
+        else:
+            warnings.warn(f"workflow {workflow!r}: {message}", ArgoLimitWarning, stacklevel=4)
+    if refused:
+        raise ArgoLimitError(f"workflow {workflow!r}: not submitted: " + "; ".join(refused))
+
+
+def _findings(manifest: Mapping[str, Any]) -> list[tuple[str, bool]]:
+    """(message, whether Argo certainly refuses) for each limit exceeded."""
+    found = [(_parameter_warning(where, name, size), False) for where, name, size in _large_values(manifest)]
     size = len(json.dumps(manifest, separators=(",", ":")))
     if size > STORE_LIMIT:
         refused = "the API server refuses it (over 3 MiB)" if size > REQUEST_LIMIT else "etcd refuses it by default"
-        warnings.append(
-            f"warning: the manifest is {_mb(size)}: {refused}; Kubernetes accepts at most 3 MiB per request and "
-            f"etcd stores at most 1.5 MiB per object by default: {_HOW_TO_SHRINK}"
+        found.append(
+            (
+                f"the manifest is {_mb(size)}: {refused}; Kubernetes accepts at most 3 MiB per request and "
+                f"etcd stores at most 1.5 MiB per object by default: {_HOW_TO_SHRINK}",
+                size > REQUEST_LIMIT,
+            )
         )
     nodes, biggest = _node_estimate(manifest)
     if nodes > NODE_LIMIT:
         where = f" ({biggest[0]}: {biggest[1]:,} nodes)" if biggest else ""
-        warnings.append(
-            f"warning: the workflow will have about {nodes:,} nodes{where}, more than the ~{NODE_LIMIT:,} Argo's "
-            "controller handles well (it keeps every node in the workflow's status): give each pod many items "
-            "(slice a list of chunks; Slices(group_size=...) does it on the local and Slurm engines), or split "
-            "the work into several workflows"
+        found.append(
+            (
+                f"the workflow will have about {nodes:,} nodes{where}, more than the ~{NODE_LIMIT:,} Argo's "
+                "controller handles well (it keeps every node in the workflow's status): give each pod many "
+                "items (Slices(group_size=...) runs that many items in one pod), or split the work into "
+                "several workflows",
+                False,
+            )
         )
-    return warnings
+    return found
 
 
 def _mb(size: int) -> str:
@@ -67,7 +113,7 @@ def _mb(size: int) -> str:
 def _parameter_warning(where: str, name: str, size: int) -> str:
     what = "its withItems list" if name == "withItems" else f"parameter {name!r}"
     return (
-        f"warning: {where}: {what} is {size / 1024:.0f} KB inline, over the 256 KB Argo keeps of a "
+        f"{where}: {what} is {size / 1024:.0f} KB inline, over the 256 KB Argo keeps of a "
         f"parameter (and it counts against the 1.5 MiB of the whole workflow): {_HOW_TO_SHRINK}"
     )
 
@@ -121,8 +167,8 @@ def loop_count(node: Mapping[str, Any]) -> int | None:
     param = node.get("withParam")
     if isinstance(param, str):
         match = _UNTIL_STEP.match(param.strip())
-        if match:
-            return int(match.group(1))
+        if match:  # a stride of G: one pod per group of G items (Slices(group_size=G))
+            return -(-int(match.group(1)) // max(1, int(match.group(2))))
         try:
             items = json.loads(param)
         except ValueError:

@@ -14,12 +14,15 @@ declared output parameter, an empty artifact for each declared artifact), as loc
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from dflow_like.artifacts import ArtifactRef
+from dflow_like.artifacts import ArtifactPart, ArtifactRef
 from dflow_like.records import IORecord, ParameterRecord, StepRecord
+from dflow_like.values import decode_value, encode_value
 
 from ..local.fanout import GATHERED_TYPE, gather_outputs
 from .status import INTERNAL_PREFIX
@@ -37,10 +40,13 @@ def with_gathered_outputs(records: list[StepRecord], workflow: Mapping[str, Any]
         if record.parent_id is not None:
             children.setdefault(record.parent_id, []).append(record)
     templates = _templates(workflow)
+    nodes: Mapping[str, Any] = (workflow.get("status") or {}).get("nodes") or {}
     for record in records:
         if record.type in ("TaskGroup", "StepGroup"):
             items = _one_loop(children.get(record.id, []))
-            if items is not None:
+            if items is not None and _sliced(nodes.get(items[0].id)).get("group_size"):
+                record.outputs = _gather_groups(items, nodes, templates.get(items[0].template) or {})
+            elif items is not None:
                 record.outputs = gather_outputs(items)
                 declared = _declared_empty(templates.get(items[0].template) or {})
                 for name in declared.parameters:  # no item made it: one None per item, as locally
@@ -93,3 +99,65 @@ def _declared_empty(template: Mapping[str, Any]) -> IORecord:
         if name and not name.startswith(INTERNAL_PREFIX):
             record.artifacts[name] = ArtifactRef((), gathered=True, name=name)
     return record
+
+
+def _hidden(node: Mapping[str, Any] | None, section: str, name: str) -> str | None:
+    for param in ((node or {}).get(section) or {}).get("parameters") or []:
+        if param.get("name") == name:
+            value = param.get("value")
+            return value if isinstance(value, str) else None
+    return None
+
+
+def _sliced(node: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The pod's hidden ``dflow_sliced`` input: which inputs are sliced, and its group size."""
+    try:
+        found = json.loads(_hidden(node, "inputs", "dflow_sliced") or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _gather_groups(groups: list[StepRecord], nodes: Mapping[str, Any], template: Mapping[str, Any]) -> IORecord:
+    """A ``Slices(group_size=...)`` loop's outputs, item by item as :func:`gather_outputs` gives
+    them without groups: each pod reported a list per output and its items' ``dflow_position``
+    (``runner/pod.py``, ``_run_group``); a pod's own record then shows its list."""
+    sliced = _sliced(nodes.get(groups[0].id))
+    name = (sliced.get("parameters") or [""])[0]
+    whole = groups[0].inputs.parameters.get(name)
+    if isinstance(sliced.get("items"), list):  # with_param/with_items: the loop's own list
+        total = len(sliced["items"])
+    else:
+        total = len(json.loads(whole.raw)) if whole is not None else 0
+    declared = _declared_empty(template)
+    gathered = IORecord()
+    values: dict[str, list[Any]] = {n: [None] * total for n in declared.parameters}
+    parts: dict[str, list[tuple[int, ArtifactPart]]] = {}
+    for group in groups:
+        if group.phase != "Succeeded":
+            continue
+        positions = json.loads(_hidden(nodes.get(group.id), "outputs", "dflow_position") or "[]")
+        for out, param in group.outputs.parameters.items():
+            listed = json.loads(param.raw)
+            if not isinstance(listed, list):  # not a group's list: nothing to place
+                continue
+            for position, value in zip(positions, listed):
+                raw = value if isinstance(value, str) else json.dumps(value)
+                values.setdefault(out, [None] * total)[position] = decode_value(raw, param.type_name)
+            group.outputs.parameters[out] = ParameterRecord(out, param.raw, GATHERED_TYPE)
+        layouts = json.loads(_hidden(nodes.get(group.id), "outputs", "dflow_layouts") or "{}").get("dflow_group", {})
+        for out, ref in group.outputs.artifacts.items():
+            tree = ref.parts[0].tree
+            for position in positions:  # the pod stored each item's files under <its key>/<position>
+                if str(position) in layouts.get(out, {}):
+                    part = ArtifactPart(replace(tree, key=f"{tree.key}/{position}"), layouts[out][str(position)])
+                    parts.setdefault(out, []).append((position, part))
+    for out, listed in values.items():
+        gathered.parameters[out] = ParameterRecord(out, encode_value(listed), GATHERED_TYPE)
+    for out in declared.artifacts:
+        placed = sorted(parts.get(out, []), key=lambda pair: pair[0])
+        where = tuple(position for position, _ in placed)
+        dense = where == tuple(range(len(placed)))
+        found = tuple(part for _, part in placed)
+        gathered.artifacts[out] = ArtifactRef(found, gathered=True, name=out, positions=None if dense else where)
+    return gathered

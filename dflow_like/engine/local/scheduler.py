@@ -58,20 +58,28 @@ async def _gather_window(coroutines: Iterator[Coroutine[Any, Any, T]], window: i
 
     Items wait for a worker slot anyway; starting all 100,000 of a fan-out at once only
     held 100,000 suspended coroutines (~7 KB each) in the engine. Results keep their order.
-    Cancelled (terminate), it cancels the started ones and starts no more.
+    Each started item tells a queue when it is done (one callback per item): waiting with
+    ``asyncio.wait`` on the whole window instead adds and removes a callback on every
+    running item at each completion, O(window) per item. Cancelled (terminate), it
+    cancels the started ones and starts no more.
     """
     results: dict[int, T] = {}
     running: dict[asyncio.Future[T], int] = {}
+    finished: asyncio.Queue[asyncio.Future[T]] = asyncio.Queue()
     numbered = enumerate(coroutines)
-    for i, coroutine in itertools.islice(numbered, window):
-        running[asyncio.ensure_future(coroutine)] = i
+
+    def start(batch: int) -> None:
+        for i, coroutine in itertools.islice(numbered, batch):
+            future = asyncio.ensure_future(coroutine)
+            running[future] = i
+            future.add_done_callback(finished.put_nowait)
+
+    start(window)
     try:
         while running:
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for future in done:
-                results[running.pop(future)] = future.result()
-            for i, coroutine in itertools.islice(numbered, len(done)):
-                running[asyncio.ensure_future(coroutine)] = i
+            future = await finished.get()
+            results[running.pop(future)] = future.result()
+            start(1)
     except BaseException:
         for future in running:
             future.cancel()

@@ -1,12 +1,18 @@
-"""Argo's size limits known before submit (issue 18): ``Workflow.lint()`` warns, naming the step."""
+"""Argo's size limits known before submit (issue 18).
+
+``lint()`` and ``submit()`` warn, naming the step; ``submit()`` refuses what the API server would."""
 
 from __future__ import annotations
 
 import json
+import warnings
 
-from dflow_like import Step, Workflow
-from dflow_like.engine.argo.limits import limit_warnings, loop_count
+import pytest
+
+from dflow_like import InputParameter, Inputs, ShellOPTemplate, Step, Workflow, argo_sequence, config
+from dflow_like.engine.argo.limits import ArgoLimitError, ArgoLimitWarning, limit_warnings, loop_count
 from dflow_like.python import OP, OPIO, OPIOSign, PythonOPTemplate, Slices
+from tests.engine.argo.argo_double import running_double
 
 
 class Square(OP):
@@ -89,3 +95,66 @@ def test_inline_with_items_are_counted_and_measured() -> None:
     (items, nodes) = limit_warnings(withitems)
     assert items.startswith("warning: template 'm', step 'fan': its withItems list is 34")
     assert "about 60,003 nodes (template 'm', step 'fan': 60,001 nodes)" in nodes
+
+
+# --- at submit: the Argo backend warns (a category the user can filter) or refuses ----------
+
+
+def _echo(name: str, text: str, **loop: object) -> Step:
+    template = ShellOPTemplate(
+        "echo", image="alpine", script="echo {{inputs.parameters.text}}",
+        inputs=Inputs(parameters={"text": InputParameter()}),
+    )  # fmt: skip
+    return Step(name, template, parameters={"text": text}, **loop)
+
+
+def test_submit_warns_of_a_large_parameter_and_too_many_nodes_and_still_submits() -> None:
+    wf = Workflow("limits")
+    wf.add(_echo("big", "x" * 300_000))
+    wf.add(_echo("many", "y", with_sequence=argo_sequence(60_000)))
+    with running_double() as double:
+        config.update(host=double.url, token=double.token, namespace="argo", verify_ssl=False, mode="argo")
+        with pytest.warns(ArgoLimitWarning) as caught:
+            wf.submit()
+        assert len(double.workflows) == 1
+    messages = [str(w.message) for w in caught if w.category is ArgoLimitWarning]
+    assert len(messages) == 2
+    param, nodes = messages
+    assert param.startswith("workflow 'limits': template 'limits', step 'big': parameter 'text' is 293 KB inline")
+    assert "over the 256 KB Argo keeps of a parameter" in param and "upload_artifact" in param
+    assert "about 60,00" in nodes and "step 'many': 60,001 nodes" in nodes and "group_size" in nodes
+    assert all(w.filename == __file__ for w in caught)  # points at the user's submit() call
+
+
+def test_submit_refuses_a_manifest_the_api_server_refuses_and_creates_nothing() -> None:
+    wf = Workflow("huge")
+    for i in range(14):
+        wf.add(_echo(f"echo{i}", "x" * 250_000))
+    with running_double() as double:
+        config.update(host=double.url, token=double.token, namespace="argo", verify_ssl=False, mode="argo")
+        with pytest.raises(ArgoLimitError, match=r"workflow 'huge': not submitted: the manifest is 3\.5 MB: the API"):
+            wf.submit()
+        assert double.workflows == {}
+
+
+def test_limit_warnings_at_submit_can_be_made_errors() -> None:
+    wf = Workflow("strict")
+    wf.add(_echo("many", "y", with_sequence=argo_sequence(60_000)))
+    with running_double() as double:
+        config.update(host=double.url, token=double.token, namespace="argo", verify_ssl=False, mode="argo")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ArgoLimitWarning)
+            with pytest.raises(ArgoLimitWarning, match="step 'many'"):
+                wf.submit()
+        assert double.workflows == {}
+
+
+def test_a_small_workflow_submits_without_limit_warnings() -> None:
+    wf = Workflow("small")
+    wf.add(_echo("one", "y", with_sequence=argo_sequence(10)))
+    with running_double() as double:
+        config.update(host=double.url, token=double.token, namespace="argo", verify_ssl=False, mode="argo")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ArgoLimitWarning)
+            wf.submit()
+        assert len(double.workflows) == 1

@@ -14,7 +14,8 @@ from ....python.template import PythonOPTemplate
 from .artifacts import gathered_argument, literal_argument
 from .errors import CompileError
 from .gathered import GATHERED_INPUT, LOOP_INPUT, gathered_parameters
-from .loops import is_looped, loop_fields, sliced_names
+from .groups import group_size
+from .loops import is_looped, item_range, loop_fields, sliced_names
 from .thresholds import threshold_of
 
 if TYPE_CHECKING:
@@ -81,7 +82,18 @@ def _hidden_parameters(step: Step, layouts: dict[str, Any], gather: bool) -> lis
     params, arts = sliced_names(step)
     if params or arts:
         expression = (step.slices.slices if step.slices is not None else None) or "{{item}}"
-        sliced = json.dumps({"parameters": params, "artifacts": arts}, separators=(",", ":"))
+        layout: dict[str, Any] = {"parameters": params, "artifacts": arts}
+        if group_size(step):  # the pod runs the items of a group (groups.py)
+            layout["group_size"] = group_size(step)
+            if step.with_param is not None or step.with_items is not None:
+                layout["items"] = "@ITEMS@"  # the loop's list, spliced in (JSON once Argo renders it)
+                if step.slices is not None and step.slices.slices:  # "{{item}}": the item's value, else its place
+                    layout["by_value"] = True
+            if step.slices is not None and (step.slices.pool_size or 1) > 1:
+                layout["pool_size"] = step.slices.pool_size  # items at once in the pod, as dflow's Pool
+            if step.continue_on_failed or threshold_of(step) is not None:
+                layout["tolerant"] = True  # a failed item leaves a hole, not a failed pod
+        sliced = json.dumps(layout, separators=(",", ":")).replace('"@ITEMS@"', item_range(step))
         hidden += [{"name": "dflow_slice", "value": str(expression)}, {"name": "dflow_sliced", "value": sliced}]
     if gather:
         hidden += [

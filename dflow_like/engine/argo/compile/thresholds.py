@@ -3,8 +3,9 @@
 Argo has no success threshold, so (as dflow compiles it) the looped step continues
 when items fail, and a small check step right after it fails the run when too few
 items succeeded. Every Python OP pod writes the output ``dflow_success`` = ``1``
-only when its step succeeded (the output's default is ``0``), and Argo aggregates a
-looped step's output parameter into a JSON list, so the check counts the ones. The
+only when its step succeeded (the output's default is ``0``; a pod running a group of
+items, ``groups.py``, writes how many of them succeeded), and Argo aggregates a
+looped step's output parameter into a JSON list, so the check adds them up. The
 number of items comes from the loop itself (its list or sequence), not from that
 aggregate, which may leave out items that produced no outputs at all.
 """
@@ -18,7 +19,8 @@ from ....graph.step import Step
 from ....python.template import PythonOPTemplate
 from .errors import CompileError
 from .gathered import fallback
-from .loops import is_looped
+from .groups import group_size
+from .loops import is_looped, item_range
 from .options import CompileOptions
 
 __all__ = ["CHECK_TEMPLATE", "SUCCESS_OUTPUT", "check_call", "check_template", "threshold_of"]
@@ -34,7 +36,7 @@ def number(name):
     return int(float(text)) if text else None
 
 raw = os.environ["SUCCESS"].strip()
-ok = sum(1 for tag in json.loads(raw) if str(tag) == "1") if raw.startswith("[") else 0
+ok = sum(int(str(tag)) for tag in json.loads(raw) if str(tag).isdigit()) if raw.startswith("[") else 0
 if os.environ["ITEMS"].strip():
     total = len(json.loads(os.environ["ITEMS"]))
 elif number("COUNT") is not None:
@@ -91,7 +93,7 @@ def check_call(step: Step, node: dict[str, Any], scope: str, threshold: tuple[st
         "start": "",
         "end": "",
     }
-    args.update(_loop_arguments(node))
+    args.update({"items": item_range(step)} if group_size(step) else _loop_arguments(node))  # items, not groups
     check: dict[str, Any] = {
         "name": f"{step.name}-check-success",
         "template": CHECK_TEMPLATE,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ....graph.collect import TemplateTable
 from ....python.template import PythonOPTemplate
 from .context import Context
+from .gathered import check_grouped_outputs
 from .memoize import add_memoize
 from .options import CompileOptions
 from .pvcs import claim_templates, lower_pvcs
@@ -68,6 +69,7 @@ def compile_with_templates(
         spec["volumeClaimTemplates"] = claim_templates(claims)
     if opts.s3.mode == "repo":
         spec["artifactRepositoryRef"] = {"key": opts.s3.repo_key}
+    check_grouped_outputs(table)  # before any template: Slices(group_size=...) read only by Python OPs
     ctx = Context(table, opts)
     roots = [workflow.entrypoint] + ([workflow.on_exit] if workflow.on_exit is not None else [])
     spec["templates"] = ctx.compile_all(roots)

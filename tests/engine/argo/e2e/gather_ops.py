@@ -42,3 +42,26 @@ class Count(TypedDict):
 @OP.function
 def twice(n: int) -> Count:
     return {"n": 2 * n}
+
+
+class Squared(TypedDict):
+    sq: int
+
+
+@OP.function
+def square_unless_odd(n: int) -> Squared:
+    """``n*n``; items whose ``n`` is odd fail (no artifacts: a grouped step's outputs are parameters)."""
+    if n % 2:
+        raise ValueError(f"odd item {n}")
+    return {"sq": n * n}
+
+
+class Total(TypedDict):
+    values: list[int | None]
+    total: int
+
+
+@OP.function
+def total(values: list[int | None]) -> Total:
+    """A consumer of a grouped step's gathered values: them in place, and their sum."""
+    return {"values": list(values), "total": sum(v for v in values if v is not None)}
