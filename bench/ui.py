@@ -1,4 +1,8 @@
-"""What the views cost: a notebook refresh at 10 vs N items, the dashboard's run page for an N-step run.
+"""What the views cost: a notebook refresh at 10 vs N items, the dashboard's pages for an N-step run.
+
+The dashboard's times are whole HTTP responses (uvicorn on 127.0.0.1): the run page, the
+JSON its script polls while the run is running, the first page of the fan-out's items and
+one item's page.
 
 Run: python bench/ui.py [N]   (N defaults to 10000; the runs are real local runs of a trivial OP)
 """
@@ -18,6 +22,7 @@ from _common import fresh_home, square
 from dflow_like import Step, Workflow
 from dflow_like.notebook import workflow_html
 from dflow_like.python import PythonOPTemplate
+from dflow_like.view.plan import node_id
 
 
 def fan_out(n: int) -> Workflow:
@@ -71,19 +76,26 @@ def main() -> None:
     token = secrets.token_urlsafe(16)
     base = serve(token)
     for size, wf in runs.items():
-        url = f"{base}/runs/{wf.id}?token={token}"
+        group = node_id(str(wf.id), "/square")  # the fan-out's node: its items' page
+        item = Workflow(id=wf.id).query_step(name="square", type="Pod")[0].id
+        pages = {
+            "run page": f"/runs/{wf.id}",
+            "run view (refresh)": f"/api/runs/{wf.id}/view",
+            "items page": f"/runs/{wf.id}/children/{group}",
+            "step page": f"/runs/{wf.id}/steps/{item}",
+        }
+        for what, path in pages.items():
+            ms = median_ms(lambda url=f"{base}{path}?token={token}": load(url))
+            target = " (target < 1000 ms)" if what == "run page" else ""
+            print(f"dashboard {what:<18} {size + 2:>6}-step run: median {ms:.1f} ms{target}")
+    ms = median_ms(lambda: load(f"{base}/?token={token}"))
+    print(f"dashboard runs list ({len(runs)} runs): median {ms:.1f} ms")
 
-        def load(url: str = url) -> None:
-            with urllib.request.urlopen(url) as response:
-                response.read()
 
-        print(f"dashboard run page, {size + 2:>6}-step run: median {median_ms(load):.1f} ms (target < 1000 ms)")
-
-    def runs_list() -> None:
-        with urllib.request.urlopen(f"{base}/?token={token}") as response:
-            response.read()
-
-    print(f"dashboard runs list ({len(runs)} runs): median {median_ms(runs_list):.1f} ms")
+def load(url: str) -> None:
+    """One HTTP GET, the whole body read (what a browser waits for before drawing)."""
+    with urllib.request.urlopen(url) as response:
+        response.read()
 
 
 if __name__ == "__main__":
