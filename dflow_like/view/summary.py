@@ -20,7 +20,10 @@ from ..engine.local.state_store import child_counts, has_counters, phase_counts
 from ..records import StepRecord
 from .plan import PlanNode, iter_nodes, node_id
 
-__all__ = ["Failure", "NodeState", "RunSummary", "local_summary", "plan_summary", "records_summary"]
+__all__ = [
+    "Failure", "NodeState", "RunSummary", "count_leaves", "local_summary", "plan_summary", "progress",
+    "records_summary",
+]  # fmt: skip
 
 FINISHED = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
 FAILED = ("Failed", "Error")
@@ -92,7 +95,7 @@ def _units(node: PlanNode, state: NodeState | None) -> tuple[int, int]:
     return (1 if state is not None and state.phase in FINISHED else 0), 1
 
 
-def _progress(summary: RunSummary, plan: PlanNode) -> None:
+def progress(summary: RunSummary, plan: PlanNode) -> None:
     """Progress over the whole plan: leaves not yet started count as to do."""
     done = total = 0
     stack = [(plan, False)]
@@ -109,7 +112,7 @@ def _progress(summary: RunSummary, plan: PlanNode) -> None:
     summary.done, summary.total = done, total
 
 
-def _count_leaves(summary: RunSummary, plan: PlanNode) -> None:
+def count_leaves(summary: RunSummary, plan: PlanNode) -> None:
     """Steps by phase, from the drawn nodes and the item counts already read (no scan of the run)."""
     for node in iter_nodes(plan):
         state = summary.states.get(node.path)
@@ -122,7 +125,7 @@ def _count_leaves(summary: RunSummary, plan: PlanNode) -> None:
 def plan_summary(plan: PlanNode, name: str) -> RunSummary:
     """A run not submitted yet: every node pending."""
     summary = RunSummary(None, name)
-    _progress(summary, plan)
+    progress(summary, plan)
     return summary
 
 
@@ -166,7 +169,7 @@ def _read(db: sqlite3.Connection, wf_id: str, plan: PlanNode) -> RunSummary:
     counted = has_counters(db)
     for parent, items in (child_counts(db, groups) if counted else _recount_children(db, groups)).items():
         summary.states.setdefault(paths[parent], NodeState()).items.update(items)
-    _count_leaves(summary, plan)
+    count_leaves(summary, plan)
     if counted:
         counts = phase_counts(db)
         summary.failed_total = sum(n for (kind, phase), n in counts.items() if kind == "Pod" and phase in FAILED)
@@ -182,7 +185,7 @@ def _read(db: sqlite3.Connection, wf_id: str, plan: PlanNode) -> RunSummary:
             (MAX_FAILURES,),
         ):
             summary.failures.append(Failure(str(name), str(message or ""), str(nid), log_path))
-    _progress(summary, plan)
+    progress(summary, plan)
     return summary
 
 
@@ -240,5 +243,5 @@ def records_summary(records: list[StepRecord], plan: PlanNode, wf_id: str, phase
             items = _items_named(records, node.name)
             if items:
                 summary.states[node.path] = NodeState(_phase_of_items(items), items=items)
-    _progress(summary, plan)
+    progress(summary, plan)
     return summary

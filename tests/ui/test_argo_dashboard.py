@@ -1,0 +1,229 @@
+"""Argo runs in the dashboard, through the Argo Server's REST API (the protocol double serves it).
+
+The runs list holds the server's workflows beside the local runs (phase, start, duration),
+asking only for the fields it shows; a run page draws the graph coloured by phase, the step
+table and the failures; a step page shows its pod's log as the server streams it; the
+actions call the server. The dashboard is served by uvicorn as ``dflow-like ui`` serves it.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import secrets
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dflow_like.engine.argo.client import ArgoClient
+from dflow_like.ui.argo import ArgoRuns, _fnv1a_32, pod_name
+from tests.engine.argo.argo_double import ArgoDouble, running_double
+from tests.view.workflows import energy_workflow
+
+from .argo_runs import WF, argo_run
+
+pytest.importorskip("uvicorn")
+
+
+@dataclass
+class Served:
+    base: str
+    token: str
+
+    def get(self, path: str) -> tuple[int, str]:
+        url = f"{self.base}{path}{'&' if '?' in path else '?'}token={self.token}"
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def post(self, path: str) -> str:
+        """POST an action; the page it redirects to (the token's cookie carries over, as in a browser)."""
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        request = urllib.request.Request(f"{self.base}{path}?token={self.token}", data=b"", method="POST")
+        with opener.open(request, timeout=30) as response:
+            return str(response.read().decode())
+
+
+def _serve(app: object) -> Iterator[str]:
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def double() -> Iterator[ArgoDouble]:
+    with running_double() as server:
+        yield server
+
+
+@pytest.fixture
+def served(double: ArgoDouble, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    """The dashboard with the Argo Server configured as a user does (``DFLOW_LIKE_HOST``, token)."""
+    from dflow_like.ui.app import create_app
+
+    monkeypatch.setenv("DFLOW_LIKE_HOST", double.url)
+    monkeypatch.setenv("DFLOW_LIKE_TOKEN", str(double.token))
+    monkeypatch.setenv("DFLOW_LIKE_NAMESPACE", "argo")
+    token = secrets.token_urlsafe(16)
+    for base in _serve(create_app(token)):
+        yield Served(base, token)
+
+
+def _rows(page: str) -> dict[str, str]:
+    return {m.group(1): m.group(0) for m in re.finditer(r"<tr class='run' data-id='([^']+)'.*?</tr>", page)}
+
+
+def test_the_runs_list_holds_argo_runs_with_phase_start_and_duration(served: Served, double: ArgoDouble) -> None:
+    argo_run(double)
+    status, page = served.get("/")
+    assert status == 200
+    row = _rows(page)[WF]
+    assert "data-engine='argo'" in row and f"href='/argo/runs/{WF}'" in row
+    assert ">Failed<" in row and "2024-05-01" in row and "90.0 s" in row  # 12:00:00 to 12:01:30
+    listed = [p for m, p in double.requests if m == "GET" and p.startswith("/api/v1/workflows/argo?")]
+    assert listed and "fields=" in listed[-1]  # not every node of every run
+    status, failed_only = served.get("/?phase=Succeeded")
+    assert WF not in _rows(failed_only)
+
+
+def test_the_list_asks_only_for_the_fields_it_shows(double: ArgoDouble) -> None:
+    argo_run(double)
+    rows = ArgoRuns(ArgoClient(double.url, double.token)).client.list(fields="items.metadata.name,items.status.phase")
+    assert rows == [{"metadata": {"name": WF}, "status": {"phase": "Failed"}}]
+
+
+def test_a_run_page_draws_the_graph_by_phase_with_the_step_table_and_failures(
+    served: Served, double: ArgoDouble
+) -> None:
+    argo_run(double)
+    status, page = served.get(f"/argo/runs/{WF}")
+    assert status == 200
+    graph = page[page.index("<svg") : page.index("</svg>")]
+    phases = dict(re.findall(r"data-name='([^']+)' data-phase='([^']+)'", graph))
+    assert phases == {WF: "Failed", "prep": "Succeeded", "run": "Failed"}  # the loop drawn as one node
+    assert "\u00d72" in graph  # "run" times 2, with its items counts
+    items_url = f"/argo/runs/{WF}/children/{urllib.parse.quote(WF + '-3:run')}"
+    assert f"href='{items_url}'" in graph
+    status, items = served.get(items_url)
+    assert status == 200 and "run(0:a)" in items and "run(1:b)" in items and "2 all" in items
+    assert "<table id='steps'>" in page and "run(0:a)" in page
+    assert "1 failed" in page and "Error (exit code 1)" in page
+    assert f"href='/argo/runs/{WF}/steps/{WF}-4'" in page  # the failed step links to its page
+    status, view = served.get(f"/api/argo/runs/{WF}/view")
+    assert status == 200 and '"phase": "Failed"' in view.replace('":"', '": "')
+
+
+def test_a_step_page_shows_its_pod_log_from_the_server(served: Served, double: ArgoDouble) -> None:
+    argo_run(double)
+    workflow = ArgoClient(double.url, double.token).get(WF)
+    pod = pod_name(workflow, workflow["status"]["nodes"][f"{WF}-4"])
+    assert pod.startswith(f"{WF}-run-")
+    double.set_logs(WF, [(pod, "Traceback: energy diverged"), ("some-other-pod", "not this step's line")])
+    status, page = served.get(f"/argo/runs/{WF}/steps/{WF}-4")
+    assert status == 200
+    assert "Traceback: energy diverged" in page and "not this step" not in page
+    assert "Error (exit code 1)" in page
+    assert any("podName=" + urllib.parse.quote(pod) in p for _, p in double.requests)
+    status, prep = served.get(f"/argo/runs/{WF}/steps/{WF}-2")
+    assert status == 200 and "class='artifact'>data<" in prep and "output parameters" in prep
+    status, _ = served.get(f"/argo/runs/{WF}/steps/no-such-node")
+    assert status == 404
+
+
+def test_actions_reach_the_server(served: Served, double: ArgoDouble) -> None:
+    argo_run(double, phase="Running")
+    page = served.post(f"/argo/runs/{WF}/terminate")
+    assert "terminated" in page
+    assert double.workflows[("argo", WF)]["spec"]["shutdown"] == "Terminate"
+
+
+def test_an_unreachable_argo_server_leaves_the_local_runs_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dflow_like.ui.app import create_app
+
+    (tmp_path / "go").write_text("go")
+    wf = energy_workflow(n=1, fail=(), release=str(tmp_path / "go"))
+    wf.submit()
+    wf.wait(timeout=120)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    token = secrets.token_urlsafe(16)
+    app = create_app(token, argo=ArgoRuns(ArgoClient(dead, "v2:x")))
+    for base in _serve(app):
+        status, page = Served(base, token).get("/")
+        assert status == 200 and str(wf.id) in _rows(page)
+        assert "Argo runs not shown" in page and dead in page
+
+
+def test_pod_names_follow_argo() -> None:
+    """``GeneratePodName`` (workflow/util/pod_name.go): FNV-1a 32 of the node's name, or its id (v1)."""
+    assert _fnv1a_32("") == 0x811C9DC5 and _fnv1a_32("a") == 0xE40C292C  # FNV's published test vectors
+    assert _fnv1a_32("foobar") == 0xBF9CF968
+    workflow = {"metadata": {"name": "wf"}}
+    node = {"id": "wf-123", "name": "wf[0].a", "templateName": "t"}
+    assert pod_name(workflow, node) == f"wf-t-{_fnv1a_32('wf[0].a')}"
+    assert pod_name(workflow, {"id": "wf", "name": "wf"}) == "wf"
+    v1 = {"metadata": {"name": "wf", "annotations": {"workflows.argoproj.io/pod-name-format": "v1"}}}
+    assert pod_name(v1, node) == "wf-123"
+    long = {"metadata": {"name": "w" * 300}}
+    assert len(pod_name(long, node)) <= 253
+
+
+def test_a_dag_is_drawn_with_its_dependencies_and_task_groups() -> None:
+    """Argo's DAG nodes: tasks in the DAG's boundary list their dependents as children; a
+    looped task is a TaskGroup whose children are its items (``workflow/controller/dags.go``)."""
+    from dflow_like.ui.argo_graph import argo_graph
+
+    def node(i: str, name: str, kind: str, phase: str, children: list[str]) -> dict[str, object]:
+        return {"id": i, "name": f"d.{name}", "displayName": name, "type": kind, "phase": phase,
+                "boundaryID": "d", "children": children}  # fmt: skip
+
+    nodes = {
+        "d": {"id": "d", "name": "d", "displayName": "d", "type": "DAG", "phase": "Running", "children": ["a"]},
+        "a": node("a", "a", "Pod", "Succeeded", ["g", "r"]),
+        "g": node("g", "fan", "TaskGroup", "Running", ["g0", "g1", "g2"]),
+        "g0": node("g0", "fan(0:x)", "Pod", "Succeeded", []),
+        "g1": node("g1", "fan(1:y)", "Pod", "Running", []),
+        "g2": node("g2", "fan(2:z)", "Pod", "Failed", []),
+        "r": node("r", "b", "Retry", "Succeeded", ["r0", "r1"]),
+        "r0": node("r0", "b(0)", "Pod", "Failed", []),
+        "r1": node("r1", "b(1)", "Pod", "Succeeded", ["c"]),
+        "c": node("c", "c", "Pod", "Pending", []),
+    }
+    plan, summary = argo_graph({"metadata": {"name": "d"}, "status": {"phase": "Running", "nodes": nodes}})
+    drawn = {c.name: c for c in plan.children}
+    assert set(drawn) == {"a", "fan", "b", "c"}  # no attempt or item drawn on its own
+    assert drawn["fan"].fan_out and summary.states[drawn["fan"].path].items == {
+        "Succeeded": 1, "Running": 1, "Failed": 1,
+    }  # fmt: skip
+    ranks = {name: c.rank for name, c in drawn.items()}
+    assert ranks == {"a": 0, "fan": 1, "b": 1, "c": 2}  # c depends on b through b's last attempt
+    index = {c.name: i for i, c in enumerate(plan.children)}
+    assert (index["b"], index["c"]) in plan.edges and (index["a"], index["fan"]) in plan.edges
+    assert summary.states["r"].phase == "Succeeded"
+    assert summary.failed_total == 1  # fan(2:z); b's first attempt failed, but b succeeded
