@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -227,3 +228,39 @@ def test_a_dag_is_drawn_with_its_dependencies_and_task_groups() -> None:
     assert (index["b"], index["c"]) in plan.edges and (index["a"], index["fan"]) in plan.edges
     assert summary.states["r"].phase == "Succeeded"
     assert summary.failed_total == 1  # fan(2:z); b's first attempt failed, but b succeeded
+
+
+@pytest.fixture
+def argo_env(double: ArgoDouble, monkeypatch: pytest.MonkeyPatch) -> ArgoDouble:
+    """The Argo Server configured for the ``dflow-like ui`` the ``dashboard`` fixture starts."""
+    monkeypatch.setenv("DFLOW_LIKE_HOST", double.url)
+    monkeypatch.setenv("DFLOW_LIKE_TOKEN", str(double.token))
+    return double
+
+
+def test_an_argo_run_in_the_browser_changes_and_shows_a_failed_pods_log(
+    argo_env: ArgoDouble, dashboard: Any, browser: Any
+) -> None:
+    """``dflow-like ui`` with an Argo Server configured, in Debian's Chromium: the run is listed,
+    its open page follows the server until the run fails, and the failed step shows its log."""
+    from selenium.webdriver.common.by import By
+
+    from tests.view.conftest import poll
+
+    from .argo_runs import nodes
+
+    double = argo_env
+    argo_run(double, phase="Running")
+    browser.get(dashboard.url("/"))
+    row = browser.find_element(By.CSS_SELECTOR, f"tr.run[data-id='{WF}']")
+    assert row.get_attribute("data-engine") == "argo" and "Running" in row.text
+    row.find_element(By.CSS_SELECTOR, "a").click()
+    script = "const n = document.querySelector(arguments[0]); return n ? n.getAttribute('data-phase') : null;"
+    poll(lambda: browser.execute_script(script, "#view svg [data-name='run']") == "Running", "the loop running")
+    double.advance(WF, phase="Failed", nodes=nodes("Failed"), finishedAt="2024-05-01T12:01:30Z")
+    workflow = ArgoClient(double.url, double.token).get(WF)
+    double.set_logs(WF, [(pod_name(workflow, workflow["status"]["nodes"][f"{WF}-4"]), "Traceback: it diverged")])
+    poll(lambda: browser.execute_script(script, "#view svg [data-name='run']") == "Failed", "the page to follow")
+    browser.find_element(By.CSS_SELECTOR, "a.failed-step").click()
+    poll(lambda: "Traceback: it diverged" in browser.execute_script("return document.body.textContent"), "the log")
+    assert browser.find_element(By.CSS_SELECTOR, "#step-name").text == "run(0:a)"
