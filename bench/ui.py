@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 from _common import fresh_home, square
 
@@ -44,14 +45,14 @@ def median_ms(action: object, repeat: int = 15) -> float:
     return 1000 * statistics.median(times)
 
 
-def serve(token: str) -> str:
+def serve(token: str, app: object = None) -> str:
     import uvicorn
 
     from dflow_like.ui.app import create_app
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(token), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app or create_app(token), log_level="warning"))  # type: ignore[arg-type]
     threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
     while not server.started:
         time.sleep(0.01)
@@ -90,6 +91,7 @@ def main() -> None:
             print(f"dashboard {what:<18} {size + 2:>6}-step run: median {ms:.1f} ms{target}")
     ms = median_ms(lambda: load(f"{base}/?token={token}"))
     print(f"dashboard runs list ({len(runs)} runs): median {ms:.1f} ms")
+    argo_pages(n)
     for counters in (True, False):
         cost = statistics.median(store_writes(n, counters) for _ in range(3))
         print(f"state writes of {n} steps x 3 phases, counters {'kept' if counters else 'dropped'}: {cost:.0f} us/step")
@@ -122,6 +124,49 @@ def store_writes(n: int, counters: bool) -> float:
         elapsed = time.perf_counter() - t0
         store.close()
     return 1e6 * elapsed / n
+
+
+def argo_nodes(wf: str, n: int) -> dict[str, dict[str, object]]:
+    """``status.nodes`` of an Argo run: ``first``, then ``square`` over n items (as Argo links them)."""
+    t = "2024-05-01T12:00:00Z"
+
+    def node(i: str, name: str, display: str, kind: str, children: list[str]) -> dict[str, object]:
+        return {"id": i, "name": name, "displayName": display, "type": kind, "phase": "Succeeded",
+                "boundaryID": wf, "templateName": "square", "startedAt": t, "finishedAt": t,
+                "children": children}  # fmt: skip
+
+    items = [f"{wf}-i{k}" for k in range(n)]
+    nodes = {wf: {**node(wf, wf, wf, "Steps", [f"{wf}-g0"]), "boundaryID": None}}
+    nodes[f"{wf}-g0"] = node(f"{wf}-g0", f"{wf}[0]", "[0]", "StepGroup", [f"{wf}-first"])
+    nodes[f"{wf}-first"] = node(f"{wf}-first", f"{wf}[0].first", "first", "Pod", [f"{wf}-g1"])
+    nodes[f"{wf}-g1"] = node(f"{wf}-g1", f"{wf}[1]", "[1]", "StepGroup", items)
+    for k, i in enumerate(items):
+        nodes[i] = node(i, f"{wf}[1].square({k}:{k})", f"square({k}:{k})", "Pod", [])
+    return nodes
+
+
+def argo_pages(n: int) -> None:
+    """The dashboard's pages of an n-item Argo run, served by the Argo Server's protocol double."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository: tests/ holds the double
+    from dflow_like.engine.argo.client import ArgoClient
+    from dflow_like.ui.app import create_app
+    from dflow_like.ui.argo import ArgoRuns
+    from tests.engine.argo.argo_double import running_double
+
+    token = secrets.token_urlsafe(16)
+    with running_double() as double:
+        wf = f"fan{n}-argo1"
+        double.create("argo", {"workflow": {"metadata": {"name": wf}, "spec": {"entrypoint": "main"}}})
+        double.advance(wf, phase="Succeeded", nodes=argo_nodes(wf, n), startedAt="2024-05-01T12:00:00Z")
+        base = serve(token, create_app(token, argo=ArgoRuns(ArgoClient(double.url, double.token))))
+        pages = {
+            "run page": f"/argo/runs/{wf}",
+            "items page": f"/argo/runs/{wf}/children/{wf}-g1:square",
+            "step page": f"/argo/runs/{wf}/steps/{wf}-i0",
+        }
+        for what, path in pages.items():
+            ms = median_ms(lambda url=f"{base}{path}?token={token}": load(url), repeat=5)
+            print(f"dashboard Argo {what:<12} {n + 1:>6}-step run: median {ms:.1f} ms (the server's JSON included)")
 
 
 def load(url: str) -> None:

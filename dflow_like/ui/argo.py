@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.argo.client import ArgoClient
-from ..engine.argo.status import parse_time, step_records, workflow_phase
+from ..engine.argo.status import node_record, parse_time, workflow_phase
 from ..records import StepRecord
 from ..view.plan import PlanNode
 from ..view.summary import RunSummary
@@ -119,10 +119,11 @@ class ArgoRuns:
             graph = argo_graph(workflow)[1].states.get(node_id)
             phase = graph.phase if graph is not None else "Running"
             return StepRecord(id=node_id, name=base, workflow_id=wf_id, phase=phase, type="StepGroup")
-        found = [r for r in step_records(workflow) if r.id == node_id]
-        if not found:
+        status = workflow.get("status") or {}
+        node = (status.get("nodes") or {}).get(node_id)
+        if node is None:
             raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
-        return found[0]
+        return node_record(node_id, node, wf_id, None, status)  # this node only, not the run's 10,000
 
     def log(self, wf_id: str, node_id: str) -> str:
         """The log of a node's pod, as the server streams it ('' for a node without a pod)."""
@@ -136,13 +137,15 @@ class ArgoRuns:
 
     def children(self, wf_id: str, parent_id: str, page: int = 0, phase: str = "") -> tuple[list[StepRow], int]:
         """One page of a fan-out's items (or of a node's children)."""
-        workflow = self.workflow(wf_id)
-        nodes = (workflow.get("status") or {}).get("nodes") or {}
+        status = self.workflow(wf_id).get("status") or {}
+        nodes = status.get("nodes") or {}
         if LOOP_SEP in parent_id:
-            ids = {str(n.get("id")) for n in loop_items(nodes, parent_id)[1]}
+            kids = loop_items(nodes, parent_id)[1]
         else:
-            ids = {str(c) for c in (nodes.get(parent_id) or {}).get("children") or []}
-        records = [r for r in step_records(workflow) if r.id in ids and (not phase or r.phase == phase)]
-        shown = records[page * PAGE : (page + 1) * PAGE]
+            kids = [nodes[c] for c in (nodes.get(parent_id) or {}).get("children") or [] if c in nodes]
+        kids = [k for k in kids if not phase or (k.get("phase") or "Pending") == phase]
+        shown = [
+            node_record(str(k.get("id")), k, wf_id, parent_id, status) for k in kids[page * PAGE : (page + 1) * PAGE]
+        ]
         rows = [StepRow(r.id, r.name, r.phase, r.type, r.start_time, r.end_time, r.message) for r in shown]
-        return rows, len(records)
+        return rows, len(kids)
