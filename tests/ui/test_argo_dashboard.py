@@ -8,17 +8,13 @@ actions call the server. The dashboard is served by uvicorn as ``dflow-like ui``
 
 from __future__ import annotations
 
-import http.cookiejar
 import re
 import secrets
 import socket
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,48 +26,9 @@ from tests.engine.argo.argo_double import ArgoDouble, running_double
 from tests.view.workflows import energy_workflow
 
 from .argo_runs import WF, argo_run
+from .serving import Served, serve_app
 
 pytest.importorskip("uvicorn")
-
-
-@dataclass
-class Served:
-    base: str
-    token: str
-
-    def get(self, path: str) -> tuple[int, str]:
-        url = f"{self.base}{path}{'&' if '?' in path else '?'}token={self.token}"
-        try:
-            with urllib.request.urlopen(url, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode()
-
-    def post(self, path: str) -> str:
-        """POST an action; the page it redirects to (the token's cookie carries over, as in a browser)."""
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        request = urllib.request.Request(f"{self.base}{path}?token={self.token}", data=b"", method="POST")
-        with opener.open(request, timeout=30) as response:
-            return str(response.read().decode())
-
-
-def _serve(app: object) -> Iterator[str]:
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.fixture
@@ -89,7 +46,7 @@ def served(double: ArgoDouble, monkeypatch: pytest.MonkeyPatch) -> Iterator[Serv
     monkeypatch.setenv("DFLOW_LIKE_TOKEN", str(double.token))
     monkeypatch.setenv("DFLOW_LIKE_NAMESPACE", "argo")
     token = secrets.token_urlsafe(16)
-    for base in _serve(create_app(token)):
+    for base in serve_app(create_app(token)):
         yield Served(base, token)
 
 
@@ -175,7 +132,7 @@ def test_an_unreachable_argo_server_leaves_the_local_runs_listed(
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
     token = secrets.token_urlsafe(16)
     app = create_app(token, argo=ArgoRuns(ArgoClient(dead, "v2:x")))
-    for base in _serve(app):
+    for base in serve_app(app):
         status, page = Served(base, token).get("/")
         assert status == 200 and str(wf.id) in _rows(page)
         assert "Argo runs not shown" in page and dead in page

@@ -98,3 +98,22 @@ def test_a_state_file_from_before_the_counters_gets_them_filled_when_opened(tmp_
     assert summarize(wf, plan_for(wf)).failed_total == len(FAIL)  # read by counting, without counters
     StateStore(db_path).close()  # a writer (the engine on resume) adds and fills them
     assert _check(wf)[("Pod", "Failed")] == len(FAIL)
+
+
+def test_a_refresh_reads_the_counters_not_the_items(tmp_path: Path) -> None:
+    """The notebook view's summary takes a fan-out's item counts and the failed total from the
+    counters: changed behind its back, the view shows what they say (it did not count the items)."""
+    from dflow_like.view.plan import node_id
+
+    wf = _workflow(tmp_path)
+    wf.submit()
+    assert wf.wait(timeout=TIMEOUT) == "Failed"
+    db = sqlite3.connect(LocalBackend().workspace(str(wf.id)).db_path)
+    group = node_id(str(wf.id), "/inner/square")
+    db.execute("UPDATE child_counts SET n = n + 5000 WHERE parent_id = ? AND phase = 'Succeeded'", (group,))
+    db.execute("UPDATE phase_counts SET n = n + 20 WHERE type = 'Pod' AND phase = 'Failed'")
+    db.commit()
+    db.close()
+    summary = summarize(wf, plan_for(wf))
+    assert summary.states["/inner/square"].items == {"Succeeded": 5007, "Failed": 3}
+    assert summary.failed_total == 23 and len(summary.failures) == 3  # the first failed, and a count of all
