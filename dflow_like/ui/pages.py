@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from ..records import StepRecord
 from ..view.html import failures_html, header_html
-from ..view.plan import PlanNode, iter_nodes, node_id
+from ..view.plan import PlanNode, node_id
 from ..view.summary import RunSummary
 from ..view.svg import item_counts, phase_color, render_svg
 from .store import PAGE, RunRow, StepRow
@@ -90,14 +90,14 @@ def _link(wf_id: str, plan: PlanNode, prefix: str) -> Callable[[PlanNode], str |
 
 def _step_table(wf_id: str, plan: PlanNode, summary: RunSummary, prefix: str) -> str:
     rows = []
-    for node in iter_nodes(plan):
-        if node.path == "":
-            continue
+    stack = [(c, 0) for c in reversed(plan.children)]  # the root is the run itself: not a row
+    while stack:  # parents before children, with their depth (paths may be record ids: no "/" to count)
+        node, depth = stack.pop()
+        stack.extend((c, depth + 1) for c in reversed(node.children))
         state = summary.states.get(node.path)
         nid = _node_id(wf_id, plan, node)
         link = _link(wf_id, plan, prefix)(node)
         detail = item_counts(state.items) if state and state.items else (state.message if state else "")
-        depth = node.path.count("/") - 1
         rows.append(
             f"<tr class='step' data-name='{html.escape(node.name)}' data-id='{nid}'>"
             f"<td style='padding-left:{10 + 16 * depth}px'><a href='{link}'>{html.escape(node.name)}</a></td>"

@@ -87,7 +87,9 @@ def test_a_run_page_draws_the_graph_by_phase_with_the_step_table_and_failures(
     assert f"href='{items_url}'" in graph
     status, items = served.get(items_url)
     assert status == 200 and "run(0:a)" in items and "run(1:b)" in items and "2 all" in items
-    assert "<table id='steps'>" in page and "run(0:a)" in page
+    steps = page.split("<table id='steps'>")[1]
+    assert re.findall(r"<tr class='step' data-name='([^']+)'", steps) == ["prep", "run"]  # the run is no row
+    assert "run(0:a)" in page
     assert "1 failed" in page and "Error (exit code 1)" in page
     assert f"href='/argo/runs/{WF}/steps/{WF}-4'" in page  # the failed step links to its page
     status, view = served.get(f"/api/argo/runs/{WF}/view")
