@@ -1,7 +1,7 @@
 """What the dashboard reads of Argo runs: the Argo Server's REST API, through ``ArgoClient``.
 
 The server gives a run's whole status in one answer (``GetWorkflow``), so a run page is
-one request: the graph is drawn from its nodes (``argo_graph.py``) and coloured by
+one request: the graph is drawn from its nodes (``view/argo.py``) and coloured by
 phase; a step's page reads its node as a step record (``engine/argo/status.py``). The
 runs list asks only for the fields it shows (``WorkflowListRequest.fields``), not every
 node of every run. A step's log comes from the server's log stream of its pod,
@@ -16,9 +16,9 @@ from typing import Any
 from ..engine.argo.client import ArgoClient
 from ..engine.argo.status import node_record, parse_time, workflow_phase
 from ..records import StepRecord
+from ..view.argo import LOOP_SEP, argo_graph, loop_items
 from ..view.plan import PlanNode
 from ..view.summary import RunSummary
-from .argo_graph import LOOP_SEP, argo_graph, loop_items
 from .store import PAGE, RunRow, StepRow
 
 __all__ = ["LIST_FIELDS", "ArgoRuns", "argo_runs_from_config", "pod_name"]

@@ -154,41 +154,6 @@ def test_pod_names_follow_argo() -> None:
     assert len(pod_name(long, node)) <= 253
 
 
-def test_a_dag_is_drawn_with_its_dependencies_and_task_groups() -> None:
-    """Argo's DAG nodes: tasks in the DAG's boundary list their dependents as children; a
-    looped task is a TaskGroup whose children are its items (``workflow/controller/dags.go``)."""
-    from dflow_like.ui.argo_graph import argo_graph
-
-    def node(i: str, name: str, kind: str, phase: str, children: list[str]) -> dict[str, object]:
-        return {"id": i, "name": f"d.{name}", "displayName": name, "type": kind, "phase": phase,
-                "boundaryID": "d", "children": children}  # fmt: skip
-
-    nodes = {
-        "d": {"id": "d", "name": "d", "displayName": "d", "type": "DAG", "phase": "Running", "children": ["a"]},
-        "a": node("a", "a", "Pod", "Succeeded", ["g", "r"]),
-        "g": node("g", "fan", "TaskGroup", "Running", ["g0", "g1", "g2"]),
-        "g0": node("g0", "fan(0:x)", "Pod", "Succeeded", []),
-        "g1": node("g1", "fan(1:y)", "Pod", "Running", []),
-        "g2": node("g2", "fan(2:z)", "Pod", "Failed", []),
-        "r": node("r", "b", "Retry", "Succeeded", ["r0", "r1"]),
-        "r0": node("r0", "b(0)", "Pod", "Failed", []),
-        "r1": node("r1", "b(1)", "Pod", "Succeeded", ["c"]),
-        "c": node("c", "c", "Pod", "Pending", []),
-    }
-    plan, summary = argo_graph({"metadata": {"name": "d"}, "status": {"phase": "Running", "nodes": nodes}})
-    drawn = {c.name: c for c in plan.children}
-    assert set(drawn) == {"a", "fan", "b", "c"}  # no attempt or item drawn on its own
-    assert drawn["fan"].fan_out and summary.states[drawn["fan"].path].items == {
-        "Succeeded": 1, "Running": 1, "Failed": 1,
-    }  # fmt: skip
-    ranks = {name: c.rank for name, c in drawn.items()}
-    assert ranks == {"a": 0, "fan": 1, "b": 1, "c": 2}  # c depends on b through b's last attempt
-    index = {c.name: i for i, c in enumerate(plan.children)}
-    assert (index["b"], index["c"]) in plan.edges and (index["a"], index["fan"]) in plan.edges
-    assert summary.states["r"].phase == "Succeeded"
-    assert summary.failed_total == 1  # fan(2:z); b's first attempt failed, but b succeeded
-
-
 @pytest.fixture
 def argo_env(double: ArgoDouble, monkeypatch: pytest.MonkeyPatch) -> ArgoDouble:
     """The Argo Server configured for the ``dflow-like ui`` the ``dashboard`` fixture starts."""

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine.argo.status import parse_time, workflow_phase
-from ..view.plan import MAX_CHILDREN, MAX_DEPTH, PlanNode
-from ..view.summary import FAILED, FINISHED, MAX_FAILURES, Failure, NodeState, RunSummary, count_leaves, progress
+from .plan import MAX_CHILDREN, MAX_DEPTH, PlanNode
+from .summary import FAILED, FINISHED, MAX_FAILURES, Failure, NodeState, RunSummary, count_leaves, progress
 
 __all__ = ["LOOP_SEP", "argo_graph", "loop_items"]
 
