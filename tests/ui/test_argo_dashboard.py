@@ -188,3 +188,21 @@ def test_an_argo_run_in_the_browser_changes_and_shows_a_failed_pods_log(
     browser.find_element(By.CSS_SELECTOR, "a.failed-step").click()
     poll(lambda: "Traceback: it diverged" in browser.execute_script("return document.body.textContent"), "the log")
     assert browser.find_element(By.CSS_SELECTOR, "#step-name").text == "run(0:a)"
+
+
+def test_argo_pages_need_the_token_too(served: Served, double: ArgoDouble) -> None:
+    argo_run(double)
+    for path in (f"/argo/runs/{WF}", f"/api/argo/runs/{WF}/view", f"/argo/runs/{WF}/steps/{WF}-4"):
+        for query in ("", "?token=wrong"):
+            try:
+                urllib.request.urlopen(f"{served.base}{path}{query}", timeout=30)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 403, path
+            else:
+                raise AssertionError(f"{path}{query} answered without the token")
+    posted = urllib.request.Request(f"{served.base}/argo/runs/{WF}/terminate", data=b"", method="POST")
+    try:
+        urllib.request.urlopen(posted, timeout=30)
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 403
+    assert "shutdown" not in double.workflows[("argo", WF)]["spec"]
