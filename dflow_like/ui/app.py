@@ -13,6 +13,7 @@ import tempfile
 import zipfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -23,10 +24,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..engine.argo._optional import MissingExtraError
+from ..engine.argo.client import ArgoError
 from ..transfer import download_artifact
 from ..view.logs import tail
-from .pages import children_page, run_page, run_view, runs_page, step_page
-from .store import Runs
+from .argo import ArgoRuns, argo_runs_from_config
+from .pages import ARGO, children_page, run_page, run_view, runs_page, step_page
+from .store import RunRow, Runs
 
 __all__ = ["COOKIE", "create_app"]
 
@@ -34,9 +38,19 @@ COOKIE = "dflow_like_token"
 LOG_CHUNK = 1 << 20
 
 
-def create_app(token: str, home: Path | None = None) -> Starlette:
-    """The dashboard for the runs under ``home``; every route needs ``token``."""
+_UNSET: Any = object()
+
+
+def create_app(token: str, home: Path | None = None, argo: ArgoRuns | None = _UNSET) -> Starlette:
+    """The dashboard for the runs under ``home``, and those of ``argo`` (by default the Argo
+    Server ``config["host"]`` names, if any); every route needs ``token``."""
     runs = Runs(home)
+    startup: tuple[str, ...] = ()
+    if argo is _UNSET:
+        try:
+            argo = argo_runs_from_config()
+        except MissingExtraError as exc:  # a host is set but the [argo] extra is missing
+            argo, startup = None, (f"Argo runs not shown: {exc}",)
 
     async def check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         given = request.query_params.get("token") or request.cookies.get(COOKIE) or ""
@@ -47,9 +61,21 @@ def create_app(token: str, home: Path | None = None) -> Starlette:
             response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response
 
+    def all_runs(phase: str, text: str) -> tuple[list[RunRow], tuple[str, ...]]:
+        """Local runs, then the Argo Server's (a server that does not answer is a note, not an error)."""
+        rows, notes = runs.runs(phase, text), startup
+        if argo is not None:
+            try:
+                rows += argo.runs(phase, text)
+            except ArgoError as exc:
+                notes = (f"Argo runs not shown: {exc}",)
+        rows.sort(key=lambda r: r.created or 0.0, reverse=True)
+        return rows, notes
+
     def index(request: Request) -> Response:
         phase, text = request.query_params.get("phase", ""), request.query_params.get("q", "")
-        return HTMLResponse(runs_page(runs.runs(phase, text), phase, text))
+        rows, notes = all_runs(phase, text)
+        return HTMLResponse(runs_page(rows, phase, text, notes))
 
     def run(request: Request) -> Response:
         wf_id = request.path_params["wf_id"]
@@ -68,7 +94,7 @@ def create_app(token: str, home: Path | None = None) -> Starlette:
         )  # fmt: skip
 
     def runs_json(request: Request) -> Response:
-        rows = runs.runs(request.query_params.get("phase", ""), request.query_params.get("q", ""))
+        rows, _ = all_runs(request.query_params.get("phase", ""), request.query_params.get("q", ""))
         return JSONResponse([r.__dict__ for r in rows])
 
     def step(request: Request) -> Response:
@@ -125,6 +151,10 @@ def create_app(token: str, home: Path | None = None) -> Starlette:
     def missing(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(f"404: {exc}", 404)
 
+    def argo_failed(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status", 0)
+        return PlainTextResponse(f"{status or 502}: {exc}", 404 if status == 404 else 502)
+
     routes = [
         Route("/", index),
         Route("/api/runs", runs_json),
@@ -135,17 +165,96 @@ def create_app(token: str, home: Path | None = None) -> Starlette:
         Route("/runs/{wf_id}/steps/{node_id}/log", log),
         Route("/runs/{wf_id}/steps/{node_id}/artifacts/{name}", artifact),
         Route("/runs/{wf_id}/children/{node_id}", children),
+        *(_argo_routes(argo) if argo is not None else []),
     ]
     return Starlette(
         routes=routes,
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=check)],
-        exception_handlers={KeyError: missing},
+        exception_handlers={KeyError: missing, ArgoError: argo_failed},
     )
+
+
+def _argo_routes(argo: ArgoRuns) -> list[Route]:
+    """The pages of Argo runs (``/argo/runs/...``): the same pages, from the Argo Server's answers."""
+
+    def run(request: Request) -> Response:
+        wf_id = request.path_params["wf_id"]
+        plan, summary = argo.view(wf_id)
+        return HTMLResponse(run_page(wf_id, plan, summary, request.query_params.get("msg", ""), ARGO))
+
+    def run_json(request: Request) -> Response:
+        wf_id = request.path_params["wf_id"]
+        plan, summary = argo.view(wf_id)
+        return JSONResponse(
+            {
+                "phase": summary.phase, "running": summary.running, "done": summary.done, "total": summary.total,
+                "html": run_view(wf_id, plan, summary, ARGO),
+            }
+        )  # fmt: skip
+
+    def step(request: Request) -> Response:
+        wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
+        rec = argo.step(wf_id, nid)
+        text = _log_or_reason(argo, wf_id, nid)
+        data = text.encode()
+        return HTMLResponse(step_page(wf_id, rec, _tail_text(text), len(data), ARGO))
+
+    def log(request: Request) -> Response:
+        wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
+        rec = argo.step(wf_id, nid)
+        data = _log_or_reason(argo, wf_id, nid).encode()
+        offset = max(0, int(request.query_params.get("offset") or 0))
+        running = "1" if rec.phase in ("Pending", "Running") else "0"
+        chunk = data[offset : offset + LOG_CHUNK]
+        return PlainTextResponse(
+            chunk.decode("utf-8", errors="replace"),
+            headers={"X-Log-Size": str(offset + len(chunk)), "X-Step-Running": running},
+        )
+
+    def children(request: Request) -> Response:
+        wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
+        page_no = max(0, int(request.query_params.get("page", "0") or 0))
+        phase = request.query_params.get("phase", "")
+        rows, total = argo.children(wf_id, nid, page_no, phase)
+        return HTMLResponse(children_page(wf_id, argo.step(wf_id, nid), rows, total, page_no, phase, ARGO))
+
+    def action(request: Request) -> Response:
+        wf_id, verb = request.path_params["wf_id"], request.path_params["verb"]
+        try:
+            argo.workflow(wf_id)  # an unknown name is refused before any action
+            message = _act_on(argo.backend(), wf_id, verb)
+        except (KeyError, ArgoError) as exc:
+            message = f"{verb} failed: {exc}"
+        return RedirectResponse(f"{ARGO}/{quote(wf_id)}?msg={quote(message)}", status_code=303)
+
+    return [
+        Route(f"/api{ARGO}/{{wf_id}}/view", run_json),
+        Route(f"{ARGO}/{{wf_id}}", run),
+        Route(f"{ARGO}/{{wf_id}}/{{verb:str}}", action, methods=["POST"]),
+        Route(f"{ARGO}/{{wf_id}}/steps/{{node_id}}", step),
+        Route(f"{ARGO}/{{wf_id}}/steps/{{node_id}}/log", log),
+        Route(f"{ARGO}/{{wf_id}}/children/{{node_id}}", children),
+    ]
+
+
+def _log_or_reason(argo: ArgoRuns, wf_id: str, node_id: str) -> str:
+    """The pod's log as the server gives it; why not, when it does not (e.g. the pod is gone)."""
+    try:
+        return argo.log(wf_id, node_id)
+    except ArgoError as exc:
+        return f"(the Argo Server gives no log for this step: {exc})"
+
+
+def _tail_text(text: str, lines: int = 200, max_bytes: int = 65536) -> str:
+    return "\n".join(text[-max_bytes:].splitlines()[-lines:])
 
 
 def _act(runs: Runs, wf_id: str, verb: str) -> str:
     runs.run(wf_id)  # an unknown id (or not a plain run name) is refused before any action
-    backend = runs.backend
+    return _act_on(runs.backend, wf_id, verb)
+
+
+def _act_on(backend: Any, wf_id: str, verb: str) -> str:
     if verb == "terminate":
         backend.terminate(wf_id)
         return "terminated"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.local import LocalBackend
+from ..engine.local.state_store import child_counts, has_counters
 from ..engine.local.workspace import Workspace
 from ..records import StepRecord
 from ..view.plan import PlanNode, plan_from_records, read_plan
@@ -32,6 +33,7 @@ class RunRow:
     started: float | None
     finished: float | None
     message: str = ""
+    engine: str = "local"  # or "argo": where its page is (``/runs/`` or ``/argo/runs/``)
 
 
 @dataclass
@@ -47,6 +49,8 @@ class StepRow:
 
 class Runs:
     """The runs under one dflow_like home (the local engine's)."""
+
+    engine = "local"
 
     def __init__(self, home: Path | None = None) -> None:
         self.backend = LocalBackend(home)
@@ -114,7 +118,11 @@ class Runs:
         if phase:
             where, args = where + " AND phase = ?", [*args, phase]
         with self._db(wf_id) as db:
-            total = int(db.execute(f"SELECT COUNT(*) FROM nodes {where}", args).fetchone()[0])
+            if has_counters(db):  # kept by the engine: no count of a 10,000-item fan-out
+                counts = child_counts(db, [parent_id]).get(parent_id, {})
+                total = counts.get(phase, 0) if phase else sum(counts.values())
+            else:
+                total = int(db.execute(f"SELECT COUNT(*) FROM nodes {where}", args).fetchone()[0])
             rows = db.execute(
                 f"SELECT id, name, phase, type, start_time, end_time, message FROM nodes {where} "
                 "ORDER BY seq LIMIT ? OFFSET ?",

@@ -1,14 +1,17 @@
-"""Where a view gets its plan and state: the definition in hand, ``plan.json``, or the records."""
+"""Where a view gets its plan and state: the definition in hand, ``plan.json``, the Argo
+Server's nodes (a reattached Argo run), or the records."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from ..graph.collect import children_of
+from .argo import argo_graph
 from .plan import PlanNode, plan_from_records, plan_of, read_plan
 from .summary import RunSummary, local_summary, plan_summary, records_summary
 
-__all__ = ["local_workspace", "plan_for", "summarize"]
+__all__ = ["argo_workflow", "local_workspace", "plan_for", "summarize"]
 
 
 def local_workspace(backend: Any, wf_id: str) -> Any:
@@ -21,11 +24,24 @@ def local_workspace(backend: Any, wf_id: str) -> Any:
     return None
 
 
+def argo_workflow(backend: Any, wf_id: str) -> dict[str, Any] | None:
+    """The Argo Server's answer for the run when ``backend`` is Argo's, else ``None``."""
+    module = sys.modules.get("dflow_like.engine.argo.backend")  # not imported: no ArgoBackend exists
+    if module is None or not isinstance(backend, module.ArgoBackend):
+        return None
+    workflow: dict[str, Any] = backend.client.get(wf_id)
+    return workflow
+
+
 def plan_for(wf: Any, backend: Any | None = None) -> PlanNode:
     """The definition's plan; for a reattached ``Workflow(id=...)``, the one saved at submit."""
     if wf.id is None or children_of(wf.entrypoint):
         return plan_of(wf.entrypoint, wf.name, getattr(wf, "on_exit", None))
-    ws = local_workspace(backend or wf._backend(), wf.id)
+    backend = backend or wf._backend()
+    argo = argo_workflow(backend, wf.id)
+    if argo is not None:  # drawn from the server's nodes: stages, DAG edges, loops as one node
+        return argo_graph(argo)[0]
+    ws = local_workspace(backend, wf.id)
     saved = read_plan(ws.root) if ws is not None else None
     if saved is not None:
         return saved
@@ -37,6 +53,9 @@ def summarize(wf: Any, plan: PlanNode, backend: Any | None = None) -> RunSummary
     if wf.id is None:
         return plan_summary(plan, wf.name)
     backend = backend or wf._backend()
+    argo = argo_workflow(backend, wf.id) if plan.path != "" else None
+    if argo is not None:  # a plan from the server's nodes (``plan_for``): their states, by node id
+        return argo_graph(argo)[1]
     phase, message = backend.status(wf.id)
     ws = local_workspace(backend, wf.id)
     if ws is not None and plan.path == "":  # a plan from the definition: look nodes up by id

@@ -1,9 +1,10 @@
 """A run's state, summarised for a picture: a fixed number of aggregate queries per refresh.
 
 ``local_summary`` reads the local engine's SQLite state (``engine/local/state_store.py``)
-with queries whose count does not depend on the run's size: the plan's drawn nodes by id,
-item counts of fan-outs by ``GROUP BY`` (on the ``nodes_parent`` index), the first failures
-(on ``nodes_phase``); counts by phase are added up from those, not scanned. Any other
+with queries whose cost does not depend on the run's size: the plan's drawn nodes by id,
+item counts of fan-outs and the failed total from the counters the engine keeps as steps
+change phase (``child_counts``, ``phase_counts``), the first failures on a partial index;
+counts by phase are added up from those, not scanned. Any other
 engine (Argo) goes through ``records_summary`` from ``query_step()`` records.
 """
 
@@ -15,10 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..engine.local.state_store import child_counts, has_counters, phase_counts
 from ..records import StepRecord
 from .plan import PlanNode, iter_nodes, node_id
 
-__all__ = ["Failure", "NodeState", "RunSummary", "local_summary", "plan_summary", "records_summary"]
+__all__ = [
+    "Failure", "NodeState", "RunSummary", "count_leaves", "local_summary", "plan_summary", "progress",
+    "records_summary",
+]  # fmt: skip
 
 FINISHED = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
 FAILED = ("Failed", "Error")
@@ -90,7 +95,7 @@ def _units(node: PlanNode, state: NodeState | None) -> tuple[int, int]:
     return (1 if state is not None and state.phase in FINISHED else 0), 1
 
 
-def _progress(summary: RunSummary, plan: PlanNode) -> None:
+def progress(summary: RunSummary, plan: PlanNode) -> None:
     """Progress over the whole plan: leaves not yet started count as to do."""
     done = total = 0
     stack = [(plan, False)]
@@ -107,7 +112,7 @@ def _progress(summary: RunSummary, plan: PlanNode) -> None:
     summary.done, summary.total = done, total
 
 
-def _count_leaves(summary: RunSummary, plan: PlanNode) -> None:
+def count_leaves(summary: RunSummary, plan: PlanNode) -> None:
     """Steps by phase, from the drawn nodes and the item counts already read (no scan of the run)."""
     for node in iter_nodes(plan):
         state = summary.states.get(node.path)
@@ -120,7 +125,7 @@ def _count_leaves(summary: RunSummary, plan: PlanNode) -> None:
 def plan_summary(plan: PlanNode, name: str) -> RunSummary:
     """A run not submitted yet: every node pending."""
     summary = RunSummary(None, name)
-    _progress(summary, plan)
+    progress(summary, plan)
     return summary
 
 
@@ -128,6 +133,15 @@ def _in_chunks(db: sqlite3.Connection, sql: str, keys: list[str]) -> Iterable[tu
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         yield from db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
+
+def _recount_children(db: sqlite3.Connection, groups: list[str]) -> dict[str, dict[str, int]]:
+    """Children by phase, counted (a state file from before the counters)."""
+    found: dict[str, dict[str, int]] = {}
+    sql = "SELECT parent_id, phase, COUNT(*) FROM nodes WHERE parent_id IN ({marks}) GROUP BY parent_id, phase"
+    for parent, phase, count in _in_chunks(db, sql, groups):
+        found.setdefault(str(parent), {})[str(phase)] = int(count)  # type: ignore[call-overload]
+    return found
 
 
 def local_summary(db_path: Path, wf_id: str, plan: PlanNode) -> RunSummary:
@@ -152,25 +166,26 @@ def _read(db: sqlite3.Connection, wf_id: str, plan: PlanNode) -> RunSummary:
     ):
         summary.states[paths[str(nid)]] = NodeState(str(phase), start, end, str(message or ""))  # type: ignore[arg-type]
     groups = [node_id(wf_id, n.path) for n in iter_nodes(plan) if n.fan_out or n.kind == "Collapsed"]
-    for parent, phase, count in _in_chunks(
-        db,
-        "SELECT parent_id, phase, COUNT(*) FROM nodes WHERE parent_id IN ({marks}) GROUP BY parent_id, phase",
-        groups,
-    ):
-        state = summary.states.setdefault(paths[str(parent)], NodeState())
-        state.items[str(phase)] = int(count)  # type: ignore[call-overload]
-    _count_leaves(summary, plan)
-    fmarks = ",".join("?" * len(FAILED))
-    summary.failed_total = int(
-        db.execute(f"SELECT COUNT(*) FROM nodes WHERE type = 'Pod' AND phase IN ({fmarks})", FAILED).fetchone()[0]
-    )
-    for nid, name, message, log_path in db.execute(
-        f"SELECT id, name, message, log_path FROM nodes WHERE type = 'Pod' AND phase IN ({fmarks}) "
-        "ORDER BY end_time LIMIT ?",
-        (*FAILED, MAX_FAILURES),
-    ):
-        summary.failures.append(Failure(str(name), str(message or ""), str(nid), log_path))
-    _progress(summary, plan)
+    counted = has_counters(db)
+    for parent, items in (child_counts(db, groups) if counted else _recount_children(db, groups)).items():
+        summary.states.setdefault(paths[parent], NodeState()).items.update(items)
+    count_leaves(summary, plan)
+    if counted:
+        counts = phase_counts(db)
+        summary.failed_total = sum(n for (kind, phase), n in counts.items() if kind == "Pod" and phase in FAILED)
+    else:
+        fmarks = ",".join("?" * len(FAILED))
+        sql = f"SELECT COUNT(*) FROM nodes WHERE type = 'Pod' AND phase IN ({fmarks})"
+        summary.failed_total = int(db.execute(sql, FAILED).fetchone()[0])
+    if summary.failed_total:  # the first failed pods: with the counters came the partial index ``nodes_failed``
+        index = "INDEXED BY nodes_failed" if counted else ""
+        for nid, name, message, log_path in db.execute(
+            f"SELECT id, name, message, log_path FROM nodes {index} "
+            "WHERE type = 'Pod' AND phase IN ('Failed', 'Error') ORDER BY end_time LIMIT ?",
+            (MAX_FAILURES,),
+        ):
+            summary.failures.append(Failure(str(name), str(message or ""), str(nid), log_path))
+    progress(summary, plan)
     return summary
 
 
@@ -228,5 +243,5 @@ def records_summary(records: list[StepRecord], plan: PlanNode, wf_id: str, phase
             items = _items_named(records, node.name)
             if items:
                 summary.states[node.path] = NodeState(_phase_of_items(items), items=items)
-    _progress(summary, plan)
+    progress(summary, plan)
     return summary

@@ -59,8 +59,13 @@ class ArgoClient:
         workflow: dict[str, Any] = self._call("get", name, "get_workflow")
         return workflow
 
-    def list(self, label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list(self, label_selector: str | None = None, fields: str | None = None) -> list[dict[str, Any]]:
+        """The namespace's workflows; ``fields`` (``WorkflowListRequest.fields`` in Argo's
+        ``pkg/apiclient/workflow/workflow.proto``, e.g. ``"items.metadata.name,items.status.phase"``)
+        asks the server to leave out the rest, such as every node of every run."""
         query = [("listOptions.labelSelector", label_selector)] if label_selector else []
+        if fields:
+            query.append(("fields", fields))
         answer = self._call("list", "", "list_workflows", query=query)
         return list(answer.get("items") or [])  # Argo sends "items": null when empty
 

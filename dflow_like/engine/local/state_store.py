@@ -22,9 +22,10 @@ from ..._gc import collection_paused
 from ...artifacts import ArtifactRef
 from ...records import IORecord, ParameterRecord, StepRecord
 
-__all__ = ["StateStore", "io_from_json", "io_to_json"]
+__all__ = ["StateStore", "child_counts", "has_counters", "io_from_json", "io_to_json", "phase_counts"]
 
 COMMIT_INTERVAL = 0.05
+_CHUNK = 500  # SQLite's parameter limit is 999 on old builds
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflow (
@@ -40,10 +41,58 @@ CREATE INDEX IF NOT EXISTS nodes_phase ON nodes(phase, type);
 CREATE INDEX IF NOT EXISTS nodes_name ON nodes(name);
 """
 
+# Counts the views read instead of scanning the run (``view/summary.py``): children by
+# phase under each parent, nodes by type and phase in the whole run. Triggers keep them,
+# so every write (``save_node``, a retry's ``UPDATE``) changes them in its own transaction
+# and they always equal a recount. A partial index finds the first failed pods at once.
+_COUNTERS = """
+CREATE TABLE IF NOT EXISTS child_counts (
+    parent_id TEXT NOT NULL, phase TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (parent_id, phase)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS phase_counts (
+    type TEXT NOT NULL, phase TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (type, phase)) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS nodes_count_insert AFTER INSERT ON nodes BEGIN
+    INSERT INTO child_counts VALUES (coalesce(new.parent_id, ''), coalesce(new.phase, ''), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO phase_counts VALUES (coalesce(new.type, ''), coalesce(new.phase, ''), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS nodes_count_update AFTER UPDATE OF phase, type, parent_id ON nodes
+WHEN old.phase IS NOT new.phase OR old.type IS NOT new.type OR old.parent_id IS NOT new.parent_id BEGIN
+    UPDATE child_counts SET n = n - 1 WHERE parent_id = coalesce(old.parent_id, '') AND phase = coalesce(old.phase, '');
+    INSERT INTO child_counts VALUES (coalesce(new.parent_id, ''), coalesce(new.phase, ''), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    UPDATE phase_counts SET n = n - 1 WHERE type = coalesce(old.type, '') AND phase = coalesce(old.phase, '');
+    INSERT INTO phase_counts VALUES (coalesce(new.type, ''), coalesce(new.phase, ''), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS nodes_count_delete AFTER DELETE ON nodes BEGIN
+    UPDATE child_counts SET n = n - 1 WHERE parent_id = coalesce(old.parent_id, '') AND phase = coalesce(old.phase, '');
+    UPDATE phase_counts SET n = n - 1 WHERE type = coalesce(old.type, '') AND phase = coalesce(old.phase, '');
+END;
+CREATE INDEX IF NOT EXISTS nodes_failed ON nodes(end_time) WHERE type = 'Pod' AND phase IN ('Failed', 'Error');
+"""
+
+# A state file written before the counters: fill them once from the nodes (same transaction).
+_BACKFILL = """
+INSERT INTO child_counts SELECT coalesce(parent_id, ''), coalesce(phase, ''), COUNT(*) FROM nodes GROUP BY 1, 2;
+INSERT INTO phase_counts SELECT coalesce(type, ''), coalesce(phase, ''), COUNT(*) FROM nodes GROUP BY 1, 2;
+"""
+
 _NODE_COLUMNS = (
     "id, seq, parent_id, name, template, type, phase, key, start_time, end_time, attempts, "
     "message, inputs, outputs, workdir, log_path, pid, job_id, run_start"
 )
+
+
+def _statements(script: str) -> list[str]:
+    """The complete statements of ``script`` (a trigger's body holds semicolons of its own)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [s for s in statements if s]
 
 
 def io_to_json(io: IORecord, progress: str | None = None) -> str:
@@ -115,6 +164,7 @@ class StateStore:
             self.db.executescript(_SCHEMA)
             with contextlib.suppress(sqlite3.OperationalError):  # a state file from before run_start
                 self.db.execute("ALTER TABLE nodes ADD COLUMN run_start REAL")
+            self._add_counters()
         self._seq = 0
         self._in_tx = False
         self._commit_scheduled = False
@@ -140,6 +190,20 @@ class StateStore:
     def close(self) -> None:
         self.commit()
         self.db.close()
+
+    def _add_counters(self) -> None:
+        """Create the counters and their triggers; fill them when an older state file lacks them."""
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'nodes_count_insert'").fetchone():
+            return
+        self.db.execute("BEGIN IMMEDIATE")  # checked again inside: two writers must not fill them twice
+        try:
+            if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'nodes_count_insert'").fetchone():
+                for statement in _statements(_COUNTERS + _BACKFILL):
+                    self.db.execute(statement)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     # --- writes (engine only) -------------------------------------------------------
     def _defer_commit(self) -> None:
@@ -245,3 +309,27 @@ class StateStore:
             row = self.db.execute("SELECT id FROM workflow").fetchone()
             self._wf_id = row[0] if row else ""
         return self._wf_id
+
+
+# --- the counters, for readers on their own connections (``view/summary.py``) ------------
+def has_counters(db: sqlite3.Connection) -> bool:
+    """False for a state file from before the counters that no writer has opened since."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'nodes_count_insert'").fetchone() is not None
+
+
+def child_counts(db: sqlite3.Connection, parent_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Children by phase of each of ``parent_ids`` (the counters; rows read: parents times phases)."""
+    found: dict[str, dict[str, int]] = {}
+    for start in range(0, len(parent_ids), _CHUNK):
+        chunk = parent_ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for parent, phase, n in db.execute(
+            f"SELECT parent_id, phase, n FROM child_counts WHERE parent_id IN ({marks}) AND n > 0", chunk
+        ):
+            found.setdefault(str(parent), {})[str(phase)] = int(n)
+    return found
+
+
+def phase_counts(db: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    """The run's nodes by ``(type, phase)`` (the counters: a few rows whatever the run's size)."""
+    return {(str(t), str(p)): int(n) for t, p, n in db.execute("SELECT type, phase, n FROM phase_counts WHERE n > 0")}

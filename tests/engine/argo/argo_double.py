@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["ArgoDouble", "running_double"]
+__all__ = ["ArgoDouble", "only_fields", "running_double"]
 
 _NOW = "2024-05-01T12:00:00Z"
 
@@ -228,14 +228,15 @@ def _route(
     if parts[:3] != ["api", "v1", "workflows"] or len(parts) < 4:
         raise _HttpError(404, 5, f"Not Found: {path}")
     namespace, rest = parts[3], parts[4:]
+    fields = (query.get("fields") or [""])[0]
     if not rest:
         if method == "POST":
             return 200, double.create(namespace, body)
         if method == "GET":
-            return 200, double.list_body(namespace)
+            return 200, only_fields(double.list_body(namespace), fields)
     elif len(rest) == 1:
         if method == "GET":
-            return 200, copy.deepcopy(double.find(namespace, rest[0]))
+            return 200, only_fields(copy.deepcopy(double.find(namespace, rest[0])), fields)
         if method == "DELETE":
             double.find(namespace, rest[0])
             del double.workflows[(namespace, rest[0])]
@@ -246,6 +247,36 @@ def _route(
         pod = (query.get("podName") or [None])[0]
         return 200, "\n".join(double.log_lines(namespace, rest[0], pod)) + "\n"
     raise _HttpError(404, 5, f"Not Found: {method} {path}")
+
+
+def only_fields(answer: dict[str, Any], fields: str) -> dict[str, Any]:
+    """The ``fields`` query of ListWorkflows and GetWorkflow (``WorkflowListRequest.fields``,
+    ``WorkflowGetRequest.fields`` in ``pkg/apiclient/workflow/workflow.proto``): dotted paths
+    to keep (``items.status.phase``), or, after a leading ``-``, to drop (``-items.status.nodes``).
+    The same walk as Argo's ``Cleaner.cleanItem`` (``util/fields/fields.go``): a key stays when
+    its path is listed or is the start of a listed path; lists are walked item by item."""
+    if not fields:
+        return answer
+    exclude = fields.startswith("-")
+    wanted = set((fields[1:] if exclude else fields).split(","))
+
+    def clean(path: list[str], item: Any) -> None:
+        if isinstance(item, dict):
+            for key in list(item):
+                here = ".".join([*path, key])
+                listed = here in wanted
+                above = listed or any(w.startswith(here) for w in wanted)
+                if (exclude and not listed) or (not exclude and above):
+                    if not listed:
+                        clean([*path, key], item[key])
+                else:
+                    del item[key]
+        elif isinstance(item, list):
+            for element in item:
+                clean(path, element)
+
+    clean([], answer)
+    return answer
 
 
 @contextmanager

@@ -1,0 +1,151 @@
+"""What the dashboard reads of Argo runs: the Argo Server's REST API, through ``ArgoClient``.
+
+The server gives a run's whole status in one answer (``GetWorkflow``), so a run page is
+one request: the graph is drawn from its nodes (``view/argo.py``) and coloured by
+phase; a step's page reads its node as a step record (``engine/argo/status.py``). The
+runs list asks only for the fields it shows (``WorkflowListRequest.fields``), not every
+node of every run. A step's log comes from the server's log stream of its pod,
+named as Argo names it (``pod_name``). Artifacts are not served: the server's artifact
+endpoint is outside its workflow API, so a step page lists their names only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine.argo.client import ArgoClient
+from ..engine.argo.status import node_record, parse_time, workflow_phase
+from ..records import StepRecord
+from ..view.argo import LOOP_SEP, argo_graph, loop_items
+from ..view.plan import PlanNode
+from ..view.summary import RunSummary
+from .store import PAGE, RunRow, StepRow
+
+__all__ = ["LIST_FIELDS", "ArgoRuns", "argo_runs_from_config", "pod_name"]
+
+# What the runs list shows of each workflow (Argo's own UI asks for a similar list).
+LIST_FIELDS = ",".join(
+    (
+        "metadata.resourceVersion", "items.metadata.name", "items.metadata.creationTimestamp",
+        "items.status.phase", "items.status.startedAt", "items.status.finishedAt", "items.status.message",
+    )
+)  # fmt: skip
+POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
+_MAX_PREFIX = 253 - 10  # a Kubernetes name's limit, less the hash (workflow/util/pod_name.go)
+
+
+def argo_runs_from_config() -> ArgoRuns | None:
+    """The configured Argo Server (``config["host"]``, ``token``, ``namespace``), or None."""
+    from .._config import config
+
+    host = str(config["host"] or "")
+    if not host:
+        return None
+    client = ArgoClient(host, str(config["token"] or "") or None, str(config["namespace"]), bool(config["verify_ssl"]))
+    return ArgoRuns(client)
+
+
+def _fnv1a_32(text: str) -> int:
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def pod_name(workflow: dict[str, Any], node: dict[str, Any]) -> str:
+    """The pod of a node, named as Argo does (``GeneratePodName`` in ``workflow/util/pod_name.go``).
+
+    ``v1`` (the workflow's ``pod-name-format`` annotation) names a pod by its node id; ``v2``,
+    the default since Argo 3.4, ``<workflow>-<template>-<FNV-1a 32 of the node's name>``.
+    """
+    meta = workflow.get("metadata") or {}
+    wf_name, node_name = str(meta.get("name") or ""), str(node.get("name") or "")
+    if (meta.get("annotations") or {}).get(POD_NAME_FORMAT) == "v1":
+        return str(node.get("id") or "")
+    if wf_name == node_name:
+        return wf_name
+    template = node.get("templateName") or (node.get("templateRef") or {}).get("template") or ""
+    prefix = f"{wf_name}-{template}" if template else wf_name
+    return f"{prefix[: _MAX_PREFIX - 1]}-{_fnv1a_32(node_name)}"
+
+
+class ArgoRuns:
+    """The workflows of one Argo Server namespace, as the dashboard shows them."""
+
+    engine = "argo"
+
+    def __init__(self, client: ArgoClient) -> None:
+        self.client = client
+
+    @property
+    def where(self) -> str:
+        return f"{self.client.host}, namespace {self.client.namespace!r}"
+
+    def backend(self) -> Any:
+        """The ``ArgoBackend`` of this server, for the actions (terminate, resume, retry)."""
+        from ..engine.argo.backend import ArgoBackend
+
+        return ArgoBackend(self.client)
+
+    def runs(self, phase: str = "", text: str = "") -> list[RunRow]:
+        rows = []
+        for wf in self.client.list(fields=LIST_FIELDS):
+            meta, status = wf.get("metadata") or {}, wf.get("status") or {}
+            name = str(meta.get("name") or "")
+            row = RunRow(
+                name, name, workflow_phase(wf), parse_time(meta.get("creationTimestamp")),
+                parse_time(status.get("startedAt")), parse_time(status.get("finishedAt")),
+                str(status.get("message") or ""), engine=self.engine,
+            )  # fmt: skip
+            if (not text or text.lower() in name.lower()) and (not phase or row.phase == phase):
+                rows.append(row)
+        return rows
+
+    def workflow(self, wf_id: str) -> dict[str, Any]:
+        return self.client.get(wf_id)
+
+    def view(self, wf_id: str) -> tuple[PlanNode, RunSummary]:
+        """The graph of one run and its state, from one answer of the server."""
+        return argo_graph(self.workflow(wf_id))
+
+    def step(self, wf_id: str, node_id: str) -> StepRecord:
+        """A node's record; for a drawn fan-out (``<id>:<name>``), a record standing for its items."""
+        workflow = self.workflow(wf_id)
+        if LOOP_SEP in node_id:
+            nodes = (workflow.get("status") or {}).get("nodes") or {}
+            base, items = loop_items(nodes, node_id)
+            if not items:
+                raise KeyError(f"Argo workflow {wf_id!r} has no fan-out {node_id!r}")
+            graph = argo_graph(workflow)[1].states.get(node_id)
+            phase = graph.phase if graph is not None else "Running"
+            return StepRecord(id=node_id, name=base, workflow_id=wf_id, phase=phase, type="StepGroup")
+        status = workflow.get("status") or {}
+        node = (status.get("nodes") or {}).get(node_id)
+        if node is None:
+            raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
+        return node_record(node_id, node, wf_id, None, status)  # this node only, not the run's 10,000
+
+    def log(self, wf_id: str, node_id: str) -> str:
+        """The log of a node's pod, as the server streams it ('' for a node without a pod)."""
+        workflow = self.workflow(wf_id)
+        node = ((workflow.get("status") or {}).get("nodes") or {}).get(node_id)
+        if node is None:
+            raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
+        if node.get("type") != "Pod":
+            return ""
+        return self.client.logs(wf_id, pod_name(workflow, node))
+
+    def children(self, wf_id: str, parent_id: str, page: int = 0, phase: str = "") -> tuple[list[StepRow], int]:
+        """One page of a fan-out's items (or of a node's children)."""
+        status = self.workflow(wf_id).get("status") or {}
+        nodes = status.get("nodes") or {}
+        if LOOP_SEP in parent_id:
+            kids = loop_items(nodes, parent_id)[1]
+        else:
+            kids = [nodes[c] for c in (nodes.get(parent_id) or {}).get("children") or [] if c in nodes]
+        kids = [k for k in kids if not phase or (k.get("phase") or "Pending") == phase]
+        shown = [
+            node_record(str(k.get("id")), k, wf_id, parent_id, status) for k in kids[page * PAGE : (page + 1) * PAGE]
+        ]
+        rows = [StepRow(r.id, r.name, r.phase, r.type, r.start_time, r.end_time, r.message) for r in shown]
+        return rows, len(kids)

@@ -1,0 +1,208 @@
+"""Argo runs in the dashboard, through the Argo Server's REST API (the protocol double serves it).
+
+The runs list holds the server's workflows beside the local runs (phase, start, duration),
+asking only for the fields it shows; a run page draws the graph coloured by phase, the step
+table and the failures; a step page shows its pod's log as the server streams it; the
+actions call the server. The dashboard is served by uvicorn as ``dflow-like ui`` serves it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dflow_like.engine.argo.client import ArgoClient
+from dflow_like.ui.argo import ArgoRuns, _fnv1a_32, pod_name
+from tests.engine.argo.argo_double import ArgoDouble, running_double
+from tests.view.workflows import energy_workflow
+
+from .argo_runs import WF, argo_run
+from .serving import Served, serve_app
+
+pytest.importorskip("uvicorn")
+
+
+@pytest.fixture
+def double() -> Iterator[ArgoDouble]:
+    with running_double() as server:
+        yield server
+
+
+@pytest.fixture
+def served(double: ArgoDouble, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    """The dashboard with the Argo Server configured as a user does (``DFLOW_LIKE_HOST``, token)."""
+    from dflow_like.ui.app import create_app
+
+    monkeypatch.setenv("DFLOW_LIKE_HOST", double.url)
+    monkeypatch.setenv("DFLOW_LIKE_TOKEN", str(double.token))
+    monkeypatch.setenv("DFLOW_LIKE_NAMESPACE", "argo")
+    token = secrets.token_urlsafe(16)
+    for base in serve_app(create_app(token)):
+        yield Served(base, token)
+
+
+def _rows(page: str) -> dict[str, str]:
+    return {m.group(1): m.group(0) for m in re.finditer(r"<tr class='run' data-id='([^']+)'.*?</tr>", page)}
+
+
+def test_the_runs_list_holds_argo_runs_with_phase_start_and_duration(served: Served, double: ArgoDouble) -> None:
+    argo_run(double)
+    status, page = served.get("/")
+    assert status == 200
+    row = _rows(page)[WF]
+    assert "data-engine='argo'" in row and f"href='/argo/runs/{WF}'" in row
+    assert ">Failed<" in row and "2024-05-01" in row and "90.0 s" in row  # 12:00:00 to 12:01:30
+    listed = [p for m, p in double.requests if m == "GET" and p.startswith("/api/v1/workflows/argo?")]
+    assert listed and "fields=" in listed[-1]  # not every node of every run
+    status, failed_only = served.get("/?phase=Succeeded")
+    assert WF not in _rows(failed_only)
+
+
+def test_the_list_asks_only_for_the_fields_it_shows(double: ArgoDouble) -> None:
+    argo_run(double)
+    rows = ArgoRuns(ArgoClient(double.url, double.token)).client.list(fields="items.metadata.name,items.status.phase")
+    assert rows == [{"metadata": {"name": WF}, "status": {"phase": "Failed"}}]
+
+
+def test_a_run_page_draws_the_graph_by_phase_with_the_step_table_and_failures(
+    served: Served, double: ArgoDouble
+) -> None:
+    argo_run(double)
+    status, page = served.get(f"/argo/runs/{WF}")
+    assert status == 200
+    graph = page[page.index("<svg") : page.index("</svg>")]
+    phases = dict(re.findall(r"data-name='([^']+)' data-phase='([^']+)'", graph))
+    assert phases == {WF: "Failed", "prep": "Succeeded", "run": "Failed"}  # the loop drawn as one node
+    assert "\u00d72" in graph  # "run" times 2, with its items counts
+    items_url = f"/argo/runs/{WF}/children/{urllib.parse.quote(WF + '-3:run')}"
+    assert f"href='{items_url}'" in graph
+    status, items = served.get(items_url)
+    assert status == 200 and "run(0:a)" in items and "run(1:b)" in items and "2 all" in items
+    steps = page.split("<table id='steps'>")[1]
+    assert re.findall(r"<tr class='step' data-name='([^']+)'", steps) == ["prep", "run"]  # the run is no row
+    assert "run(0:a)" in page
+    assert "1 failed" in page and "Error (exit code 1)" in page
+    assert f"href='/argo/runs/{WF}/steps/{WF}-4'" in page  # the failed step links to its page
+    status, view = served.get(f"/api/argo/runs/{WF}/view")
+    assert status == 200 and '"phase": "Failed"' in view.replace('":"', '": "')
+
+
+def test_a_step_page_shows_its_pod_log_from_the_server(served: Served, double: ArgoDouble) -> None:
+    argo_run(double)
+    workflow = ArgoClient(double.url, double.token).get(WF)
+    pod = pod_name(workflow, workflow["status"]["nodes"][f"{WF}-4"])
+    assert pod.startswith(f"{WF}-run-")
+    double.set_logs(WF, [(pod, "Traceback: energy diverged"), ("some-other-pod", "not this step's line")])
+    status, page = served.get(f"/argo/runs/{WF}/steps/{WF}-4")
+    assert status == 200
+    assert "Traceback: energy diverged" in page and "not this step" not in page
+    assert "Error (exit code 1)" in page
+    assert any("podName=" + urllib.parse.quote(pod) in p for _, p in double.requests)
+    status, prep = served.get(f"/argo/runs/{WF}/steps/{WF}-2")
+    assert status == 200 and "class='artifact'>data<" in prep and "output parameters" in prep
+    status, _ = served.get(f"/argo/runs/{WF}/steps/no-such-node")
+    assert status == 404
+
+
+def test_actions_reach_the_server(served: Served, double: ArgoDouble) -> None:
+    argo_run(double, phase="Running")
+    page = served.post(f"/argo/runs/{WF}/terminate")
+    assert "terminated" in page
+    assert double.workflows[("argo", WF)]["spec"]["shutdown"] == "Terminate"
+
+
+def test_an_unreachable_argo_server_leaves_the_local_runs_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dflow_like.ui.app import create_app
+
+    (tmp_path / "go").write_text("go")
+    wf = energy_workflow(n=1, fail=(), release=str(tmp_path / "go"))
+    wf.submit()
+    wf.wait(timeout=120)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    token = secrets.token_urlsafe(16)
+    app = create_app(token, argo=ArgoRuns(ArgoClient(dead, "v2:x")))
+    for base in serve_app(app):
+        status, page = Served(base, token).get("/")
+        assert status == 200 and str(wf.id) in _rows(page)
+        assert "Argo runs not shown" in page and dead in page
+
+
+def test_pod_names_follow_argo() -> None:
+    """``GeneratePodName`` (workflow/util/pod_name.go): FNV-1a 32 of the node's name, or its id (v1)."""
+    assert _fnv1a_32("") == 0x811C9DC5 and _fnv1a_32("a") == 0xE40C292C  # FNV's published test vectors
+    assert _fnv1a_32("foobar") == 0xBF9CF968
+    workflow = {"metadata": {"name": "wf"}}
+    node = {"id": "wf-123", "name": "wf[0].a", "templateName": "t"}
+    assert pod_name(workflow, node) == f"wf-t-{_fnv1a_32('wf[0].a')}"
+    assert pod_name(workflow, {"id": "wf", "name": "wf"}) == "wf"
+    v1 = {"metadata": {"name": "wf", "annotations": {"workflows.argoproj.io/pod-name-format": "v1"}}}
+    assert pod_name(v1, node) == "wf-123"
+    long = {"metadata": {"name": "w" * 300}}
+    assert len(pod_name(long, node)) <= 253
+
+
+@pytest.fixture
+def argo_env(double: ArgoDouble, monkeypatch: pytest.MonkeyPatch) -> ArgoDouble:
+    """The Argo Server configured for the ``dflow-like ui`` the ``dashboard`` fixture starts."""
+    monkeypatch.setenv("DFLOW_LIKE_HOST", double.url)
+    monkeypatch.setenv("DFLOW_LIKE_TOKEN", str(double.token))
+    return double
+
+
+def test_an_argo_run_in_the_browser_changes_and_shows_a_failed_pods_log(
+    argo_env: ArgoDouble, dashboard: Any, browser: Any
+) -> None:
+    """``dflow-like ui`` with an Argo Server configured, in Debian's Chromium: the run is listed,
+    its open page follows the server until the run fails, and the failed step shows its log."""
+    from selenium.webdriver.common.by import By
+
+    from tests.view.conftest import poll
+
+    from .argo_runs import nodes
+
+    double = argo_env
+    argo_run(double, phase="Running")
+    browser.get(dashboard.url("/"))
+    row = browser.find_element(By.CSS_SELECTOR, f"tr.run[data-id='{WF}']")
+    assert row.get_attribute("data-engine") == "argo" and "Running" in row.text
+    row.find_element(By.CSS_SELECTOR, "a").click()
+    script = "const n = document.querySelector(arguments[0]); return n ? n.getAttribute('data-phase') : null;"
+    poll(lambda: browser.execute_script(script, "#view svg [data-name='run']") == "Running", "the loop running")
+    double.advance(WF, phase="Failed", nodes=nodes("Failed"), finishedAt="2024-05-01T12:01:30Z")
+    workflow = ArgoClient(double.url, double.token).get(WF)
+    double.set_logs(WF, [(pod_name(workflow, workflow["status"]["nodes"][f"{WF}-4"]), "Traceback: it diverged")])
+    poll(lambda: browser.execute_script(script, "#view svg [data-name='run']") == "Failed", "the page to follow")
+    browser.find_element(By.CSS_SELECTOR, "a.failed-step").click()
+    poll(lambda: "Traceback: it diverged" in browser.execute_script("return document.body.textContent"), "the log")
+    assert browser.find_element(By.CSS_SELECTOR, "#step-name").text == "run(0:a)"
+
+
+def test_argo_pages_need_the_token_too(served: Served, double: ArgoDouble) -> None:
+    argo_run(double)
+    for path in (f"/argo/runs/{WF}", f"/api/argo/runs/{WF}/view", f"/argo/runs/{WF}/steps/{WF}-4"):
+        for query in ("", "?token=wrong"):
+            try:
+                urllib.request.urlopen(f"{served.base}{path}{query}", timeout=30)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 403, path
+            else:
+                raise AssertionError(f"{path}{query} answered without the token")
+    posted = urllib.request.Request(f"{served.base}/argo/runs/{WF}/terminate", data=b"", method="POST")
+    try:
+        urllib.request.urlopen(posted, timeout=30)
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 403
+    assert "shutdown" not in double.workflows[("argo", WF)]["spec"]
