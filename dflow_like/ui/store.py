@@ -102,7 +102,7 @@ class Runs:
 
     def plan(self, wf_id: str) -> PlanNode:
         saved = read_plan(self._workspace(wf_id).root)
-        return saved if saved is not None else plan_from_records(self.backend.steps(wf_id), wf_id)
+        return saved if saved is not None else plan_from_records(self.backend.records(wf_id), wf_id)
 
     def summary(self, wf_id: str, plan: PlanNode) -> RunSummary:
         phase, message = self.backend.status(wf_id)
@@ -110,7 +110,7 @@ class Runs:
             summary = local_summary(self._workspace(wf_id).db_path, wf_id, plan)
             summary.phase, summary.message = phase, message
             return summary
-        return records_summary(self.backend.steps(wf_id), plan, wf_id, phase, message)
+        return records_summary(self.backend.records(wf_id), plan, wf_id, phase, message)
 
     def children(self, wf_id: str, parent_id: str, page: int = 0, phase: str = "") -> tuple[list[StepRow], int]:
         """One page of a node's children (a fan-out's items), and how many there are."""

@@ -62,5 +62,5 @@ def summarize(wf: Any, plan: PlanNode, backend: Any | None = None) -> RunSummary
         summary = local_summary(ws.db_path, wf.id, plan)
         summary.phase, summary.message = str(phase), str(message)
         return summary
-    records = list(backend.steps(wf.id))
+    records = list(backend.records(wf.id))
     return records_summary(records, plan, wf.id, str(phase), str(message))

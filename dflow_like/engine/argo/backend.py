@@ -174,10 +174,6 @@ class ArgoBackend:
         records = with_gathered_outputs(records, workflow)
         return records if where is None else where.select(records)
 
-    def steps(self, wf_id: str) -> list[StepRecord]:
-        """Every node: the name ``records`` had before the ``Backend`` protocol (callers move to it)."""
-        return self.records(wf_id)
-
     def global_outputs(self, wf_id: str) -> GlobalOutputs:
         """``{"parameters": {name: wire value}, "artifacts": {name: ArtifactRef}}``."""
         status = self.client.get(wf_id).get("status") or {}

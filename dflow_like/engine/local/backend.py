@@ -294,10 +294,6 @@ class LocalBackend:
         fill_progress(records)
         return records
 
-    def steps(self, wf_id: str) -> list[StepRecord]:
-        """Every node: the name ``records`` had before the ``Backend`` protocol (callers move to it)."""
-        return self.records(wf_id)
-
     def global_outputs(self, wf_id: str) -> GlobalOutputs:
         """``{"parameters": {name: wire value}, "artifacts": {name: ArtifactRef}}``, as on Argo."""
         text = self._row(wf_id).get("outputs")
