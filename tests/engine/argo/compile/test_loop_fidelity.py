@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from dflow_like import DAG, OutputParameter, Step, Steps, Task, Workflow, argo_range, argo_sequence
+from dflow_like.engine.argo import lint_manifest
+from dflow_like.engine.argo.compile.check import manifest_problems
 from dflow_like.expr import evaluate, render
 from dflow_like.python import PythonOPTemplate, Slices
 from dflow_like.runner.pod import _apply_slices
@@ -125,3 +127,17 @@ def test_a_steps_output_from_a_loop_whose_node_was_skipped_is_all_holes_not_an_e
     scope, expression = _nested(Steps, with_param=argo_range(2))
     skipped = {"workflow": {"parameters": {}}, scope: {"fan": {"outputs": {"parameters": {"dflow_position": "null"}}}}}
     assert json.loads(evaluate(expression, skipped)) == [None, None]
+
+
+@pytest.mark.parametrize("kind", [Steps, DAG])
+def test_a_manifest_with_a_holed_output_passes_schema_and_lint(kind: type[Steps] | type[DAG]) -> None:
+    inner = kind("inner")
+    fan = (Step if kind is Steps else Task)(
+        "fan", _sliced().template, parameters={"x": [1, 2]}, continue_on_failed=True
+    )
+    inner.add(fan)
+    inner.outputs.parameters["y"] = OutputParameter(value_from_parameter=fan.outputs.parameters["y"])
+    wf = Workflow("lint")
+    wf.add(Step("inner", inner))
+    manifest = wf.to_dict()
+    assert manifest_problems(manifest) == [] and lint_manifest(manifest) == []
