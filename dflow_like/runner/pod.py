@@ -136,7 +136,18 @@ def _apply_slices(hidden: dict[str, str], params: dict[str, str], arts: dict[str
     sliced = json.loads(hidden.get("dflow_sliced") or "{}")
     if not sliced:
         return
-    _apply_index(sliced, json.loads(hidden["dflow_slice"]), params, arts)
+    text = hidden["dflow_slice"]
+    try:
+        index = json.loads(text)
+    except ValueError:
+        index = None
+    if not isinstance(index, (int, list)) or isinstance(index, bool):  # as the local engine's slice_index
+        raise ValueError(
+            f"Slices: the slice index is {text!r}, not an index; with no slices expression an item's value is "
+            "the index of the element it takes (as in dflow): loop over indices (e.g. with_param=argo_range(n)) "
+            "or give Slices(slices=...)"
+        )
+    _apply_index(sliced, index, params, arts)
 
 
 def _apply_index(sliced: dict[str, Any], index: Any, params: dict[str, str], arts: dict[str, Any]) -> None:

@@ -62,3 +62,15 @@ def test_an_item_slices_the_element_its_value_names_on_argo_as_locally(
         assert wf.query_step(name="use")[0].outputs.parameters["values"].value == expected
     if group is None:  # a grouped step's pods are not the local engine's items
         assert differences(local, remote, tmp_path) == []
+
+
+def test_an_item_that_is_no_index_fails_the_step_on_argo_as_locally(argo: EmulatedArgo) -> None:
+    remote = _loop(None, with_param=["a", "b"])
+    assert on_argo(argo, remote) == "Failed"
+    assert "'a', not an index" in argo.logs(str(remote.id))
+    cloudpickle.register_pickle_by_value(gather_ops)
+    local = _loop(None, with_param=["a", "b"])
+    assert on_local(local) == "Failed"
+    messages = [r.message for r in local.query_step() if r.name == "fan(0:a)"]
+    assert messages and all("'a', not an index" in m for m in messages)
+    assert [r.phase for r in remote.query_step(name="use")] == [r.phase for r in local.query_step(name="use")] == []
