@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any
 
 from ....expr import to_template
@@ -202,6 +203,13 @@ def holed_output(source: Step, scope: str, step: str, name: str) -> str:
     count = _item_count(source) if isinstance(source.template, PythonOPTemplate) else None
     plain = fallback_expression(scope, step, name)
     if count is None:
+        if source.continue_on_failed or source.continue_on_error:
+            warnings.warn(
+                f"{source.owner}: output {name!r} of this loop is a Steps/DAG output; on Argo it lists only the "
+                "items that succeeded (only a Python OP step whose item count Argo can compute keeps None at a "
+                "failed item's place, as the local engine does)",
+                stacklevel=2,
+            )
         return plain
     # an empty loop's Skipped node sets its pods' declared defaults: "null" for the positions
     values = f"(sprig.fromJson({plain}) ?? [])"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dflow_like import DAG, OutputParameter, Step, Steps, Task, Workflow, argo_range, argo_sequence
+from dflow_like import DAG, InputParameter, OutputParameter, Step, Steps, Task, Workflow, argo_range, argo_sequence
 from dflow_like.engine.argo import lint_manifest
 from dflow_like.engine.argo.compile.check import manifest_problems
 from dflow_like.expr import evaluate, render
@@ -141,3 +141,19 @@ def test_a_manifest_with_a_holed_output_passes_schema_and_lint(kind: type[Steps]
     wf.add(Step("inner", inner))
     manifest = wf.to_dict()
     assert manifest_problems(manifest) == [] and lint_manifest(manifest) == []
+
+
+def test_a_loop_that_cannot_keep_places_on_argo_says_so() -> None:
+    """A looped Steps template reports no positions: its Steps output would silently differ."""
+    body = Steps("body")
+    body.add(Step("one", PythonOPTemplate(Double), parameters={"x": "{{inputs.parameters.x}}"}))
+    body.inputs.parameters["x"] = InputParameter()
+    body.outputs.parameters["y"] = OutputParameter(value_from_parameter=body.steps[0][0].outputs.parameters["y"])
+    inner = Steps("inner")
+    loop = Step("fan", body, parameters={"x": "{{item}}"}, with_param=[1, 2], continue_on_failed=True)
+    inner.add(loop)
+    inner.outputs.parameters["y"] = OutputParameter(value_from_parameter=loop.outputs.parameters["y"])
+    wf = Workflow("warn")
+    wf.add(Step("inner", inner))
+    with pytest.warns(UserWarning, match=r"output 'y' of this loop .* only the items that succeeded"):
+        wf.to_dict()
