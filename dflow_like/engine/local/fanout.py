@@ -104,6 +104,8 @@ def slice_index(step: Step, position: int, scope: dict[str, Any]) -> Any:
     expression = step.slices.slices if step.slices is not None else None
     if (not expression and not _explicit_loop(step)) or "item" not in scope:
         return position
+    if not expression and type(scope["item"]) is int:  # argo_range's items: no rendering per item
+        return scope["item"]
     text = render(expression or "{{item}}", scope)
     try:
         value = json.loads(text)
