@@ -23,8 +23,10 @@ class Slices:
     place in a gathered parameter is ``None``).
 
     Args:
-        slices: the index expression an item takes (default ``"{{item}}"``: item ``i`` gets
-            element ``i``); it may evaluate to a list of indices (several elements per item).
+        slices: the index expression an item takes, default ``"{{item}}"`` as in dflow: the
+            item's value, so without ``with_param``/``with_items``/``with_sequence`` item ``i``
+            gets element ``i``, and ``with_param=[3, 5]`` takes elements 3 and 5; it may
+            evaluate to a list of indices (several elements per item).
         input_parameter: names of input parameters given as lists and sliced per item.
         input_artifact: names of input artifacts holding a list of files (another fan-out's
             gathered artifact, or ``upload_artifact([...])``); each item gets only its own files.

@@ -136,7 +136,18 @@ def _apply_slices(hidden: dict[str, str], params: dict[str, str], arts: dict[str
     sliced = json.loads(hidden.get("dflow_sliced") or "{}")
     if not sliced:
         return
-    _apply_index(sliced, json.loads(hidden["dflow_slice"]), params, arts)
+    text = hidden["dflow_slice"]
+    try:
+        index = json.loads(text)
+    except ValueError:
+        index = None
+    if not isinstance(index, (int, list)) or isinstance(index, bool):  # as the local engine's slice_index
+        raise ValueError(
+            f"Slices: the slice index is {text!r}, not an index; with no slices expression an item's value is "
+            "the index of the element it takes (as in dflow): loop over indices (e.g. with_param=argo_range(n)) "
+            "or give Slices(slices=...)"
+        )
+    _apply_index(sliced, index, params, arts)
 
 
 def _apply_index(sliced: dict[str, Any], index: Any, params: dict[str, str], arts: dict[str, Any]) -> None:
@@ -333,7 +344,7 @@ def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
     sliced = json.loads(hidden["dflow_sliced"])
     first, size = int(json.loads(hidden["dflow_slice"])), int(sliced["group_size"])
     items = sliced.get("items")  # with_param/with_items: the loop's list
-    by_value = bool(sliced.get("by_value")) and isinstance(items, list)  # Slices("{{item}}"): items[i], else i
+    by_value = bool(sliced.get("by_value")) and isinstance(items, list)  # an explicit loop: items[i], else i
     total = len(items) if isinstance(items, list) else len(decode_value(params[sliced["parameters"][0]]))
     positions: list[int] = []
     values: dict[str, list[Any]] = {n: [] for n in template.outputs.parameters}
@@ -341,7 +352,11 @@ def _run_group(paths: _Paths, name: str, template: Any, inputs: _Inputs) -> int:
     specs: list[tuple[int, StepSpec]] = []
     for index in range(first, min(first + size, total)):
         item_params, item_arts = dict(params), dict(arts)
-        _apply_index(sliced, items[index] if by_value and isinstance(items, list) else index, item_params, item_arts)
+        at = items[index] if by_value and isinstance(items, list) else index
+        at = (
+            json.loads(at) if isinstance(at, str) and at.strip().lstrip("-").isdigit() else at
+        )  # "3": as {{item}} renders
+        _apply_index(sliced, at, item_params, item_arts)
         specs.append((index, _step_spec(name, template, (hidden, item_params, item_arts), paths.attempt / str(index))))
     tolerant = bool(sliced.get("tolerant"))
     ran = run_items(specs, template, int(sliced.get("pool_size") or 1), tolerant)

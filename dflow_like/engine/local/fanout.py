@@ -85,19 +85,41 @@ def fan_out_items(step: Step, scope: dict[str, Any], params: dict[str, str], art
     return list(range(next(iter(lengths.values()), 0)))
 
 
+def _explicit_loop(step: Step) -> bool:
+    return step.with_param is not None or step.with_sequence is not None or step.with_items is not None
+
+
 def slice_index(step: Step, position: int, scope: dict[str, Any]) -> Any:
-    """Which element(s) item ``position`` takes: the Slices expression, else the position."""
+    """Which element(s) item ``position`` takes: the Slices expression, which is ``"{{item}}"``
+    when none is given, so an explicit loop's item *value* is the index, as in dflow.
+
+    dflow's ``Slices`` defaults ``slices`` to ``"{{item}}"`` (``Slices.__init__``,
+    dflow/python/python_op_template.py); ``render_script`` there turns it into an input
+    parameter fed ``{{item}}`` and its pod slices with ``obj[slices]``
+    (``handle_input_parameter``, dflow/python/utils.py), and its debug mode renders the
+    same (``render_item`` in ``Step.exec``, dflow/step.py). So ``with_param=[3, 5, 7]``
+    slices elements 3, 5 and 7, on Argo as locally; with no explicit loop the items are
+    ``argo_range(len(...))`` (``Step.__init__``, dflow/step.py), value and position alike.
+    """
     expression = step.slices.slices if step.slices is not None else None
-    if not expression or "item" not in scope:
+    if (not expression and not _explicit_loop(step)) or "item" not in scope:
         return position
-    text = render(expression, scope)
+    if not expression and type(scope["item"]) is int:  # argo_range's items: no rendering per item
+        return scope["item"]
+    text = render(expression or "{{item}}", scope)
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        raise SliceError(f"step {step.name!r}: Slices expression {expression!r} gave {text!r}, not an index") from None
-    if isinstance(value, (int, list)):
+        value = None
+    if isinstance(value, (int, list)) and not isinstance(value, bool):
         return value
-    raise SliceError(f"step {step.name!r}: Slices expression {expression!r} gave {text!r}, not an index")
+    if expression:
+        raise SliceError(f"step {step.name!r}: Slices expression {expression!r} gave {text!r}, not an index")
+    raise SliceError(
+        f"step {step.name!r}: Slices: item {position} of the loop is {text!r}, not an index; with no slices "
+        "expression an item's value is the index of the element it takes (as in dflow): loop over indices "
+        "(e.g. with_param=argo_range(n)) or give Slices(slices=...)"
+    )
 
 
 def _pick(values: list[Any], index: Any, step: Step, field: str) -> Any:

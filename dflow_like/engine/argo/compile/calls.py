@@ -81,14 +81,14 @@ def _hidden_parameters(step: Step, layouts: dict[str, Any], gather: bool) -> lis
         hidden.append({"name": "dflow_layouts", "value": json.dumps(layouts, separators=(",", ":"))})
     params, arts = sliced_names(step)
     if params or arts:
+        # dflow's default: the item's value is the index (``fanout.slice_index`` says why)
         expression = (step.slices.slices if step.slices is not None else None) or "{{item}}"
         layout: dict[str, Any] = {"parameters": params, "artifacts": arts}
         if group_size(step):  # the pod runs the items of a group (groups.py)
             layout["group_size"] = group_size(step)
             if step.with_param is not None or step.with_items is not None:
                 layout["items"] = "@ITEMS@"  # the loop's list, spliced in (JSON once Argo renders it)
-                if step.slices is not None and step.slices.slices:  # "{{item}}": the item's value, else its place
-                    layout["by_value"] = True
+                layout["by_value"] = True  # item i takes element items[i], as dflow's with_param[i] (groups.py)
             if step.slices is not None and (step.slices.pool_size or 1) > 1:
                 layout["pool_size"] = step.slices.pool_size  # items at once in the pod, as dflow's Pool
             if step.continue_on_failed or threshold_of(step) is not None:

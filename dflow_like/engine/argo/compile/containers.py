@@ -14,7 +14,7 @@ from ....values import encode_value
 from .calls import compile_call, gathers, output_artifact_ref
 from .descriptions import described
 from .errors import CompileError
-from .gathered import fallback_expression, looped_output
+from .gathered import holed_output, looped_output
 from .loops import is_looped
 
 if TYPE_CHECKING:
@@ -48,14 +48,14 @@ def _expression(value: Any) -> str:
     return text[3:-2].strip() if text.startswith("{{=") and text.endswith("}}") else text
 
 
-def _outputs(template: OPTemplate, gathered: set[str], looped: set[str]) -> dict[str, Any]:
+def _outputs(template: OPTemplate, gathered: set[str], looped: dict[str, Step]) -> dict[str, Any]:
     params: list[dict[str, Any]] = []
     for name, par in template.outputs.parameters.items():
         entry: dict[str, Any] = {"name": name}
         reference = to_template(par.value_from_parameter) if par.value_from_parameter is not None else None
         from_loop = looped_output(reference, looped) if reference is not None else None
-        if from_loop is not None:  # [] for a loop without items, as locally (see gathered.py)
-            entry["valueFrom"] = {"expression": fallback_expression(*from_loop)}
+        if from_loop is not None:  # [] for no items, None at failed items' places, as locally (gathered.py)
+            entry["valueFrom"] = {"expression": holed_output(looped[from_loop[1]], *from_loop)}
         elif reference is not None:
             entry["valueFrom"] = {"parameter": reference}
         elif par.value_from_expression is not None:
@@ -119,7 +119,7 @@ def _frame(
     name: str, template: OPTemplate, calls: list[Step], body_key: str, body: Any, gathered: set[str]
 ) -> dict[str, Any]:
     compiled: dict[str, Any] = {"name": name, "inputs": _inputs(name, template)}
-    outputs = _outputs(template, gathered, {step.name for step in calls if is_looped(step)})
+    outputs = _outputs(template, gathered, {step.name: step for step in calls if is_looped(step)})
     if outputs:
         compiled["outputs"] = outputs
     parallelism = _parallelism(name, template, calls)

@@ -13,23 +13,34 @@ util/template/expression_template.go), and a Python OP consumer also gets the hi
 ``dflow_gathered``: per such parameter the loop's items and the positions of the items
 that succeeded (every looped Python pod reports its own as ``dflow_position``, read from
 ``{{node.name}}``), from which its pod puts the holes back (``runner/pod.py``).
+
+A Steps/DAG template's output parameter drawn from such a loop (``valueFrom.parameter``)
+would be the same compacted aggregate on Argo (dflow compiles it that way and inherits
+it), while the local engine's Steps/DAG output keeps ``None`` at a failed item's place.
+Issue 12 asks that positions are never lost and that engines agree, so the local engine
+is the truth here: the output becomes a ``valueFrom.expression`` that puts the holes back
+from the loop's item count and its pods' ``dflow_position`` (:func:`holed_output`), and
+every reader of it (an outer step of any kind, a global output, the record) sees them.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any
 
 from ....expr import to_template
+from ....expr.references import whole_reference
 from ....graph.collect import TemplateTable
 from ....graph.dag import DAG
 from ....graph.step import Step
 from ....graph.steps import Steps
 from ....python.template import PythonOPTemplate
+from ....values import decode_value
 from .errors import CompileError
 from .groups import group_size
-from .loops import item_range, loop_fields
+from .loops import _expression_of, _list_expression, item_range, loop_fields, sliced_names
 
 __all__ = [
     "GATHERED_INPUT",
@@ -39,6 +50,7 @@ __all__ = [
     "fallback",
     "fallback_expression",
     "gathered_parameters",
+    "holed_output",
     "looped_output",
 ]
 
@@ -134,3 +146,84 @@ def gathered_parameters(step: Step, looped: dict[str, Step], artifacts: list[str
         return params, None
     names = json.dumps(sorted(artifacts), separators=(",", ":"))
     return params, '{"parameters":{' + ",".join(holes) + '},"artifacts":' + names + "}"
+
+
+# Output types whose wire text is always JSON: their values go into the list as they are
+# (the local engine decodes them, ``gather_outputs``); any other is kept as the string.
+_JSON_TYPES = (int, float, bool)
+
+
+def _number(value: Any) -> str | None:
+    """An expression for an integer given literally, by a whole reference, or as ``{{=...}}``."""
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        return text
+    if text.startswith("{{=") and text.endswith("}}") and text.count("{{") == 1:
+        return f"int({text[3:-2].strip()})"
+    path = whole_reference(text)
+    return f"int({_expression_of('.'.join(path))})" if path is not None else None
+
+
+def _item_count(step: Step) -> str | None:
+    """An Argo expression for the number of items of looped ``step``; None when the loop's
+    list is not one Argo can measure in an expression (a text mixing several tags)."""
+    if step.with_param is not None:
+        try:
+            return f"len({_list_expression(step, str(step.with_param))})"
+        except CompileError:
+            return None
+    if step.with_items is not None:
+        return str(len(list(step.with_items)))
+    if step.with_sequence is not None:
+        seq = step.with_sequence
+        data = seq.to_dict() if hasattr(seq, "to_dict") else dict(seq)
+        if data.get("count") is not None:
+            return _number(data["count"])
+        start, end = _number(data.get("start") or 0), _number(data.get("end") or 0)
+        return None if start is None or end is None else f"(abs({end} - {start}) + 1)"
+    params, _ = sliced_names(step)
+    text = step.parameters.get(params[0]) if params else None
+    if text is None:
+        return None
+    if "{{" not in text:
+        value = decode_value(text)
+        return str(len(value)) if isinstance(value, list) else None
+    path = whole_reference(text)
+    return f"len(sprig.fromJson({_expression_of('.'.join(path))}))" if path is not None else None
+
+
+def holed_output(source: Step, scope: str, step: str, name: str) -> str:
+    """The expression of a Steps/DAG output drawn from looped ``source``'s output ``name``:
+    the aggregate with ``null`` at each failed item's place, one entry per item, as the
+    local engine gathers it. Argo's aggregate and the pods' ``dflow_position`` list the
+    succeeded items in loop order (``processAggregateNodeOutputs``, operator.go), so item
+    ``P[k]`` holds ``V[k]``; before it go as many ``null`` as items were skipped since the
+    previous one. A source whose pods report no positions (not a Python OP), or whose item
+    count Argo cannot compute, keeps the plain aggregate (``[]`` when there is none)."""
+    count = _item_count(source) if isinstance(source.template, PythonOPTemplate) else None
+    plain = fallback_expression(scope, step, name)
+    if count is None:
+        if source.continue_on_failed or source.continue_on_error:
+            warnings.warn(
+                f"{source.owner}: output {name!r} of this loop is a Steps/DAG output; on Argo it lists only the "
+                "items that succeeded (only a Python OP step whose item count Argo can compute keeps None at a "
+                "failed item's place, as the local engine does)",
+                stacklevel=2,
+            )
+        return plain
+    # an empty loop's Skipped node sets its pods' declared defaults: "null" for the positions
+    values = f"(sprig.fromJson({plain}) ?? [])"
+    positions = f"(sprig.fromJson({fallback_expression(scope, step, POSITION_OUTPUT)}) ?? [])"
+    declared = source.template.outputs.parameters.get(name)
+    kind = getattr(declared, "type", None)
+    value = f"{values}[#index]" if kind in _JSON_TYPES else f"toJson({values}[#index])"
+    gap = f"int(#) - (#index == 0 ? 0 : int({positions}[#index - 1]) + 1)"
+    last = f"int({positions}[len({positions}) - 1])"
+    spread = (
+        f'"[" + join(map({positions}, sprig.repeat({gap}, "null,") + {value}), ",") '
+        f'+ sprig.repeat({count} - 1 - {last}, ",null") + "]"'
+    )
+    return (
+        f"len({positions}) == 0 ? toJson(map(0..({count} - 1), nil)) : "
+        f"len({positions}) != len({values}) ? {plain} : {spread}"
+    )

@@ -4,7 +4,8 @@ As dflow compiles it (``Step.__init__`` in dflow/step.py, the branch on
 ``self.template.slices.group_size``): the loop runs over groups instead of items, and
 each pod's slice index names its group's items (dflow rewrites ``slices`` into
 ``[... for i in range({{item}}*G, min(({{item}}+1)*G, dflow_nslices))]`` and loops over
-``argo_range(ceil(nslices/G))``). Here the loop is ``sprig.untilStep(0, N, G)``: each
+``argo_range(ceil(nslices/G))``; with an explicit ``with_param`` the indices are
+``with_param[i]``, the items' values, as without groups). Here the loop is ``sprig.untilStep(0, N, G)``: each
 pod's ``{{item}}`` is its group's first index, so the count needs no arithmetic in
 Argo's expressions and the manifest does not grow with N. The pod (``runner/pod.py``)
 runs items ``item .. min(item+G, N)-1`` one by one through ``run_step``, as dflow's

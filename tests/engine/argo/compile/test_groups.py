@@ -97,7 +97,8 @@ def test_a_grouped_with_param_strides_over_its_list_and_gives_the_pods_the_list(
         fan["withParam"] == "{{=toJson(sprig.untilStep(0, len(sprig.fromJson(toJson(sprig.untilStep(0, 6, 1)))), 4))}}"
     )
     sliced = _args(fan)["dflow_sliced"]
-    assert sliced.endswith(',"group_size":4,"items":{{=toJson(sprig.untilStep(0, 6, 1))}}}')
+    # item i takes element items[i], its value, as dflow's with_param[i] (dflow/step.py)
+    assert sliced.endswith(',"group_size":4,"items":{{=toJson(sprig.untilStep(0, 6, 1))}},"by_value":true}')
     wf = Workflow("h")
     wf.add(_fan(3, 2, with_items=[2, 0, 1]))
     (fan,) = _steps(wf.to_dict()).values()

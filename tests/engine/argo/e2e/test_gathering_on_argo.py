@@ -128,3 +128,43 @@ def test_a_steps_output_drawn_from_a_loop_without_items_is_empty(argo: EmulatedA
     for wf in (local, remote):
         assert wf.query_step(name="inner")[0].outputs.parameters["sq"].value == []
         assert _seen(wf) == ([], [])
+
+
+def _nested(kind: type[Steps] | type[DAG], items: list[int], **loop: Any) -> Workflow:
+    """A Steps/DAG whose output parameter is a loop's gathered output, some of whose items fail."""
+    inner = kind(f"inner-{kind.__name__.lower()}")
+    fan = _fan(Task if kind is DAG else Step, items, **loop)
+    inner.add(fan)
+    inner.outputs.parameters["sq"] = OutputParameter(value_from_parameter=fan.outputs.parameters["sq"])
+    wf = Workflow(name=f"gather-nested-{kind.__name__.lower()}")
+    outer = Step("inner", inner)
+    wf.add(outer)
+    collect = PythonOPTemplate(gather_ops.collect, image=IMAGE)
+    wf.add(Step("use", collect, parameters={"values": outer.outputs.parameters["sq"]}))
+    return wf
+
+
+NESTED = {
+    # Argo aggregates only the succeeded items (processAggregateNodeOutputs, operator.go):
+    # the Steps/DAG output must still keep each item's place, as the local engine's does
+    "steps-threshold": (Steps, [0, 1, 2, 3], {"continue_on_num_success": 2}, [0, None, 4, None]),
+    "steps-failed-first-and-last": (Steps, [1, 2, 4, 5], {"continue_on_failed": True}, [None, 4, 16, None]),
+    "dag-all-failed": (DAG, [1, 3], {"continue_on_failed": True}, [None, None]),
+    "dag-with-param": (DAG, [3, 4, 6], {"continue_on_failed": True, "with_param": [0, 1, 2]}, [None, 16, 36]),
+}
+
+
+@pytest.mark.parametrize("case", list(NESTED))
+def test_a_steps_output_drawn_from_a_loop_with_failed_items_keeps_their_places(
+    argo: EmulatedArgo, tmp_path: Path, case: str
+) -> None:
+    kind, items, loop, expected = NESTED[case]
+    remote = _nested(kind, items, **loop)
+    assert on_argo(argo, remote) == "Succeeded", argo.logs(str(remote.id))
+    cloudpickle.register_pickle_by_value(gather_ops)
+    local = _nested(kind, items, **loop)
+    assert on_local(local) == "Succeeded"
+    for wf in (local, remote):
+        assert wf.query_step(name="inner")[0].outputs.parameters["sq"].value == expected
+        assert _seen(wf)[0] == expected
+    assert differences(local, remote, tmp_path) == []

@@ -56,8 +56,8 @@ CASES = {
     "failed-items-keep-places": ([0, 1, 2, 3, 4], 2, {"continue_on_num_success": 2}, [0, None, 4, None, 16]),
     "a-whole-group-failed": ([1, 3, 4, 6], 2, {"continue_on_failed": True}, [None, None, 16, 36]),
     "no-items": ([], 4, {}, []),
-    # an explicit loop: item i slices element i (Slices("{{item}}", ...): element items[i])
-    "with-param": ([0, 2, 4, 6, 8], 2, {"with_param": argo_range(1, 5)}, [0, 4, 16, 36]),
+    # an explicit loop: item i slices element items[i], its value, as dflow (with_param[i], dflow/step.py)
+    "with-param": ([0, 2, 4, 6, 8], 2, {"with_param": argo_range(1, 5)}, [4, 16, 36, 64]),
     "with-items-by-value": ([0, 2, 4, 6], 3, {"with_items": [3, 0, 2], "by_value": True}, [36, 0, 16]),
     # pool_size: a pod's items at once (forked), gathered in order all the same
     "pool": ([0, 2, 4, 6, 8, 10, 12], 4, {"pool": 3}, [0, 4, 16, 36, 64, 100, 144]),

@@ -71,6 +71,33 @@ def test_with_param_argo_range_and_item_expression() -> None:
     assert wf.query_step(name="sq", type="StepGroup")[0].outputs.parameters["y"].value == [400, 900, 1600]
 
 
+def test_with_param_values_are_the_indices_without_a_slices_expression() -> None:
+    """dflow's ``Slices`` defaults ``slices`` to ``"{{item}}"`` (``Slices.__init__``,
+    dflow/python/python_op_template.py) and its pod takes ``obj[slices]``
+    (``handle_input_parameter``, dflow/python/utils.py): the item's value, not its place."""
+    wf = Workflow("byvalue")
+    x = list(range(10, 20))
+    wf.add(Step("sq", sliced_square(input_parameter=["x"], output_parameter=["y"]), parameters={"x": x},
+                with_param=[3, 5, 7]))  # fmt: skip
+    wf.add(Step("seq", sliced_square(input_parameter=["x"], output_parameter=["y"]), parameters={"x": x},
+                with_sequence=argo_sequence(start=8, count=2)))  # fmt: skip
+    wf.add(Step("items", sliced_square(input_parameter=["x"], output_parameter=["y"]), parameters={"x": x},
+                with_items=["9", 0]))  # fmt: skip
+    assert run(wf) == "Succeeded"
+    assert wf.query_step(name="sq", type="StepGroup")[0].outputs.parameters["y"].value == [13**2, 15**2, 17**2]
+    assert wf.query_step(name="seq", type="StepGroup")[0].outputs.parameters["y"].value == [18**2, 19**2]
+    assert wf.query_step(name="items", type="StepGroup")[0].outputs.parameters["y"].value == [19**2, 10**2]
+
+
+def test_a_with_param_item_that_is_no_index_is_refused_naming_the_step() -> None:
+    wf = Workflow("noindex")
+    wf.add(Step("sq", sliced_square(input_parameter=["x"], output_parameter=["y"]), parameters={"x": [1, 2]},
+                with_param=["a", "b"]))  # fmt: skip
+    assert run(wf) == "Failed"
+    messages = [r.message for r in wf.query_step(name="sq", type="Pod")]
+    assert messages and all("step 'sq'" in m and "not an index" in m and "argo_range" in m for m in messages)
+
+
 def test_with_param_from_another_steps_output_and_argo_len() -> None:
     wf = Workflow("dyn")
     first = Step("first", sliced_square(input_parameter=["x"], output_parameter=["y"]), parameters={"x": [1, 2, 3]})
