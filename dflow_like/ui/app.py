@@ -8,16 +8,12 @@ and refreshes that follow. Actions are POSTs, which that strict cookie keeps sam
 from __future__ import annotations
 
 import secrets
-import shutil
-import tempfile
-import zipfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -26,9 +22,12 @@ from starlette.routing import Route
 
 from ..engine.argo._optional import MissingExtraError
 from ..engine.argo.client import ArgoError
+from ..storage.errors import StorageError
 from ..transfer import download_artifact
 from ..view.logs import tail
 from .argo import ArgoRuns, argo_runs_from_config
+from .argo_artifacts import place_argo_artifact
+from .downloads import artifact_download
 from .pages import ARGO, children_page, run_page, run_view, runs_page, step_page
 from .store import RunRow, Runs
 
@@ -127,18 +126,7 @@ def create_app(token: str, home: Path | None = None, argo: ArgoRuns | None = _UN
         if name not in rec.outputs.artifacts:
             known = ", ".join(rec.outputs.artifacts) or "none"
             return PlainTextResponse(f"step {rec.name!r} has no output artifact {name!r} (it has: {known})", 404)
-        tmp = Path(tempfile.mkdtemp(prefix="dflow-like-ui-"))
-        cleanup = BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
-        paths = [Path(p) for p in download_artifact(rec.outputs.artifacts[name], path=tmp / "out")]
-        files = [p for p in paths if p.is_file()] + [f for p in paths if p.is_dir() for f in sorted(p.rglob("*"))]
-        files = [f for f in files if f.is_file()]
-        if len(files) == 1 and paths == files:
-            return FileResponse(files[0], filename=files[0].name, background=cleanup)
-        archive = tmp / f"{name}.zip"
-        with zipfile.ZipFile(archive, "w") as zf:
-            for f in files:
-                zf.write(f, f.relative_to(tmp / "out"))
-        return FileResponse(archive, filename=archive.name, background=cleanup)
+        return artifact_download(name, lambda out: download_artifact(rec.outputs.artifacts[name], path=out))
 
     def action(request: Request) -> Response:
         wf_id, verb = request.path_params["wf_id"], request.path_params["verb"]
@@ -218,6 +206,14 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
         rows, total = argo.children(wf_id, nid, page_no, phase)
         return HTMLResponse(children_page(wf_id, argo.step(wf_id, nid), rows, total, page_no, phase, ARGO))
 
+    def artifact(request: Request) -> Response:
+        wf_id, nid, name = (request.path_params[k] for k in ("wf_id", "node_id", "name"))
+        argo.artifact(wf_id, nid, name)  # an unknown node or artifact is a 404 before any transfer
+        try:
+            return artifact_download(name, lambda out: place_argo_artifact(argo, wf_id, nid, name, out))
+        except StorageError as exc:
+            return PlainTextResponse(f"502: {exc}", 502)
+
     def action(request: Request) -> Response:
         wf_id, verb = request.path_params["wf_id"], request.path_params["verb"]
         try:
@@ -233,6 +229,7 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
         Route(f"{ARGO}/{{wf_id}}/{{verb:str}}", action, methods=["POST"]),
         Route(f"{ARGO}/{{wf_id}}/steps/{{node_id}}", step),
         Route(f"{ARGO}/{{wf_id}}/steps/{{node_id}}/log", log),
+        Route(f"{ARGO}/{{wf_id}}/steps/{{node_id}}/artifacts/{{name}}", artifact),
         Route(f"{ARGO}/{{wf_id}}/children/{{node_id}}", children),
     ]
 

@@ -5,15 +5,19 @@ one request: the graph is drawn from its nodes (``view/argo.py``) and coloured b
 phase; a step's page reads its node as a step record (``engine/argo/status.py``). The
 runs list asks only for the fields it shows (``WorkflowListRequest.fields``), not every
 node of every run. A step's log comes from the server's log stream of its pod,
-named as Argo names it (``pod_name``). Artifacts are not served: the server's artifact
-endpoint is outside its workflow API, so a step page lists their names only.
+named as Argo names it (``pod_name``). A step's output artifacts are read as the
+client reads them (``ArgoBackend.records``: the layouts pods report, a loop's outputs
+gathered from its items); ``argo_artifacts.py`` fetches their files.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..artifacts import ArtifactRef
+from ..engine.argo.backend import _with_layouts
 from ..engine.argo.client import ArgoClient
+from ..engine.argo.loop_records import with_gathered_outputs
 from ..engine.argo.status import node_record, parse_time, workflow_phase
 from ..records import StepRecord
 from ..view.argo import LOOP_SEP, argo_graph, loop_items
@@ -110,23 +114,55 @@ class ArgoRuns:
 
     def step(self, wf_id: str, node_id: str) -> StepRecord:
         """A node's record; for a drawn fan-out (``<id>:<name>``), a record standing for its items."""
-        workflow = self.workflow(wf_id)
+        return self._step(self.workflow(wf_id), wf_id, node_id)[0]
+
+    def artifact(self, wf_id: str, node_id: str, name: str) -> tuple[ArtifactRef, dict[str, tuple[str, str]]]:
+        """Output artifact ``name`` of a node (or a fan-out, gathered from its items), and which
+        node's artifact each stored key is (``{key: (node id, artifact name)}``), for the Argo
+        Server's artifact endpoint that serves artifacts by node."""
+        rec, nodes = self._step(self.workflow(wf_id), wf_id, node_id)
+        ref = rec.outputs.artifacts.get(name)
+        if ref is None:
+            known = ", ".join(rec.outputs.artifacts) or "none"
+            raise KeyError(
+                f"step {rec.name!r} of Argo workflow {wf_id!r} has no output artifact {name!r} (it has: {known})"
+            )
+        owners = {
+            str((art.get(kind) or {}).get("key")): (str(node.get("id")), str(art.get("name")))
+            for node in nodes
+            for art in (node.get("outputs") or {}).get("artifacts") or []
+            for kind in ("s3",)
+            if (art.get(kind) or {}).get("key")
+        }
+        return ref, owners
+
+    def _step(self, workflow: dict[str, Any], wf_id: str, node_id: str) -> tuple[StepRecord, list[Any]]:
+        """A node's record as ``ArgoBackend.records`` gives it, and the nodes it was read from."""
+        status = workflow.get("status") or {}
+        nodes = status.get("nodes") or {}
         if LOOP_SEP in node_id:
-            nodes = (workflow.get("status") or {}).get("nodes") or {}
             base, items = loop_items(nodes, node_id)
             if not items:
                 raise KeyError(f"Argo workflow {wf_id!r} has no fan-out {node_id!r}")
             graph = argo_graph(workflow)[1].states.get(node_id)
             phase = graph.phase if graph is not None else "Running"
-            return StepRecord(id=node_id, name=base, workflow_id=wf_id, phase=phase, type="StepGroup")
-        status = workflow.get("status") or {}
-        node = (status.get("nodes") or {}).get(node_id)
-        if node is None:
-            raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
-        return node_record(node_id, node, wf_id, None, status)  # this node only, not the run's 10,000
+            rec = StepRecord(id=node_id, name=base, workflow_id=wf_id, phase=phase, type="StepGroup")
+            kids = items
+        else:
+            node = nodes.get(node_id)
+            if node is None:
+                raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
+            rec = _with_layouts(node_record(node_id, node, wf_id, None, status), node)  # this node only
+            kids = [nodes[c] for c in node.get("children") or [] if c in nodes] if rec.type.endswith("Group") else []
+        items_records = [_with_layouts(node_record(str(k.get("id")), k, wf_id, rec.id, status), dict(k)) for k in kids]
+        with_gathered_outputs([rec, *items_records], workflow)
+        return rec, [n for n in (nodes.get(node_id), *kids) if n]
 
     def log(self, wf_id: str, node_id: str) -> str:
         """The log of a node's pod, as the server streams it ('' for a node without a pod)."""
+        if LOOP_SEP in node_id:
+            self.step(wf_id, node_id)  # a fan-out stands for its items' pods, and has none itself
+            return ""
         workflow = self.workflow(wf_id)
         node = ((workflow.get("status") or {}).get("nodes") or {}).get(node_id)
         if node is None:

@@ -4,7 +4,9 @@ It answers the ``/api/v1/workflows/{namespace}...`` endpoints with the JSON shap
 the Argo Server (v3.x) returns, checks the ``Authorization: Bearer`` token, and
 keeps workflows in memory. Nothing runs: a test scripts each workflow's progress
 with :meth:`ArgoDouble.advance` (phase, nodes, timestamps) and its logs with
-:meth:`ArgoDouble.set_logs`. Use it to test the client's requests, its parsing of
+:meth:`ArgoDouble.set_logs`. With ``artifact_repository`` set, it also serves a node's
+output artifact from that S3 store as the server's ``/artifacts/`` route does (see
+:meth:`ArgoDouble.output_artifact`). Use it to test the client's requests, its parsing of
 responses (including fields the generated models reject, such as
 ``startedAt: null``) and its error handling; it proves nothing about how Argo
 executes a manifest.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import mimetypes
 import random
 import string
 import threading
@@ -23,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__ = ["ArgoDouble", "only_fields", "running_double"]
 
@@ -38,6 +41,9 @@ class ArgoDouble:
         self.workflows: dict[tuple[str, str], dict[str, Any]] = {}
         self.logs: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path) as received
+        # The namespace's default artifact repository (``artifactRepository.s3`` of the controller's
+        # ConfigMap), its credentials resolved: endpoint, bucket, accessKey, secretKey, insecure.
+        self.artifact_repository: dict[str, Any] | None = None
         self._versions = itertools.count(1000)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -145,6 +151,47 @@ class ArgoDouble:
             if pod is None or pod == pod_name:
                 yield json.dumps({"result": {"content": content, "podName": pod_name}})
 
+    def output_artifact(self, namespace: str, name: str, node_id: str, artifact: str) -> tuple[bytes, str]:
+        """The stored object of a node's output artifact and its file name, as Argo's
+        ``GetOutputArtifact`` (server/artifacts/artifact_server.go) gives them: the node's
+        artifact by name (500 if absent: ``getArtifactAndDriver`` errors), relocated to the
+        artifact repository unless its own location is full (``Relocate``, S3 ``HasLocation``:
+        endpoint, bucket and key), streamed as stored (``returnArtifact``: a ``.tgz`` stays one),
+        named by its key's base name; a missing object is a 404 (the S3 driver's NotFound)."""
+        from minio import Minio
+        from minio.error import S3Error
+
+        wf = self.find(namespace, name)
+        node = ((wf.get("status") or {}).get("nodes") or {}).get(node_id)
+        if node is None:
+            raise _HttpError(500, 13, "Internal Server Error")
+        art = next((a for a in (node.get("outputs") or {}).get("artifacts") or [] if a.get("name") == artifact), None)
+        if art is None or not (art.get("s3") or {}).get("key"):
+            raise _HttpError(500, 13, "Internal Server Error")
+        s3, repo = art["s3"], self.artifact_repository or {}
+        full = all(s3.get(k) for k in ("endpoint", "bucket", "key"))
+        if not full and not repo:
+            raise _HttpError(500, 13, "Internal Server Error")
+        where = s3 if full else repo
+        if full and where.get("endpoint") != repo.get("endpoint"):
+            raise _HttpError(500, 13, "Internal Server Error")  # the double knows only the repository's keys
+        client = Minio(
+            str(where["endpoint"]), access_key=str(repo["accessKey"]), secret_key=str(repo["secretKey"]),
+            secure=not where.get("insecure", False),
+        )  # fmt: skip
+        try:
+            response = client.get_object(str(where["bucket"]), str(s3["key"]))
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchBucket"):
+                raise _HttpError(404, 5, "Not Found") from None
+            raise _HttpError(500, 13, "Internal Server Error") from None
+        try:
+            data = response.read()
+        finally:
+            response.close()
+            response.release_conn()
+        return data, str(s3["key"]).rstrip("/").rsplit("/", 1)[-1]
+
     def _touch(self, wf: dict[str, Any]) -> None:
         wf["metadata"]["resourceVersion"] = str(next(self._versions))
 
@@ -183,6 +230,9 @@ def _handler_for(double: ArgoDouble) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             url = urlsplit(self.path)
             double.requests.append((method, self.path))
+            if url.path.startswith("/artifacts/") and method == "GET":
+                self._artifact(url.path)
+                return
             try:
                 self._check_token()
                 body = self._body()
@@ -190,6 +240,35 @@ def _handler_for(double: ArgoDouble) -> type[BaseHTTPRequestHandler]:
             except _HttpError as err:
                 status, payload = err.status, {"code": err.code, "message": err.message}
             self._send(status, payload)
+
+        def _artifact(self, path: str) -> None:
+            """``/artifacts/{namespace}/{workflow}/{node}/{artifact}``: an HTTP route beside the
+            API (server/apiserver/argoserver.go), so its errors are plain text (``http.Error``) and
+            its token comes in the ``Authorization`` header or the ``authorization`` cookie."""
+            parts = [unquote(p) for p in path.split("/", 5)]
+            pairs = (c.strip().partition("=") for c in (self.headers.get("Cookie") or "").split(";"))
+            cookie = next((value for key, _, value in pairs if key == "authorization"), "")
+            given = self.headers.get("Authorization") or cookie
+            try:
+                if double.token and given != f"Bearer {double.token}":
+                    raise _HttpError(401, 16, "Unauthorized")
+                if len(parts) != 6:
+                    raise _HttpError(400, 3, "Bad Request")
+                data, filename = double.output_artifact(*parts[2:6])
+            except _HttpError as err:
+                text = f"{err.message}\n".encode()
+                self.send_response(err.status)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text)
+                return
+            self.send_response(200)
+            self.send_header("Content-Disposition", f'filename="{filename}"')
+            self.send_header("Content-Type", mimetypes.guess_type(filename)[0] or "")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _check_token(self) -> None:
             if double.token and self.headers.get("Authorization") != f"Bearer {double.token}":

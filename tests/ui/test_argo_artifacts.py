@@ -1,0 +1,196 @@
+"""An Argo step's output artifacts download from the dashboard, as a local step's do.
+
+The run is real: the emulated Argo controller (tests/engine/argo/e2e) runs the compiled
+manifest's pods, which store their outputs in SeaweedFS as Argo's executor does (``.tgz``
+named under the output path's base name); the Argo Server's REST API is the protocol
+double, reporting that run's nodes. The dashboard reads the files from storage with the
+configured credentials (``s3_config``), or, without credentials, through the Argo
+Server's own artifact route (``GetOutputArtifact``, server/artifacts/artifact_server.go),
+which the double serves from the same store. Bytes are compared with what the OP wrote.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+import pytest
+
+from dflow_like import Step, Workflow, s3_config
+from dflow_like.engine.argo.client import ArgoClient
+from dflow_like.python import PythonOPTemplate, Slices
+from dflow_like.storage.seaweed import SeaweedFS
+from dflow_like.ui.argo import ArgoRuns
+from tests.engine.argo.argo_double import ArgoDouble, running_double
+from tests.engine.argo.e2e.conftest import argo, images  # noqa: F401 - the emulated Argo's fixtures
+from tests.engine.argo.e2e.controller import EmulatedArgo
+from tests.engine.argo.e2e.harness import on_argo, on_local
+
+from . import argo_artifact_ops as ops
+from .serving import serve_app
+
+pytest.importorskip("uvicorn")
+pytestmark = pytest.mark.s3
+IMAGE = "python:3.11"
+
+
+def _workflow() -> Workflow:
+    wf = Workflow(name="arts")
+    wf.add(Step("make", PythonOPTemplate(ops.make, image=IMAGE)))
+    loop = Slices("{{item}}", input_parameter=["n"], output_artifact=["note"])
+    fan = PythonOPTemplate(ops.note, image=IMAGE, slices=loop)
+    wf.add(Step("fan", fan, parameters={"n": [3, 5]}))
+    return wf
+
+
+def _download(base: str, path: str, token: str | None) -> tuple[int, bytes, str]:
+    query = f"?token={token}" if token is not None else ""
+    try:
+        with urllib.request.urlopen(f"{base}{path}{query}", timeout=60) as response:
+            return response.status, response.read(), response.headers.get("Content-Disposition") or ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), ""
+
+
+def _unzipped(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+@pytest.fixture
+def argo_run(argo: EmulatedArgo, s3_settings: SeaweedFS) -> Iterator[tuple[ArgoDouble, str]]:  # noqa: F811
+    """The workflow run on the emulated Argo; the double reports its nodes over HTTP."""
+    wf = _workflow()
+    assert on_argo(argo, wf) == "Succeeded", argo.logs(str(wf.id))
+    with running_double() as double:
+        reported = argo.get(str(wf.id))
+        reported["metadata"].update(namespace="argo", creationTimestamp="2024-05-01T12:00:00Z", resourceVersion="1")
+        double.workflows[("argo", str(wf.id))] = reported
+        yield double, str(wf.id)
+
+
+def _node_id(double: ArgoDouble, wf_id: str, display: str) -> str:
+    nodes: dict[str, Any] = double.workflows[("argo", wf_id)]["status"]["nodes"]
+    return next(k for k, n in nodes.items() if n.get("displayName") == display)
+
+
+def _fan_path(double: ArgoDouble, wf_id: str) -> str:
+    """The drawn fan-out's path: ``<its stage's node id>:fan``."""
+    nodes: dict[str, Any] = double.workflows[("argo", wf_id)]["status"]["nodes"]
+    item = _node_id(double, wf_id, "fan(0:0)")
+    stage = next(k for k, n in nodes.items() if n.get("type") == "StepGroup" and item in (n.get("children") or []))
+    return f"{stage}:fan"
+
+
+def _serve(double: ArgoDouble) -> Iterator[tuple[str, str]]:
+    from dflow_like.ui.app import create_app
+
+    token = secrets.token_urlsafe(16)
+    for base in serve_app(create_app(token, argo=ArgoRuns(ArgoClient(double.url, double.token)))):
+        yield base, token
+
+
+def test_argo_artifacts_download_from_storage_as_written(argo_run: tuple[ArgoDouble, str]) -> None:
+    double, wf_id = argo_run
+    make, fan = _node_id(double, wf_id, "make"), _fan_path(double, wf_id)
+    for base, token in _serve(double):
+        status, page, _ = _download(base, f"/argo/runs/{wf_id}/steps/{make}", token)
+        assert status == 200
+        link = f"/argo/runs/{wf_id}/steps/{make}/artifacts/single"
+        assert f"href='{link}'" in page.decode()
+        status, data, disposition = _download(base, link, token)
+        assert status == 200 and data == ops.SINGLE and "result.bin" in disposition  # one file, as itself
+        status, data, disposition = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/tree", token)
+        assert status == 200 and "tree.zip" in disposition
+        assert _unzipped(data) == {f"tree/{rel}": content for rel, content in ops.TREE.items()}
+        # the fan-out's artifact, gathered from its items (one directory, as dflow merges them)
+        fan_link = f"/argo/runs/{wf_id}/steps/{urllib.parse.quote(fan)}/artifacts/note"
+        status, page, _ = _download(base, f"/argo/runs/{wf_id}/steps/{urllib.parse.quote(fan)}", token)
+        assert status == 200 and "note" in page.decode(), page
+        status, data, _ = _download(base, fan_link, token)
+        assert status == 200 and _unzipped(data) == {"note3.txt": b"item 3", "note5.txt": b"item 5"}
+        for query_token in (None, "wrong"):  # nothing without the dashboard's token
+            status, data, _ = _download(base, link, query_token)
+            assert status == 403 and ops.SINGLE not in data
+        status, data, _ = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/nope", token)
+        assert status == 404 and b"single" in data and b"tree" in data  # names what there is
+    assert not any(p.startswith("/artifacts/") for _, p in double.requests)  # storage, not the server
+
+
+def test_without_storage_credentials_the_argo_servers_artifact_route_serves_them(
+    argo_run: tuple[ArgoDouble, str], s3_settings: SeaweedFS
+) -> None:
+    double, wf_id = argo_run
+    server = s3_settings
+    double.artifact_repository = {
+        "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
+        "secretKey": server.secret_key, "insecure": True,
+    }  # fmt: skip
+    s3_config.update(access_key="", secret_key="")  # the dashboard's user has no storage keys
+    make = _node_id(double, wf_id, "make")
+    for base, token in _serve(double):
+        status, data, disposition = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/single", token)
+        assert status == 200 and data == ops.SINGLE and "result.bin" in disposition
+        status, data, _ = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/tree", token)
+        assert status == 200 and _unzipped(data) == {f"tree/{rel}": content for rel, content in ops.TREE.items()}
+        # a loop's items store unarchived directories, which the server serves only file by file
+        fan = urllib.parse.quote(_fan_path(double, wf_id))
+        status, data, _ = _download(base, f"/argo/runs/{wf_id}/steps/{fan}/artifacts/note", token)
+        assert status == 502 and b"s3_config" in data and b"Argo Server" in data
+    asked = [p for m, p in double.requests if p.startswith("/artifacts/")]
+    assert f"/artifacts/argo/{wf_id}/{make}/single" in asked and f"/artifacts/argo/{wf_id}/{make}/tree" in asked
+
+
+def test_the_doubles_artifact_route_needs_the_argo_token(
+    argo_run: tuple[ArgoDouble, str], s3_settings: SeaweedFS, tmp_path: Path
+) -> None:
+    """As ``gateKeeping`` in artifact_server.go: the bearer token, in the header or the cookie."""
+    double, wf_id = argo_run
+    server = s3_settings
+    double.artifact_repository = {
+        "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
+        "secretKey": server.secret_key, "insecure": True,
+    }  # fmt: skip
+    make = _node_id(double, wf_id, "make")
+    url = f"{double.url}/artifacts/argo/{wf_id}/{make}/single"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url, timeout=30)
+    assert refused.value.code == 401
+    request = urllib.request.Request(url, headers={"Cookie": f"authorization=Bearer {double.token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Disposition"] == 'filename="single.tgz"'  # stored as Argo's tarball
+    ArgoClient(double.url, double.token).output_artifact(wf_id, make, "single", str(tmp_path / "single.tgz"))
+    with pytest.raises(Exception, match="HTTP 500"):
+        ArgoClient(double.url, double.token).output_artifact(wf_id, make, "nope", str(tmp_path / "x"))
+
+
+def test_an_argo_steps_download_is_the_local_steps_download(
+    argo_run: tuple[ArgoDouble, str], s3_settings: SeaweedFS
+) -> None:
+    """The same workflow on the local engine (artifacts in the same store): the same files."""
+    from dflow_like.ui.app import create_app
+
+    double, wf_id = argo_run
+    make = _node_id(double, wf_id, "make")
+    cloudpickle.register_pickle_by_value(ops)
+    local = _workflow()
+    assert on_local(local) == "Succeeded"
+    step = local.query_step(name="make")[0]
+    token = secrets.token_urlsafe(16)
+    for base in serve_app(create_app(token, argo=ArgoRuns(ArgoClient(double.url, double.token)))):
+        for name in ("single", "tree"):
+            here = _download(base, f"/runs/{local.id}/steps/{step.id}/artifacts/{name}", token)
+            there = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/{name}", token)
+            assert here[0] == there[0] == 200 and here[2] == there[2]  # the same file name
+            if name == "single":
+                assert here[1] == there[1] == ops.SINGLE
+            else:
+                assert _unzipped(here[1]) == _unzipped(there[1])
