@@ -165,6 +165,7 @@ def argo_pages(n: int) -> None:
             "run page": f"/argo/runs/{wf}",
             "items page": f"/argo/runs/{wf}/children/{wf}-g1:square",
             "step page": f"/argo/runs/{wf}/steps/{wf}-i0",
+            "fan-out page": f"/argo/runs/{wf}/steps/{wf}-g1:square",  # its gathered outputs: every item read
         }
         for what, path in pages.items():
             ms = median_ms(lambda url=f"{base}{path}?token={token}": load(url), repeat=5)

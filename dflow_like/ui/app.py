@@ -182,15 +182,17 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
 
     def step(request: Request) -> Response:
         wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
-        rec = argo.step(wf_id, nid)
-        text = _log_or_reason(argo, wf_id, nid)
+        workflow = argo.workflow(wf_id)  # one answer of the server for the whole page
+        rec = argo.step(wf_id, nid, workflow)
+        text = _log_or_reason(argo, wf_id, nid, workflow)
         data = text.encode()
         return HTMLResponse(step_page(wf_id, rec, _tail_text(text), len(data), ARGO))
 
     def log(request: Request) -> Response:
         wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
-        rec = argo.step(wf_id, nid)
-        data = _log_or_reason(argo, wf_id, nid).encode()
+        workflow = argo.workflow(wf_id)
+        rec = argo.step(wf_id, nid, workflow)
+        data = _log_or_reason(argo, wf_id, nid, workflow).encode()
         offset = max(0, int(request.query_params.get("offset") or 0))
         running = "1" if rec.phase in ("Pending", "Running") else "0"
         chunk = data[offset : offset + LOG_CHUNK]
@@ -203,14 +205,16 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
         wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
         page_no = max(0, int(request.query_params.get("page", "0") or 0))
         phase = request.query_params.get("phase", "")
-        rows, total = argo.children(wf_id, nid, page_no, phase)
-        return HTMLResponse(children_page(wf_id, argo.step(wf_id, nid), rows, total, page_no, phase, ARGO))
+        workflow = argo.workflow(wf_id)
+        rows, total = argo.children(wf_id, nid, page_no, phase, workflow)
+        parent = argo.step(wf_id, nid, workflow, outputs=False)  # the header only
+        return HTMLResponse(children_page(wf_id, parent, rows, total, page_no, phase, ARGO))
 
     def artifact(request: Request) -> Response:
         wf_id, nid, name = (request.path_params[k] for k in ("wf_id", "node_id", "name"))
-        argo.artifact(wf_id, nid, name)  # an unknown node or artifact is a 404 before any transfer
+        ref, owners = argo.artifact(wf_id, nid, name)  # an unknown node or artifact is a 404
         try:
-            return artifact_download(name, lambda out: place_argo_artifact(argo, wf_id, nid, name, out))
+            return artifact_download(name, lambda out: place_argo_artifact(argo.client, wf_id, ref, owners, out))
         except StorageError as exc:
             return PlainTextResponse(f"502: {exc}", 502)
 
@@ -234,10 +238,10 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
     ]
 
 
-def _log_or_reason(argo: ArgoRuns, wf_id: str, node_id: str) -> str:
+def _log_or_reason(argo: ArgoRuns, wf_id: str, node_id: str, workflow: dict[str, Any]) -> str:
     """The pod's log as the server gives it; why not, when it does not (e.g. the pod is gone)."""
     try:
-        return argo.log(wf_id, node_id)
+        return argo.log(wf_id, node_id, workflow)
     except ArgoError as exc:
         return f"(the Argo Server gives no log for this step: {exc})"
 

@@ -12,6 +12,7 @@ gathered from its items); ``argo_artifacts.py`` fetches their files.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from ..artifacts import ArtifactRef
@@ -20,7 +21,7 @@ from ..engine.argo.client import ArgoClient
 from ..engine.argo.loop_records import with_gathered_outputs
 from ..engine.argo.status import node_record, parse_time, workflow_phase
 from ..records import StepRecord
-from ..view.argo import LOOP_SEP, argo_graph, loop_items
+from ..view.argo import LOOP_SEP, argo_graph, fan_out_phase, loop_items
 from ..view.plan import PlanNode
 from ..view.summary import RunSummary
 from .store import PAGE, RunRow, StepRow
@@ -112,15 +113,22 @@ class ArgoRuns:
         """The graph of one run and its state, from one answer of the server."""
         return argo_graph(self.workflow(wf_id))
 
-    def step(self, wf_id: str, node_id: str) -> StepRecord:
-        """A node's record; for a drawn fan-out (``<id>:<name>``), a record standing for its items."""
-        return self._step(self.workflow(wf_id), wf_id, node_id)[0]
+    def step(
+        self, wf_id: str, node_id: str, workflow: dict[str, Any] | None = None, outputs: bool = True
+    ) -> StepRecord:
+        """A node's record; for a drawn fan-out (``<id>:<name>``), a record standing for its items.
+        A page that reads several things of one run passes the ``workflow`` it fetched once
+        (a 10,000-node answer costs more to fetch and parse than anything done with it);
+        ``outputs=False`` skips gathering a fan-out's outputs from every item."""
+        return self._step(workflow or self.workflow(wf_id), wf_id, node_id, outputs)[0]
 
-    def artifact(self, wf_id: str, node_id: str, name: str) -> tuple[ArtifactRef, dict[str, tuple[str, str]]]:
+    def artifact(
+        self, wf_id: str, node_id: str, name: str, workflow: dict[str, Any] | None = None
+    ) -> tuple[ArtifactRef, dict[str, tuple[str, str]]]:
         """Output artifact ``name`` of a node (or a fan-out, gathered from its items), and which
         node's artifact each stored key is (``{key: (node id, artifact name)}``), for the Argo
         Server's artifact endpoint that serves artifacts by node."""
-        rec, nodes = self._step(self.workflow(wf_id), wf_id, node_id)
+        rec, nodes = self._step(workflow or self.workflow(wf_id), wf_id, node_id)
         ref = rec.outputs.artifacts.get(name)
         if ref is None:
             known = ", ".join(rec.outputs.artifacts) or "none"
@@ -136,7 +144,9 @@ class ArgoRuns:
         }
         return ref, owners
 
-    def _step(self, workflow: dict[str, Any], wf_id: str, node_id: str) -> tuple[StepRecord, list[Any]]:
+    def _step(
+        self, workflow: dict[str, Any], wf_id: str, node_id: str, outputs: bool = True
+    ) -> tuple[StepRecord, list[Any]]:
         """A node's record as ``ArgoBackend.records`` gives it, and the nodes it was read from."""
         status = workflow.get("status") or {}
         nodes = status.get("nodes") or {}
@@ -144,26 +154,26 @@ class ArgoRuns:
             base, items = loop_items(nodes, node_id)
             if not items:
                 raise KeyError(f"Argo workflow {wf_id!r} has no fan-out {node_id!r}")
-            graph = argo_graph(workflow)[1].states.get(node_id)
-            phase = graph.phase if graph is not None else "Running"
+            phase = fan_out_phase(Counter(str(item.get("phase") or "Pending") for item in items))
             rec = StepRecord(id=node_id, name=base, workflow_id=wf_id, phase=phase, type="StepGroup")
-            kids = items
+            kids = items if outputs else []
         else:
             node = nodes.get(node_id)
             if node is None:
                 raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
             rec = _with_layouts(node_record(node_id, node, wf_id, None, status), node)  # this node only
-            kids = [nodes[c] for c in node.get("children") or [] if c in nodes] if rec.type.endswith("Group") else []
+            grouped = outputs and rec.type.endswith("Group")
+            kids = [nodes[c] for c in node.get("children") or [] if c in nodes] if grouped else []
         items_records = [_with_layouts(node_record(str(k.get("id")), k, wf_id, rec.id, status), dict(k)) for k in kids]
         with_gathered_outputs([rec, *items_records], workflow)
         return rec, [n for n in (nodes.get(node_id), *kids) if n]
 
-    def log(self, wf_id: str, node_id: str) -> str:
+    def log(self, wf_id: str, node_id: str, workflow: dict[str, Any] | None = None) -> str:
         """The log of a node's pod, as the server streams it ('' for a node without a pod)."""
+        workflow = workflow or self.workflow(wf_id)
         if LOOP_SEP in node_id:
-            self.step(wf_id, node_id)  # a fan-out stands for its items' pods, and has none itself
+            self._step(workflow, wf_id, node_id, outputs=False)  # a fan-out stands for its items' pods: none itself
             return ""
-        workflow = self.workflow(wf_id)
         node = ((workflow.get("status") or {}).get("nodes") or {}).get(node_id)
         if node is None:
             raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
@@ -171,9 +181,11 @@ class ArgoRuns:
             return ""
         return self.client.logs(wf_id, pod_name(workflow, node))
 
-    def children(self, wf_id: str, parent_id: str, page: int = 0, phase: str = "") -> tuple[list[StepRow], int]:
+    def children(
+        self, wf_id: str, parent_id: str, page: int = 0, phase: str = "", workflow: dict[str, Any] | None = None
+    ) -> tuple[list[StepRow], int]:
         """One page of a fan-out's items (or of a node's children)."""
-        status = self.workflow(wf_id).get("status") or {}
+        status = (workflow or self.workflow(wf_id)).get("status") or {}
         nodes = status.get("nodes") or {}
         if LOOP_SEP in parent_id:
             kids = loop_items(nodes, parent_id)[1]

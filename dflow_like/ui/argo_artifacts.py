@@ -22,7 +22,6 @@ from ..engine.argo.client import ArgoClient, ArgoError
 from ..storage.errors import ObjectNotFound, StorageError
 from ..storage.trees import get_tree
 from ..transfer import download_artifact
-from .argo import ArgoRuns
 
 __all__ = ["ServerArtifacts", "place_argo_artifact", "storage_configured"]
 
@@ -32,9 +31,11 @@ def storage_configured() -> bool:
     return bool(s3_config["access_key"]) or s3_config["storage_client"] not in (None, "")
 
 
-def place_argo_artifact(argo: ArgoRuns, wf_id: str, node_id: str, name: str, dest: Path) -> list[str]:
-    """Place output artifact ``name`` of a node in ``dest`` as ``download_artifact`` would."""
-    ref, owners = argo.artifact(wf_id, node_id, name)
+def place_argo_artifact(
+    client: ArgoClient, wf_id: str, ref: ArtifactRef, owners: dict[str, tuple[str, str]], dest: Path
+) -> list[str]:
+    """Place an output artifact of run ``wf_id`` in ``dest`` as ``download_artifact`` would
+    (``ref`` and ``owners`` as ``ArgoRuns.artifact`` gives them)."""
     refused: Exception | None = None
     if storage_configured():
         try:
@@ -43,10 +44,10 @@ def place_argo_artifact(argo: ArgoRuns, wf_id: str, node_id: str, name: str, des
             refused = exc
             shutil.rmtree(dest, ignore_errors=True)
     try:
-        return _place(ref, dest, ServerArtifacts(argo.client, wf_id, owners))
+        return _place(ref, dest, ServerArtifacts(client, wf_id, owners))
     except StorageError as exc:
         why = f"storage refused it ({refused}); " if refused else "no storage credentials are set (s3_config); "
-        raise StorageError(f"artifact {name!r} of {wf_id}/{node_id}: {why}the Argo Server: {exc}") from None
+        raise StorageError(f"artifact {ref.name!r} of {wf_id}: {why}the Argo Server: {exc}") from None
 
 
 def _place(ref: ArtifactRef, dest: Path, client: ServerArtifacts) -> list[str]:
