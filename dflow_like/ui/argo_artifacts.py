@@ -6,9 +6,9 @@ in this process; the browser only ever gets the files). Without configured crede
 or when the store refuses, the files come from the Argo Server's artifact endpoint
 (``GetOutputArtifact``, server/artifacts/artifact_server.go), which streams a node's
 artifact as stored: the ``.tgz`` Argo made (unpacked here as storage trees are, its top
-directory being the output path's base name) or an ``archive: none`` file. A non-archived
-*directory* is only served file by file there (``/artifact-files/``), so that case needs
-the store.
+directory being the output path's base name) or an ``archive: none`` file; an unarchived
+directory (a loop item's output) comes file by file through ``/artifact-files/``
+(``GetArtifactFile``), whose listings say what it holds.
 """
 
 from __future__ import annotations
@@ -66,9 +66,10 @@ def _place(ref: ArtifactRef, dest: Path, client: ServerArtifacts) -> list[str]:
 class ServerArtifacts:
     """The objects of one run's artifacts, read through the Argo Server (read-only).
 
-    Stands in for a storage client under ``get_tree``: each stored key is one node's
-    artifact, fetched whole from ``/artifacts/...``. The server sends no checksum, so
-    ``verifies_transfers`` says: trust the transfer as the HTTP connection delivered it.
+    Stands in for a storage client under ``get_tree``: a stored key is a node's artifact,
+    fetched whole (``/artifacts/``), or a key under an unarchived one, fetched as one of its
+    files (``/artifact-files/``), whose listings give what is under a prefix. The server
+    sends no checksum: ``verifies_transfers`` trusts what the HTTP connection delivered.
     """
 
     verifies_transfers = True
@@ -76,17 +77,48 @@ class ServerArtifacts:
     def __init__(self, client: ArgoClient, wf_id: str, owners: dict[str, tuple[str, str]]) -> None:
         self.client, self.wf_id, self.owners = client, wf_id, owners
 
+    def _owner(self, key: str) -> tuple[str, str, str]:
+        """(node id, artifact name, path inside the artifact) of ``key``."""
+        parts = key.strip("/").split("/")
+        for cut in range(len(parts), 0, -1):
+            owner = self.owners.get("/".join(parts[:cut]))
+            if owner is not None:
+                return owner[0], owner[1], "/".join(parts[cut:])
+        raise ObjectNotFound(f"{key!r} is not in an artifact of a node of {self.wf_id!r}")
+
     def download(self, key: str, path: str) -> None:
-        owner = self.owners.get(key)
-        if owner is None:
-            raise ObjectNotFound(
-                f"{key!r} is not one node's whole artifact; the Argo Server serves it only file by file"
-            )
+        node, artifact, inside = self._owner(key)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.client.output_artifact(self.wf_id, owner[0], owner[1], path)
+            if inside:
+                self.client.output_artifact_file(self.wf_id, node, artifact, inside, path)
+            else:
+                self.client.output_artifact(self.wf_id, node, artifact, path)
         except ArgoError as exc:
             raise ObjectNotFound(str(exc)) from None
 
     def list(self, prefix: str, recursive: bool = False) -> list[str]:
-        return [prefix] if prefix in self.owners else []
+        """Every file key under ``prefix`` (recursive either way: ``get_tree`` asks for all)."""
+        try:
+            node, artifact, inside = self._owner(prefix)
+        except ObjectNotFound:
+            return []
+        base = prefix.strip("/")[: len(prefix.strip("/")) - len(inside)].rstrip("/")
+        found: dict[str, None] = {}  # in order, once: a listing names "a/" and "a/b/" both
+
+        def walk(directory: str) -> None:
+            try:
+                entries = self.client.output_artifact_listing(self.wf_id, node, artifact, directory)
+            except ArgoError as exc:
+                if exc.status == 404:
+                    return
+                raise ObjectNotFound(str(exc)) from None
+            for entry in entries:
+                rel = f"{directory}/{entry}" if directory else entry
+                if entry.endswith("/"):
+                    walk(rel.rstrip("/"))
+                else:
+                    found[f"{base}/{rel}"] = None
+
+        walk(inside)
+        return list(found)

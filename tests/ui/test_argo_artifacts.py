@@ -25,7 +25,7 @@ import cloudpickle
 import pytest
 
 from dflow_like import Step, Workflow, s3_config
-from dflow_like.engine.argo.client import ArgoClient
+from dflow_like.engine.argo.client import ArgoClient, ArgoError
 from dflow_like.python import PythonOPTemplate, Slices
 from dflow_like.storage.seaweed import SeaweedFS
 from dflow_like.ui.argo import ArgoRuns
@@ -141,12 +141,34 @@ def test_without_storage_credentials_the_argo_servers_artifact_route_serves_them
         assert status == 200 and data == ops.SINGLE and "result.bin" in disposition
         status, data, _ = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/tree", token)
         assert status == 200 and _unzipped(data) == {f"tree/{rel}": content for rel, content in ops.TREE.items()}
-        # a loop's items store unarchived directories, which the server serves only file by file
+        # a loop's items store unarchived directories, which the server serves file by file
         fan = urllib.parse.quote(_fan_path(double, wf_id))
         status, data, _ = _download(base, f"/argo/runs/{wf_id}/steps/{fan}/artifacts/note", token)
-        assert status == 502 and b"s3_config" in data and b"Argo Server" in data
-    asked = [p for m, p in double.requests if p.startswith("/artifacts/")]
+        assert status == 200 and _unzipped(data) == {"note3.txt": b"item 3", "note5.txt": b"item 5"}
+    asked = [p for m, p in double.requests if p.startswith(("/artifacts/", "/artifact-files/"))]
     assert f"/artifacts/argo/{wf_id}/{make}/single" in asked and f"/artifacts/argo/{wf_id}/{make}/tree" in asked
+    item = _node_id(double, wf_id, "fan(0:0)")
+    assert f"/artifact-files/argo/workflows/{wf_id}/{item}/outputs/note/note3.txt" in asked
+
+
+def test_with_storage_refusing_the_dashboard_falls_back_to_the_argo_server(
+    argo_run: tuple[ArgoDouble, str], s3_settings: SeaweedFS
+) -> None:
+    double, wf_id = argo_run
+    server = s3_settings
+    double.artifact_repository = {
+        "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
+        "secretKey": server.secret_key, "insecure": True,
+    }  # fmt: skip
+    s3_config.update(secret_key="not-the-key")  # keys set, but the store refuses them
+    make = _node_id(double, wf_id, "make")
+    for base, token in _serve(double):
+        status, data, _ = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/single", token)
+        assert status == 200 and data == ops.SINGLE
+        double.artifact_repository = None  # now the server cannot read it either: both reasons are told
+        status, data, _ = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/single", token)
+        assert status == 502 and b"storage refused it" in data and b"the Argo Server" in data
+        assert b"not-the-key" not in data and server.secret_key.encode() not in data
 
 
 def test_the_doubles_artifact_route_needs_the_argo_token(
@@ -167,9 +189,23 @@ def test_the_doubles_artifact_route_needs_the_argo_token(
     request = urllib.request.Request(url, headers={"Cookie": f"authorization=Bearer {double.token}"})
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.headers["Content-Disposition"] == 'filename="single.tgz"'  # stored as Argo's tarball
-    ArgoClient(double.url, double.token).output_artifact(wf_id, make, "single", str(tmp_path / "single.tgz"))
-    with pytest.raises(Exception, match="HTTP 500"):
-        ArgoClient(double.url, double.token).output_artifact(wf_id, make, "nope", str(tmp_path / "x"))
+    client = ArgoClient(double.url, double.token)
+    client.output_artifact(wf_id, make, "single", str(tmp_path / "single.tgz"))
+    with pytest.raises(ArgoError, match="HTTP 500"):
+        client.output_artifact(wf_id, make, "nope", str(tmp_path / "x"))
+    # an unarchived directory: listed (directories end in /), then read file by file
+    item = _node_id(double, wf_id, "fan(1:1)")
+    assert sorted(client.output_artifact_listing(wf_id, item, "note")) == [".dflow_like.json", "note5.txt"]
+    client.output_artifact_file(wf_id, item, "note", "note5.txt", str(tmp_path / "note5.txt"))
+    assert (tmp_path / "note5.txt").read_bytes() == b"item 5"
+    with pytest.raises(ArgoError, match="HTTP 404"):  # GetOutputArtifact opens the key itself: not a prefix
+        client.output_artifact(wf_id, item, "note", str(tmp_path / "d"))
+    listing = urllib.request.Request(  # GetArtifactFile redirects a directory to its listing
+        f"{double.url}/artifact-files/argo/workflows/{wf_id}/{item}/outputs/note",
+        headers={"Authorization": f"Bearer {double.token}"},
+    )
+    with urllib.request.urlopen(listing, timeout=30) as response:
+        assert response.geturl().endswith("/outputs/note/") and b'href="./note5.txt"' in response.read()
 
 
 def test_an_argo_steps_download_is_the_local_steps_download(
