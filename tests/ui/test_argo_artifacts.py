@@ -230,3 +230,30 @@ def test_an_argo_steps_download_is_the_local_steps_download(
                 assert here[1] == there[1] == ops.SINGLE
             else:
                 assert _unzipped(here[1]) == _unzipped(there[1])
+
+
+def test_an_argo_artifact_downloads_in_the_browser(
+    argo_run: tuple[ArgoDouble, str], s3_settings: SeaweedFS, monkeypatch: pytest.MonkeyPatch, request: Any
+) -> None:
+    """``dflow-like ui`` configured as a user configures it (Argo Server and storage from the
+    environment), in Debian's Chromium: the step's artifact link downloads the file's bytes."""
+    from selenium.webdriver.common.by import By
+
+    from tests.view.conftest import poll
+
+    double, wf_id = argo_run
+    server = s3_settings
+    env = {
+        "DFLOW_LIKE_HOST": double.url, "DFLOW_LIKE_TOKEN": str(double.token), "DFLOW_LIKE_S3_ENDPOINT": server.endpoint,
+        "DFLOW_LIKE_S3_ACCESS_KEY": server.access_key, "DFLOW_LIKE_S3_SECRET_KEY": server.secret_key,
+        "DFLOW_LIKE_S3_BUCKET_NAME": server.bucket, "DFLOW_LIKE_S3_SECURE": "false",
+    }  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    dashboard, browser = request.getfixturevalue("dashboard"), request.getfixturevalue("browser")
+    make = _node_id(double, wf_id, "make")
+    browser.get(dashboard.url(f"/argo/runs/{wf_id}/steps/{make}"))
+    next(a for a in browser.find_elements(By.CSS_SELECTOR, "a.artifact") if a.text == "single").click()
+    target = browser.downloads / "result.bin"
+    poll(lambda: target.exists() and target.stat().st_size == len(ops.SINGLE), "the download")
+    assert target.read_bytes() == ops.SINGLE
