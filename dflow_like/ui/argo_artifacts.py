@@ -58,7 +58,7 @@ def _place(ref: ArtifactRef, dest: Path, client: ServerArtifacts) -> list[str]:
     for index, part in enumerate(ref.parts):
         root = dest / dirs[index] if dirs else dest
         for rel in layout_paths(part.layout):
-            get_tree(part.tree, root, client=client, sub_path=rel or None)  # type: ignore[arg-type]
+            get_tree(part.tree, root, client=client, sub_path=rel or None)
             out.append(str(root / rel) if rel else str(root))
     return out
 
@@ -122,3 +122,15 @@ class ServerArtifacts:
 
         walk(inside)
         return list(found)
+
+    def upload(self, key: str, path: str) -> None:
+        raise StorageError(f"the Argo Server's artifact routes are read-only (cannot store {key!r})")
+
+    def copy(self, src: str, dst: str) -> None:
+        raise StorageError(f"the Argo Server's artifact routes are read-only (cannot copy {src!r})")
+
+    def get_md5(self, key: str) -> str:
+        raise StorageError(f"the Argo Server gives no checksum of {key!r}")
+
+    def checksum(self, key: str) -> str:
+        raise StorageError(f"the Argo Server gives no checksum of {key!r}")
