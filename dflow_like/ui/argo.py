@@ -12,10 +12,12 @@ gathered from its items); ``argo_artifacts.py`` fetches their files.
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
-from ..artifacts import ArtifactRef
+from ..artifacts import ArtifactPart, ArtifactRef
 from ..engine.argo.backend import _with_layouts
 from ..engine.argo.client import ArgoClient
 from ..engine.argo.loop_records import with_gathered_outputs
@@ -72,6 +74,21 @@ def pod_name(workflow: dict[str, Any], node: dict[str, Any]) -> str:
     template = node.get("templateName") or (node.get("templateRef") or {}).get("template") or ""
     prefix = f"{wf_name}-{template}" if template else wf_name
     return f"{prefix[: _MAX_PREFIX - 1]}-{_fnv1a_32(node_name)}"
+
+
+def _plain_layouts(record: StepRecord, node: Mapping[str, Any]) -> StepRecord:
+    """A tarred output of a template that is not one of ours (no ``dflow_layouts``) holds its
+    path under the path's base name (``TarGzToWriter``, util/archive/archive.go): that name is
+    the layout, so a file is placed (and downloaded) as itself, a directory under its name."""
+    paths = {str(a.get("name")): str(a.get("path") or "") for a in (node.get("outputs") or {}).get("artifacts") or []}
+    for name, ref in list(record.outputs.artifacts.items()):
+        if len(ref.parts) != 1 or ref.gathered or not paths.get(name):
+            continue
+        part = ref.parts[0]
+        if part.tree.archive == "tar" and part.layout is None and not part.tree.root:
+            layout = posixpath.basename(paths[name].rstrip("/"))
+            record.outputs.artifacts[name] = ArtifactRef((ArtifactPart(part.tree, layout),), ref.gathered, ref.name)
+    return record
 
 
 class ArgoRuns:
@@ -161,10 +178,13 @@ class ArgoRuns:
             node = nodes.get(node_id)
             if node is None:
                 raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
-            rec = _with_layouts(node_record(node_id, node, wf_id, None, status), node)  # this node only
+            rec = _plain_layouts(_with_layouts(node_record(node_id, node, wf_id, None, status), node), node)
             grouped = outputs and rec.type.endswith("Group")
             kids = [nodes[c] for c in node.get("children") or [] if c in nodes] if grouped else []
-        items_records = [_with_layouts(node_record(str(k.get("id")), k, wf_id, rec.id, status), dict(k)) for k in kids]
+        items_records = [
+            _plain_layouts(_with_layouts(node_record(str(k.get("id")), k, wf_id, rec.id, status), dict(k)), k)
+            for k in kids
+        ]
         with_gathered_outputs([rec, *items_records], workflow)
         return rec, [n for n in (nodes.get(node_id), *kids) if n]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import tarfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -257,3 +258,46 @@ def test_an_argo_artifact_downloads_in_the_browser(
     target = browser.downloads / "result.bin"
     poll(lambda: target.exists() and target.stat().st_size == len(ops.SINGLE), "the download")
     assert target.read_bytes() == ops.SINGLE
+
+
+@pytest.mark.parametrize("through", ["storage", "server"])
+def test_a_plain_templates_tarred_outputs_download_as_a_file_and_a_directory(
+    s3_settings: SeaweedFS, tmp_path: Path, through: str
+) -> None:
+    """A template that is not one of ours reports no layouts: Argo's tarball holds the output
+    path under its base name (``TarGzToWriter``, util/archive/archive.go), so the file comes
+    back as itself and the directory as a zip under its name."""
+    from dflow_like.storage import get_storage_client
+
+    from .argo_runs import WF, argo_run
+
+    server, prefix = s3_settings, f"plain-{secrets.token_hex(4)}"
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "sub" / "x.bin").write_bytes(ops.SINGLE)
+    (tmp_path / "run.log").write_bytes(b"line 1\nline 2\n")
+    store = get_storage_client()
+    for name in ("data", "run.log"):
+        with tarfile.open(tmp_path / f"{name}.tgz", "w:gz") as tar:  # as Argo's executor tars a path
+            tar.add(tmp_path / name, arcname=name)
+        store.upload(f"{prefix}/{name}.tgz", str(tmp_path / f"{name}.tgz"))
+    with running_double() as double:
+        argo_run(double)
+        node = double.workflows[("argo", WF)]["status"]["nodes"][f"{WF}-2"]
+        node["outputs"]["artifacts"] = [
+            {"name": "data", "path": "/tmp/data", "s3": {"key": f"{prefix}/data.tgz"}},
+            {"name": "log", "path": "/tmp/run.log", "s3": {"key": f"{prefix}/run.log.tgz"}},
+        ]
+        if through == "server":
+            double.artifact_repository = {
+                "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
+                "secretKey": server.secret_key, "insecure": True,
+            }  # fmt: skip
+            s3_config.update(access_key="", secret_key="")
+        for base, token in _serve(double):
+            status, data, disposition = _download(base, f"/argo/runs/{WF}/steps/{WF}-2/artifacts/log", token)
+            assert status == 200 and data == b"line 1\nline 2\n" and "run.log" in disposition
+            status, data, disposition = _download(base, f"/argo/runs/{WF}/steps/{WF}-2/artifacts/data", token)
+            assert status == 200 and "data.zip" in disposition
+            assert _unzipped(data) == {"data/sub/x.bin": ops.SINGLE}
+        served = any(p.startswith("/artifacts/") for _, p in double.requests)
+        assert served == (through == "server")
