@@ -4,7 +4,8 @@ The dashboard's times are whole HTTP responses (uvicorn on 127.0.0.1): the run p
 JSON its script polls while the run is running, the first page of the fan-out's items and
 one item's page.
 
-Run: python bench/ui.py [N]   (N defaults to 10000; the runs are real local runs of a trivial OP)
+Run: python bench/ui.py [N] [--argo]   (N defaults to 10000; the runs are real local runs of a trivial
+OP; ``--argo`` times only the pages of an N-item Argo run, served by the Argo Server's protocol double)
 """
 
 from __future__ import annotations
@@ -60,7 +61,11 @@ def serve(token: str, app: object = None) -> str:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    args = [a for a in sys.argv[1:] if a != "--argo"]
+    n = int(args[0]) if args else 10000
+    if "--argo" in sys.argv[1:]:
+        argo_pages(n)
+        return
     fresh_home()
     runs = {}
     for size in (10, n):
@@ -165,6 +170,7 @@ def argo_pages(n: int) -> None:
             "run page": f"/argo/runs/{wf}",
             "items page": f"/argo/runs/{wf}/children/{wf}-g1:square",
             "step page": f"/argo/runs/{wf}/steps/{wf}-i0",
+            "fan-out page": f"/argo/runs/{wf}/steps/{wf}-g1:square",  # its gathered outputs: every item read
         }
         for what, path in pages.items():
             ms = median_ms(lambda url=f"{base}{path}?token={token}": load(url), repeat=5)

@@ -8,16 +8,12 @@ and refreshes that follow. Actions are POSTs, which that strict cookie keeps sam
 from __future__ import annotations
 
 import secrets
-import shutil
-import tempfile
-import zipfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -26,9 +22,12 @@ from starlette.routing import Route
 
 from ..engine.argo._optional import MissingExtraError
 from ..engine.argo.client import ArgoError
+from ..storage.errors import StorageError
 from ..transfer import download_artifact
 from ..view.logs import tail
 from .argo import ArgoRuns, argo_runs_from_config
+from .argo_artifacts import place_argo_artifact
+from .downloads import artifact_download
 from .pages import ARGO, children_page, run_page, run_view, runs_page, step_page
 from .store import RunRow, Runs
 
@@ -127,18 +126,7 @@ def create_app(token: str, home: Path | None = None, argo: ArgoRuns | None = _UN
         if name not in rec.outputs.artifacts:
             known = ", ".join(rec.outputs.artifacts) or "none"
             return PlainTextResponse(f"step {rec.name!r} has no output artifact {name!r} (it has: {known})", 404)
-        tmp = Path(tempfile.mkdtemp(prefix="dflow-like-ui-"))
-        cleanup = BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
-        paths = [Path(p) for p in download_artifact(rec.outputs.artifacts[name], path=tmp / "out")]
-        files = [p for p in paths if p.is_file()] + [f for p in paths if p.is_dir() for f in sorted(p.rglob("*"))]
-        files = [f for f in files if f.is_file()]
-        if len(files) == 1 and paths == files:
-            return FileResponse(files[0], filename=files[0].name, background=cleanup)
-        archive = tmp / f"{name}.zip"
-        with zipfile.ZipFile(archive, "w") as zf:
-            for f in files:
-                zf.write(f, f.relative_to(tmp / "out"))
-        return FileResponse(archive, filename=archive.name, background=cleanup)
+        return artifact_download(name, lambda out: download_artifact(rec.outputs.artifacts[name], path=out))
 
     def action(request: Request) -> Response:
         wf_id, verb = request.path_params["wf_id"], request.path_params["verb"]
@@ -194,15 +182,17 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
 
     def step(request: Request) -> Response:
         wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
-        rec = argo.step(wf_id, nid)
-        text = _log_or_reason(argo, wf_id, nid)
+        workflow = argo.workflow(wf_id)  # one answer of the server for the whole page
+        rec = argo.step(wf_id, nid, workflow)
+        text = _log_or_reason(argo, wf_id, nid, workflow)
         data = text.encode()
         return HTMLResponse(step_page(wf_id, rec, _tail_text(text), len(data), ARGO))
 
     def log(request: Request) -> Response:
         wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
-        rec = argo.step(wf_id, nid)
-        data = _log_or_reason(argo, wf_id, nid).encode()
+        workflow = argo.workflow(wf_id)
+        rec = argo.step(wf_id, nid, workflow)
+        data = _log_or_reason(argo, wf_id, nid, workflow).encode()
         offset = max(0, int(request.query_params.get("offset") or 0))
         running = "1" if rec.phase in ("Pending", "Running") else "0"
         chunk = data[offset : offset + LOG_CHUNK]
@@ -215,8 +205,18 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
         wf_id, nid = request.path_params["wf_id"], request.path_params["node_id"]
         page_no = max(0, int(request.query_params.get("page", "0") or 0))
         phase = request.query_params.get("phase", "")
-        rows, total = argo.children(wf_id, nid, page_no, phase)
-        return HTMLResponse(children_page(wf_id, argo.step(wf_id, nid), rows, total, page_no, phase, ARGO))
+        workflow = argo.workflow(wf_id)
+        rows, total = argo.children(wf_id, nid, page_no, phase, workflow)
+        parent = argo.step(wf_id, nid, workflow, outputs=False)  # the header only
+        return HTMLResponse(children_page(wf_id, parent, rows, total, page_no, phase, ARGO))
+
+    def artifact(request: Request) -> Response:
+        wf_id, nid, name = (request.path_params[k] for k in ("wf_id", "node_id", "name"))
+        ref, owners = argo.artifact(wf_id, nid, name)  # an unknown node or artifact is a 404
+        try:
+            return artifact_download(name, lambda out: place_argo_artifact(argo.client, wf_id, ref, owners, out))
+        except StorageError as exc:
+            return PlainTextResponse(f"502: {exc}", 502)
 
     def action(request: Request) -> Response:
         wf_id, verb = request.path_params["wf_id"], request.path_params["verb"]
@@ -233,14 +233,15 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
         Route(f"{ARGO}/{{wf_id}}/{{verb:str}}", action, methods=["POST"]),
         Route(f"{ARGO}/{{wf_id}}/steps/{{node_id}}", step),
         Route(f"{ARGO}/{{wf_id}}/steps/{{node_id}}/log", log),
+        Route(f"{ARGO}/{{wf_id}}/steps/{{node_id}}/artifacts/{{name}}", artifact),
         Route(f"{ARGO}/{{wf_id}}/children/{{node_id}}", children),
     ]
 
 
-def _log_or_reason(argo: ArgoRuns, wf_id: str, node_id: str) -> str:
+def _log_or_reason(argo: ArgoRuns, wf_id: str, node_id: str, workflow: dict[str, Any]) -> str:
     """The pod's log as the server gives it; why not, when it does not (e.g. the pod is gone)."""
     try:
-        return argo.log(wf_id, node_id)
+        return argo.log(wf_id, node_id, workflow)
     except ArgoError as exc:
         return f"(the Argo Server gives no log for this step: {exc})"
 

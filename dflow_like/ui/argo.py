@@ -5,18 +5,25 @@ one request: the graph is drawn from its nodes (``view/argo.py``) and coloured b
 phase; a step's page reads its node as a step record (``engine/argo/status.py``). The
 runs list asks only for the fields it shows (``WorkflowListRequest.fields``), not every
 node of every run. A step's log comes from the server's log stream of its pod,
-named as Argo names it (``pod_name``). Artifacts are not served: the server's artifact
-endpoint is outside its workflow API, so a step page lists their names only.
+named as Argo names it (``pod_name``). A step's output artifacts are read as the
+client reads them (``ArgoBackend.records``: the layouts pods report, a loop's outputs
+gathered from its items); ``argo_artifacts.py`` fetches their files.
 """
 
 from __future__ import annotations
 
+import posixpath
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
+from ..artifacts import ArtifactPart, ArtifactRef
+from ..engine.argo.backend import _with_layouts
 from ..engine.argo.client import ArgoClient
+from ..engine.argo.loop_records import with_gathered_outputs
 from ..engine.argo.status import node_record, parse_time, workflow_phase
 from ..records import StepRecord
-from ..view.argo import LOOP_SEP, argo_graph, loop_items
+from ..view.argo import LOOP_SEP, argo_graph, fan_out_phase, loop_items
 from ..view.plan import PlanNode
 from ..view.summary import RunSummary
 from .store import PAGE, RunRow, StepRow
@@ -69,6 +76,21 @@ def pod_name(workflow: dict[str, Any], node: dict[str, Any]) -> str:
     return f"{prefix[: _MAX_PREFIX - 1]}-{_fnv1a_32(node_name)}"
 
 
+def _plain_layouts(record: StepRecord, node: Mapping[str, Any]) -> StepRecord:
+    """A tarred output of a template that is not one of ours (no ``dflow_layouts``) holds its
+    path under the path's base name (``TarGzToWriter``, util/archive/archive.go): that name is
+    the layout, so a file is placed (and downloaded) as itself, a directory under its name."""
+    paths = {str(a.get("name")): str(a.get("path") or "") for a in (node.get("outputs") or {}).get("artifacts") or []}
+    for name, ref in list(record.outputs.artifacts.items()):
+        if len(ref.parts) != 1 or ref.gathered or not paths.get(name):
+            continue
+        part = ref.parts[0]
+        if part.tree.archive == "tar" and part.layout is None and not part.tree.root:
+            layout = posixpath.basename(paths[name].rstrip("/"))
+            record.outputs.artifacts[name] = ArtifactRef((ArtifactPart(part.tree, layout),), ref.gathered, ref.name)
+    return record
+
+
 class ArgoRuns:
     """The workflows of one Argo Server namespace, as the dashboard shows them."""
 
@@ -108,26 +130,70 @@ class ArgoRuns:
         """The graph of one run and its state, from one answer of the server."""
         return argo_graph(self.workflow(wf_id))
 
-    def step(self, wf_id: str, node_id: str) -> StepRecord:
-        """A node's record; for a drawn fan-out (``<id>:<name>``), a record standing for its items."""
-        workflow = self.workflow(wf_id)
+    def step(
+        self, wf_id: str, node_id: str, workflow: dict[str, Any] | None = None, outputs: bool = True
+    ) -> StepRecord:
+        """A node's record; for a drawn fan-out (``<id>:<name>``), a record standing for its items.
+        A page that reads several things of one run passes the ``workflow`` it fetched once
+        (a 10,000-node answer costs more to fetch and parse than anything done with it);
+        ``outputs=False`` skips gathering a fan-out's outputs from every item."""
+        return self._step(workflow or self.workflow(wf_id), wf_id, node_id, outputs)[0]
+
+    def artifact(
+        self, wf_id: str, node_id: str, name: str, workflow: dict[str, Any] | None = None
+    ) -> tuple[ArtifactRef, dict[str, tuple[str, str]]]:
+        """Output artifact ``name`` of a node (or a fan-out, gathered from its items), and which
+        node's artifact each stored key is (``{key: (node id, artifact name)}``), for the Argo
+        Server's artifact endpoint that serves artifacts by node."""
+        rec, nodes = self._step(workflow or self.workflow(wf_id), wf_id, node_id)
+        ref = rec.outputs.artifacts.get(name)
+        if ref is None:
+            known = ", ".join(rec.outputs.artifacts) or "none"
+            raise KeyError(
+                f"step {rec.name!r} of Argo workflow {wf_id!r} has no output artifact {name!r} (it has: {known})"
+            )
+        owners = {
+            str((art.get(kind) or {}).get("key")): (str(node.get("id")), str(art.get("name")))
+            for node in nodes
+            for art in (node.get("outputs") or {}).get("artifacts") or []
+            for kind in ("s3",)
+            if (art.get(kind) or {}).get("key")
+        }
+        return ref, owners
+
+    def _step(
+        self, workflow: dict[str, Any], wf_id: str, node_id: str, outputs: bool = True
+    ) -> tuple[StepRecord, list[Any]]:
+        """A node's record as ``ArgoBackend.records`` gives it, and the nodes it was read from."""
+        status = workflow.get("status") or {}
+        nodes = status.get("nodes") or {}
         if LOOP_SEP in node_id:
-            nodes = (workflow.get("status") or {}).get("nodes") or {}
             base, items = loop_items(nodes, node_id)
             if not items:
                 raise KeyError(f"Argo workflow {wf_id!r} has no fan-out {node_id!r}")
-            graph = argo_graph(workflow)[1].states.get(node_id)
-            phase = graph.phase if graph is not None else "Running"
-            return StepRecord(id=node_id, name=base, workflow_id=wf_id, phase=phase, type="StepGroup")
-        status = workflow.get("status") or {}
-        node = (status.get("nodes") or {}).get(node_id)
-        if node is None:
-            raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
-        return node_record(node_id, node, wf_id, None, status)  # this node only, not the run's 10,000
+            phase = fan_out_phase(Counter(str(item.get("phase") or "Pending") for item in items))
+            rec = StepRecord(id=node_id, name=base, workflow_id=wf_id, phase=phase, type="StepGroup")
+            kids = items if outputs else []
+        else:
+            node = nodes.get(node_id)
+            if node is None:
+                raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
+            rec = _plain_layouts(_with_layouts(node_record(node_id, node, wf_id, None, status), node), node)
+            grouped = outputs and rec.type.endswith("Group")
+            kids = [nodes[c] for c in node.get("children") or [] if c in nodes] if grouped else []
+        items_records = [
+            _plain_layouts(_with_layouts(node_record(str(k.get("id")), k, wf_id, rec.id, status), dict(k)), k)
+            for k in kids
+        ]
+        with_gathered_outputs([rec, *items_records], workflow)
+        return rec, [n for n in (nodes.get(node_id), *kids) if n]
 
-    def log(self, wf_id: str, node_id: str) -> str:
+    def log(self, wf_id: str, node_id: str, workflow: dict[str, Any] | None = None) -> str:
         """The log of a node's pod, as the server streams it ('' for a node without a pod)."""
-        workflow = self.workflow(wf_id)
+        workflow = workflow or self.workflow(wf_id)
+        if LOOP_SEP in node_id:
+            self._step(workflow, wf_id, node_id, outputs=False)  # a fan-out stands for its items' pods: none itself
+            return ""
         node = ((workflow.get("status") or {}).get("nodes") or {}).get(node_id)
         if node is None:
             raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
@@ -135,9 +201,11 @@ class ArgoRuns:
             return ""
         return self.client.logs(wf_id, pod_name(workflow, node))
 
-    def children(self, wf_id: str, parent_id: str, page: int = 0, phase: str = "") -> tuple[list[StepRow], int]:
+    def children(
+        self, wf_id: str, parent_id: str, page: int = 0, phase: str = "", workflow: dict[str, Any] | None = None
+    ) -> tuple[list[StepRow], int]:
         """One page of a fan-out's items (or of a node's children)."""
-        status = self.workflow(wf_id).get("status") or {}
+        status = (workflow or self.workflow(wf_id)).get("status") or {}
         nodes = status.get("nodes") or {}
         if LOOP_SEP in parent_id:
             kids = loop_items(nodes, parent_id)[1]

@@ -164,14 +164,11 @@ def _io(rec: StepRecord, wf_id: str, prefix: str) -> str:
         )
         return f"<h3>{io_name} parameters</h3><table class='{io_name}-parameters'>{rows}</table>" if rows else ""
 
-    if prefix == LOCAL:  # Argo's server serves artifacts outside its workflow API: names only
-        arts = "".join(
-            f"<li><a class='artifact' download href='{prefix}/{quote(wf_id)}/steps/{quote(rec.id)}/artifacts/"
-            f"{quote(n)}'>{html.escape(n)}</a></li>"
-            for n in rec.outputs.artifacts
-        )
-    else:
-        arts = "".join(f"<li class='artifact'>{html.escape(n)}</li>" for n in rec.outputs.artifacts)
+    arts = "".join(
+        f"<li><a class='artifact' download href='{prefix}/{quote(wf_id)}/steps/{quote(rec.id)}/artifacts/"
+        f"{quote(n)}'>{html.escape(n)}</a></li>"
+        for n in rec.outputs.artifacts
+    )
     inputs_arts = "".join(f"<li>{html.escape(n)}</li>" for n in rec.inputs.artifacts)
     return (
         params("input", rec.inputs)

@@ -20,7 +20,7 @@ from ..engine.argo.status import parse_time, workflow_phase
 from .plan import MAX_CHILDREN, MAX_DEPTH, PlanNode
 from .summary import FAILED, FINISHED, MAX_FAILURES, Failure, NodeState, RunSummary, count_leaves, progress
 
-__all__ = ["LOOP_SEP", "argo_graph", "loop_items"]
+__all__ = ["LOOP_SEP", "argo_graph", "fan_out_phase", "loop_items"]
 
 LOOP_SEP = ":"  # a fan-out's path: "<parent node id>:<step name>" (Argo's node ids hold no colon)
 _ITEM = re.compile(r"^(.*)\((\d+):.*\)$")  # Argo's display name of a loop item: name(index:value)
@@ -44,6 +44,13 @@ def loop_items(nodes: Mapping[str, _Node], path: str) -> tuple[str, list[_Node]]
     if parent.get("type") == "TaskGroup":
         return base, kids
     return base, [k for k in kids if (m := _ITEM.match(_name(k))) and m.group(1) == base]
+
+
+def fan_out_phase(counts: Mapping[str, int]) -> str:
+    """A fan-out's phase from its items' counts by phase: Running until every item finished."""
+    if not all(p in FINISHED for p in counts):
+        return "Running"
+    return "Failed" if any(p in FAILED for p in counts) else "Succeeded"
 
 
 class _Builder:
@@ -141,8 +148,8 @@ class _Builder:
         base = path.partition(LOOP_SEP)[2]
         starts = [t for t in (parse_time(i.get("startedAt")) for i in items) if t is not None]
         ends = [t for t in (parse_time(i.get("finishedAt")) for i in items) if t is not None]
-        done = all(p in FINISHED for p in counts)
-        phase = ("Failed" if any(p in FAILED for p in counts) else "Succeeded") if done else "Running"
+        phase = fan_out_phase(counts)
+        done = phase != "Running"
         self.states[path] = NodeState(phase, min(starts, default=None), max(ends, default=None) if done else None)
         self.states[path].items = counts
         return PlanNode(base, path, "Pod", str(items[0].get("templateName") or ""), fan_out=True,

@@ -108,7 +108,8 @@ def test_a_step_page_shows_its_pod_log_from_the_server(served: Served, double: A
     assert "Error (exit code 1)" in page
     assert any("podName=" + urllib.parse.quote(pod) in p for _, p in double.requests)
     status, prep = served.get(f"/argo/runs/{WF}/steps/{WF}-2")
-    assert status == 200 and "class='artifact'>data<" in prep and "output parameters" in prep
+    assert status == 200 and "output parameters" in prep
+    assert f"class='artifact' download href='/argo/runs/{WF}/steps/{WF}-2/artifacts/data'>data<" in prep
     status, _ = served.get(f"/argo/runs/{WF}/steps/no-such-node")
     assert status == 404
 

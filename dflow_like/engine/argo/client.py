@@ -9,7 +9,11 @@ workflow and never contains the token.
 
 from __future__ import annotations
 
+import builtins
+import html
 import json
+import re
+import urllib.parse
 from typing import Any
 
 from ._optional import import_optional
@@ -42,6 +46,7 @@ class ArgoClient:
         self.host = host.rstrip("/")
         self.namespace = namespace
         self._token = _bare_token(token)
+        self._verify_ssl = verify_ssl
         self._api = _workflow_api(self.host, self._token, verify_ssl)
 
     def __repr__(self) -> str:
@@ -98,6 +103,68 @@ class ArgoClient:
             query.append(("podName", pod_name))
         raw = self._call("logs", name, "workflow_logs", query=query, raw=True)
         return _log_text(raw, self._context("logs", name))
+
+    def output_artifact(self, name: str, node_id: str, artifact: str, path: str) -> None:
+        """Write a node's output artifact to ``path`` as the server stores it (a ``.tgz`` unless
+        ``archive: none``), through ``/artifacts/{namespace}/{workflow}/{node}/{artifact}``:
+        ``GetOutputArtifact`` in server/artifacts/artifact_server.go, an HTTP route served
+        beside the gRPC workflow API (server/apiserver/argoserver.go), hence not in its client."""
+        where = (self.namespace, name, node_id, artifact)
+        self._artifact_get("/artifacts/" + _quoted(*where), self._artifact_context(*where[1:]), path)
+
+    def output_artifact_file(self, name: str, node_id: str, artifact: str, file: str, path: str) -> None:
+        """Write one file of an unarchived output artifact (a directory of objects) to ``path``:
+        ``/artifact-files/{namespace}/workflows/{workflow}/{node}/outputs/{artifact}/{file}``
+        (``GetArtifactFile``, artifact_server.go: the file is appended to the artifact's key)."""
+        parts = (self.namespace, "workflows", name, node_id, "outputs", artifact, *file.split("/"))
+        url = f"/artifact-files/{_quoted(*parts)}"
+        self._artifact_get(url, self._artifact_context(name, node_id, artifact) + f", file {file!r}", path)
+
+    def output_artifact_listing(
+        self, name: str, node_id: str, artifact: str, directory: str = ""
+    ) -> builtins.list[str]:
+        """What the server lists in a directory of an unarchived output artifact: file names, and
+        sub-directories ending in ``/`` (``renderDirectoryListing``, artifact_server.go; one
+        level, except that a directory holding only sub-directories is named by its deeper path)."""
+        parts = [self.namespace, "workflows", name, node_id, "outputs", artifact, *filter(None, directory.split("/"))]
+        context = self._artifact_context(name, node_id, artifact) + (f", directory {directory!r}" if directory else "")
+        page = self._artifact_get(f"/artifact-files/{_quoted(*parts)}/", context)
+        names = (html.unescape(found) for found in re.findall(r'<li><a href="[^"]*">([^<]*)</a></li>', page.decode()))
+        return [n for n in names if n != ".."]
+
+    def _artifact_context(self, name: str, node_id: str, artifact: str) -> str:
+        where = f"workflow {name!r} in namespace {self.namespace!r} at {self.host}"
+        return f"Argo artifact {artifact!r} of node {node_id!r} of {where}"
+
+    def _artifact_get(self, url: str, context: str, path: str | None = None) -> bytes:
+        """GET one of the server's artifact routes with the token; the body is written to
+        ``path`` (streamed), or returned. A redirect is refused: ``GetArtifactFile`` redirects
+        a directory to its listing, and a listing holding ``index.html`` to that page."""
+        urllib3 = import_optional("urllib3")
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED" if self._verify_ssl else "CERT_NONE", retries=1)
+        try:
+            response = pool.request("GET", f"{self.host}{url}", headers=headers, redirect=False,
+                                    preload_content=False, timeout=urllib3.Timeout(*_TIMEOUT))  # fmt: skip
+            try:
+                if response.status in (301, 302, 307, 308):
+                    where = str(response.headers.get("Location") or "")
+                    what = "an index.html page" if where.endswith("index.html") else "a directory"
+                    raise ArgoError(f"{context}: the server shows {what} there, not the file", response.status)
+                if response.status != 200:
+                    detail = self._scrub(response.read(300).decode("utf-8", "replace").strip())
+                    raise ArgoError(f"{context} failed: HTTP {response.status}: {detail}", response.status)
+                if path is None:
+                    return bytes(response.read())
+                with open(path, "wb") as out:
+                    for chunk in response.stream(1 << 20):
+                        out.write(chunk)
+                return b""
+            finally:
+                response.release_conn()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            reason = self._scrub(str(getattr(exc, "reason", None) or exc))
+            raise ArgoError(f"{context}: cannot read it from the Argo Server ({reason})") from None
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -163,6 +230,10 @@ class ArgoClient:
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text
+
+
+def _quoted(*parts: str) -> str:
+    return "/".join(urllib.parse.quote(p, safe="") for p in parts)
 
 
 def _bare_token(token: str | None) -> str | None:

@@ -4,7 +4,9 @@ It answers the ``/api/v1/workflows/{namespace}...`` endpoints with the JSON shap
 the Argo Server (v3.x) returns, checks the ``Authorization: Bearer`` token, and
 keeps workflows in memory. Nothing runs: a test scripts each workflow's progress
 with :meth:`ArgoDouble.advance` (phase, nodes, timestamps) and its logs with
-:meth:`ArgoDouble.set_logs`. Use it to test the client's requests, its parsing of
+:meth:`ArgoDouble.set_logs`. With ``artifact_repository`` set, it also serves a node's
+output artifact from that S3 store as the server's ``/artifacts/`` route does (see
+:meth:`ArgoDouble.output_artifact`). Use it to test the client's requests, its parsing of
 responses (including fields the generated models reject, such as
 ``startedAt: null``) and its error handling; it proves nothing about how Argo
 executes a manifest.
@@ -13,8 +15,11 @@ executes a manifest.
 from __future__ import annotations
 
 import copy
+import html
 import itertools
 import json
+import mimetypes
+import posixpath
 import random
 import string
 import threading
@@ -23,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__ = ["ArgoDouble", "only_fields", "running_double"]
 
@@ -38,6 +43,9 @@ class ArgoDouble:
         self.workflows: dict[tuple[str, str], dict[str, Any]] = {}
         self.logs: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path) as received
+        # The namespace's default artifact repository (``artifactRepository.s3`` of the controller's
+        # ConfigMap), its credentials resolved: endpoint, bucket, accessKey, secretKey, insecure.
+        self.artifact_repository: dict[str, Any] | None = None
         self._versions = itertools.count(1000)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -145,6 +153,75 @@ class ArgoDouble:
             if pod is None or pod == pod_name:
                 yield json.dumps({"result": {"content": content, "podName": pod_name}})
 
+    def output_artifact(self, namespace: str, name: str, node_id: str, artifact: str) -> tuple[bytes, str]:
+        """The stored object of a node's output artifact and its file name, as Argo's
+        ``GetOutputArtifact`` (server/artifacts/artifact_server.go) gives them: streamed as
+        stored (``returnArtifact``: a ``.tgz`` stays one), named by its key's base name."""
+        client, bucket, key = self._locate(namespace, name, node_id, "outputs", artifact)
+        return _object(client, bucket, key), posixpath.basename(key.rstrip("/"))
+
+    def artifact_file(
+        self, namespace: str, name: str, node_id: str, direction: str, artifact: str, file_name: str, listing: bool
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """``GetArtifactFile`` (artifact_server.go): the artifact's key with ``file_name``
+        appended (``AppendToKey``); a path without a trailing slash that is a "directory"
+        (some object under ``key/``: ``IsDirectory``, workflow/artifacts/s3/s3.go) is redirected
+        (307) to the slash form, which lists every object under it (``ListDirectory``, recursive)
+        as ``renderDirectoryListing`` does, or redirects to ``index.html`` at its root; a file
+        is streamed as ``returnArtifact`` does."""
+        client, bucket, key = self._locate(namespace, name, node_id, direction, artifact)
+        key = posixpath.normpath(posixpath.join(key, file_name or "."))
+        under = [o.object_name for o in client.list_objects(bucket, prefix=key + "/", recursive=True)]
+        under = [str(k) for k in under if not str(k).endswith("/")]
+        if not listing:
+            if under:
+                return 307, b"", {"Location": "/"}
+            filename = posixpath.basename(key)
+            kind = mimetypes.guess_type(filename)[0] or ""
+            return (
+                200,
+                _object(client, bucket, key),
+                {"Content-Disposition": f'filename="{filename}"', "Content-Type": kind},
+            )
+        if not under and not _exists(client, bucket, key):
+            raise _HttpError(404, 5, "Not Found")  # listObjects: CodeNotFound, "no key found"
+        entries: list[str] = []
+        for found in under:
+            folder, file = posixpath.split(found[len(key) + 1 :])
+            if not folder and file == "index.html":
+                return 307, b"", {"Location": "index.html"}
+            entry = file if not folder else folder + "/"
+            if entry not in entries:
+                entries.append(entry)
+        items = "".join(f'<li><a href="./{html.escape(e)}">{html.escape(e)}</a></li>\n' for e in entries)
+        page = f'<html><body><ul>\n<li><a href="..">..</a></li>\n{items}</ul></body></html>'
+        return 200, page.encode(), {"Content-Type": "text/html; charset=utf-8"}
+
+    def _locate(self, namespace: str, name: str, node_id: str, direction: str, artifact: str) -> tuple[Any, str, str]:
+        """``getArtifactAndDriver`` (artifact_server.go): the node's artifact by name (500 when
+        absent), relocated to the artifact repository unless its own location is full
+        (``Relocate``; S3 ``HasLocation``: endpoint, bucket and key)."""
+        from minio import Minio
+
+        wf = self.find(namespace, name)
+        node = ((wf.get("status") or {}).get("nodes") or {}).get(node_id)
+        if node is None:
+            raise _HttpError(500, 13, "Internal Server Error")
+        arts = (node.get(direction) or {}).get("artifacts") or []
+        art = next((a for a in arts if a.get("name") == artifact), None)
+        if art is None or not (art.get("s3") or {}).get("key"):
+            raise _HttpError(500, 13, "Internal Server Error")
+        s3, repo = art["s3"], self.artifact_repository or {}
+        full = all(s3.get(k) for k in ("endpoint", "bucket", "key"))
+        if not repo or (full and s3.get("endpoint") != repo.get("endpoint")):
+            raise _HttpError(500, 13, "Internal Server Error")  # the double holds only the repository's keys
+        where = s3 if full else repo
+        client = Minio(
+            str(where["endpoint"]), access_key=str(repo["accessKey"]), secret_key=str(repo["secretKey"]),
+            secure=not where.get("insecure", False),
+        )  # fmt: skip
+        return client, str(where["bucket"]), str(s3["key"])
+
     def _touch(self, wf: dict[str, Any]) -> None:
         wf["metadata"]["resourceVersion"] = str(next(self._versions))
 
@@ -155,6 +232,38 @@ class _HttpError(Exception):
     def __init__(self, status: int, code: int, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+
+
+def _object(client: Any, bucket: str, key: str) -> bytes:
+    """One object's bytes; a missing one is a 404 (the S3 driver's ``CodeNotFound``)."""
+    from minio.error import S3Error
+
+    try:
+        response = client.get_object(bucket, key)
+    except S3Error as exc:
+        if exc.code in ("NoSuchKey", "NoSuchBucket"):
+            raise _HttpError(404, 5, "Not Found") from None
+        raise _HttpError(500, 13, "Internal Server Error") from None
+    try:
+        return bytes(response.read())
+    finally:
+        response.close()
+        response.release_conn()
+
+
+def _file_headers(filename: str) -> dict[str, str]:
+    """``returnArtifact``'s headers: the key's base name, the type its extension says."""
+    return {"Content-Disposition": f'filename="{filename}"', "Content-Type": mimetypes.guess_type(filename)[0] or ""}
+
+
+def _exists(client: Any, bucket: str, key: str) -> bool:
+    from minio.error import S3Error
+
+    try:
+        client.stat_object(bucket, key)
+    except S3Error:
+        return False
+    return True
 
 
 def _suffix() -> str:
@@ -183,6 +292,9 @@ def _handler_for(double: ArgoDouble) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             url = urlsplit(self.path)
             double.requests.append((method, self.path))
+            if url.path.startswith(("/artifacts/", "/artifact-files/")) and method == "GET":
+                self._artifact(url.path)
+                return
             try:
                 self._check_token()
                 body = self._body()
@@ -190,6 +302,50 @@ def _handler_for(double: ArgoDouble) -> type[BaseHTTPRequestHandler]:
             except _HttpError as err:
                 status, payload = err.status, {"code": err.code, "message": err.message}
             self._send(status, payload)
+
+        def _artifact(self, path: str) -> None:
+            """``/artifacts/{namespace}/{workflow}/{node}/{artifact}``: an HTTP route beside the
+            API (server/apiserver/argoserver.go), so its errors are plain text (``http.Error``) and
+            its token comes in the ``Authorization`` header or the ``authorization`` cookie."""
+            pairs = (c.strip().partition("=") for c in (self.headers.get("Cookie") or "").split(";"))
+            cookie = next((value for key, _, value in pairs if key == "authorization"), "")
+            given = self.headers.get("Authorization") or cookie
+            headers: dict[str, str] = {}
+            try:
+                if double.token and given != f"Bearer {double.token}":
+                    raise _HttpError(401, 16, "Unauthorized")
+                if path.startswith("/artifact-files/"):
+                    status, data, headers = self._artifact_file(path)
+                else:
+                    parts = [unquote(p) for p in path.split("/", 5)]
+                    if len(parts) != 6:
+                        raise _HttpError(400, 3, "Bad Request")
+                    data, filename = double.output_artifact(*parts[2:6])
+                    status, headers = 200, _file_headers(filename)
+            except _HttpError as err:
+                status, data = err.status, f"{err.message}\n".encode()
+                headers = {"Content-Type": "text/plain; charset=utf-8"}
+            if headers.get("Location") == "/":
+                headers["Location"] = self.path + "/"  # http.Redirect to r.URL.String()+"/"
+            elif headers.get("Location") == "index.html":
+                headers["Location"] = self.path + "index.html"
+            self.send_response(status)
+            for header, value in headers.items():
+                self.send_header(header, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _artifact_file(self, path: str) -> tuple[int, bytes, dict[str, str]]:
+            """``/artifact-files/{namespace}/workflows/{workflow}/{node}/{outputs|inputs}/{artifact}[/{file}...]``
+            split as ``GetArtifactFile`` splits it (the file part is ``path.Clean``-ed)."""
+            parts = [unquote(p) for p in path.split("/")]
+            if len(parts) < 8 or parts[6] not in ("outputs", "inputs"):
+                raise _HttpError(400, 3, "Bad Request")
+            if parts[3] != "workflows":  # archived workflows are not kept by the double
+                raise _HttpError(400, 3, "Bad Request")
+            file_name = posixpath.normpath("/".join(parts[8:])) if len(parts) > 8 else ""
+            return double.artifact_file(parts[2], parts[4], parts[5], parts[6], parts[7], file_name, path.endswith("/"))
 
         def _check_token(self) -> None:
             if double.token and self.headers.get("Authorization") != f"Bearer {double.token}":
