@@ -16,9 +16,9 @@ __all__ = ["check_workflow", "find_cycle", "workflow_problems"]
 
 
 def _texts(step: Step) -> list[tuple[str, str]]:
-    """(field label, template text) of every argument that may hold references."""
-    out = [(f"parameter {n!r}", t) for n, t in step.parameters.items()]
-    out += [(f"artifact {n!r}", a) for n, a in step.artifacts.items() if isinstance(a, str)]
+    """(field label, template text) of every argument that holds references (``{{``)."""
+    out = [(f"parameter {n!r}", t) for n, t in step.parameters.items() if "{{" in t]
+    out += [(f"artifact {n!r}", a) for n, a in step.artifacts.items() if isinstance(a, str) and "{{" in a]
     out += [(label, t) for label, t in (("when", step.when), ("key", step.key), ("with_param", step.with_param)) if t]
     return out
 

@@ -144,18 +144,28 @@ def steps_template(name: str, template: Steps, ctx: Context) -> dict[str, Any]:
     return _frame(name, template, calls, "steps", stages, gathered)
 
 
+def _waiting_for(nodes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    waiting: dict[str, list[dict[str, Any]]] = {}
+    for node in nodes:
+        for dep in node.get("dependencies", []):
+            waiting.setdefault(dep, []).append(node)
+    return waiting
+
+
 def dag_template(name: str, template: DAG, ctx: Context) -> dict[str, Any]:
     gathered = {task.name for task in template.tasks if gathers(task)}
     ctx.current_tasks = {task.name for task in template.tasks}
     ctx.looped = {task.name: task for task in template.tasks if is_looped(task)}
     tasks = [compile_call(task, ctx, gathered) for task in template.tasks]
     ctx.current_tasks = set()
+    waiting: dict[str, list[dict[str, Any]]] | None = None  # task → the nodes that wait for it
     for task, node in list(zip(template.tasks, tasks)):
         check = ctx.check(task, node, "tasks")
         if check is not None:
             check["dependencies"] = [task.name]
-            for other in tasks:  # whatever waits for the loop waits for its check too
-                if task.name in other.get("dependencies", []):
-                    other["dependencies"].append(check["name"])
+            if waiting is None:  # made once: a scan of every task per check was quadratic (issue 18)
+                waiting = _waiting_for(tasks)
+            for other in waiting.get(task.name, []):  # whatever waits for the loop waits for its check too
+                other["dependencies"].append(check["name"])
             tasks.append(check)
     return _frame(name, template, list(template.tasks), "dag", {"tasks": tasks}, gathered)

@@ -45,7 +45,7 @@ def _walk(roots: list[OPTemplate]) -> list[Step]:
 
 def _uses_claims(step: Step) -> bool:
     return any(isinstance(a, PVC) for a in step.artifacts.values()) or any(
-        a.pvcs() for a in step.outputs.artifacts.values()
+        a.pvcs() for a in step.output_fields().artifacts.values()
     )
 
 
