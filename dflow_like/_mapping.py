@@ -28,6 +28,9 @@ class DictMapping(MutableMapping[str, Any]):
     def __contains__(self, key: object) -> bool:  # not via __getitem__ and a raised KeyError
         return key in self._data
 
+    def get(self, key: str, default: Any = None) -> Any:  # likewise
+        return self._data.get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 

@@ -262,8 +262,7 @@ class Workflow:
         from .engine.argo.compile import compile_workflow
 
         with suspended(), collection_paused():  # the compiler's steps are its own; a manifest is a tree (no cycles)
-            self.validate()
-            return compile_workflow(self)
+            return compile_workflow(self, table=self.validate())
 
     def to_yaml(self) -> str:
         from .engine.argo.compile.check import to_yaml

@@ -34,6 +34,9 @@ class TemplateTable:
         self.on_exit = on_exit
         self._names: dict[int, str] = {}
         self.by_name: dict[str, OPTemplate] = {}
+        # id(task) → its dependencies among its DAG's tasks, as validation found them (the
+        # compiler of the same call reuses them rather than parsing every argument again)
+        self.dependencies: dict[int, list[str]] = {}
         self._visit(entrypoint)
         if on_exit is not None:
             self._visit(on_exit)

@@ -224,14 +224,15 @@ class Step:
         declared_a = self.template.inputs.artifacts
         sliced = self._sliced_names() if self.slices is not None else _NOT_SLICED
         for pname, value in parameters.items():
-            if pname not in declared_p:
+            declared = declared_p.get(pname)
+            if declared is None:
                 known = ", ".join(declared_p) or "none"
                 raise DefinitionError(
                     f"{self.owner}: unknown input parameter {pname!r} (the template declares: {known})"
                 )
             if pname in sliced:  # a generator is consumed once: keep the list
                 value = self.raw_parameters[pname] = item_list(value)
-            _check_literal(self, pname, value, declared_p[pname].type, pname in sliced)
+            _check_literal(self, pname, value, declared.type, pname in sliced)
             self.parameters[pname] = parameter_text(value)
         for aname, value in artifacts.items():
             if aname not in declared_a:

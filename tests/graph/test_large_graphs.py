@@ -124,3 +124,29 @@ def test_a_steps_output_references_are_made_once_when_first_used(monkeypatch: py
     assert made == [tasks[3]]
     user = Task("user", template, parameters={"x": y})
     assert user.dependencies == ["t3"]
+
+
+def test_to_dict_reads_each_tasks_dependencies_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dflow_like.engine.argo.compile import compile_workflow
+
+    wf = chain_dag(500)
+    reads: list[str] = []
+    real = Task.dependencies.fget
+    monkeypatch.setattr(Task, "dependencies", property(lambda t: reads.append(t.name) or real(t)))  # type: ignore[misc]
+    manifest = wf.to_dict()  # validation finds them; the compiler of the same call reuses them
+    assert len(reads) == 500 and len(set(reads)) == 500
+    assert manifest == compile_workflow(wf)  # the compiler alone finds the same
+
+
+def test_tasks_added_after_the_tasks_that_depend_on_them_validate_and_a_cycle_among_them_is_found() -> None:
+    template = PythonOPTemplate(Fail, image="python:3.11")
+    dag = DAG("late")
+    a, b, c = (Task(n, template, parameters={"x": 1}) for n in "abc")
+    a.explicit_dependencies = ["c"]  # c comes later in the DAG: no order proves there is no cycle
+    b.explicit_dependencies = ["a"]
+    dag.add([a, b, c])
+    tasks = {t["name"]: t for t in Workflow("late", dag=dag).to_dict()["spec"]["templates"][0]["dag"]["tasks"]}
+    assert tasks["a"]["dependencies"] == ["c"] and tasks["b"]["dependencies"] == ["a"]
+    c.explicit_dependencies = ["b"]
+    with pytest.raises(DefinitionError, match="dependency cycle a -> c -> b -> a"):
+        Workflow("late", dag=dag).validate()
