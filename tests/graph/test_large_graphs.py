@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -150,3 +151,29 @@ def test_tasks_added_after_the_tasks_that_depend_on_them_validate_and_a_cycle_am
     c.explicit_dependencies = ["b"]
     with pytest.raises(DefinitionError, match="dependency cycle a -> c -> b -> a"):
         Workflow("late", dag=dag).validate()
+
+
+def test_a_10000_task_chain_submits_runs_and_reports_on_the_local_engine() -> None:
+    template = PythonOPTemplate(Increment)
+    dag = DAG("chain")
+    previous = Task("t0", template, parameters={"x": 0})
+    dag.add(previous)
+    for i in range(1, N):
+        task = Task(f"t{i}", template, parameters={"x": previous.outputs.parameters["x"]})
+        dag.add(task)
+        previous = task
+    wf = Workflow("long", dag=dag)
+    wf.submit()  # validates and ships the whole chain to the engine, which plans it
+    deadline = time.monotonic() + 120
+    while len(wf.query_step(type="Pod", phase="Succeeded")) < 20 and time.monotonic() < deadline:
+        assert wf.query_status() in ("Pending", "Running"), wf.query_message()
+        time.sleep(0.1)
+    (tenth,) = wf.query_step(name="t9")
+    assert tenth.outputs.parameters["x"].value == 10
+    for command in (["status", str(wf.id)], ["list"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "dflow_like.cli", *command], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0 and "Running" in done.stdout, done.stderr
+    wf.terminate()
+    assert wf.wait(timeout=120) in ("Failed", "Error")
