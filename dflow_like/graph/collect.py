@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from .dag import DAG
 from .step import Step
@@ -13,12 +13,14 @@ from .template import OPTemplate
 __all__ = ["TemplateTable", "children_of"]
 
 
-def children_of(template: OPTemplate) -> list[Step]:
+def children_of(template: OPTemplate) -> Sequence[Step]:
+    """The steps a ``Steps``/``DAG`` calls (read only: a DAG's own list, not a copy, which
+    would touch each of 10,000 tasks once more)."""
     if isinstance(template, Steps):
         return template.all_steps()
     if isinstance(template, DAG):
-        return list(template.tasks)
-    return []
+        return template.tasks
+    return ()
 
 
 class TemplateTable:

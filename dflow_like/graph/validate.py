@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from ..expr import template_references
-from .collect import TemplateTable, children_of
+from .collect import TemplateTable
 from .dag import DAG, Task
 from .errors import DefinitionError
 from .step import Step
@@ -61,6 +61,8 @@ def _where(step: Step, template: OPTemplate) -> str:
 def _step_problems(
     step: Step, template: OPTemplate, visible: Mapping[str, Step], scope: str, names: Collection[str]
 ) -> list[str]:
+    if not isinstance(step.template, OPTemplate):
+        return [f"step {step.name!r}: template is not a template"]
     problems = []
     for label, text in _texts(step):
         for ref in template_references(text):
@@ -169,9 +171,6 @@ def workflow_problems(table: TemplateTable) -> list[str]:
             problems += _steps_problems(template)
         elif isinstance(template, DAG):
             problems += _dag_problems(template, table.dependencies)
-        for step in children_of(template):
-            if not isinstance(step.template, OPTemplate):
-                problems.append(f"step {step.name!r}: template is not a template")
     return problems
 
 
