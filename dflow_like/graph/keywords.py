@@ -31,7 +31,7 @@ def check_keywords(
     ``dflow_only``: arguments dflow's constructor takes that this one accepts and keeps
     (as ``extra``) without using. Anything else raises :class:`UnknownArgumentError`.
     """
-    if not kwargs:  # the usual call: nothing to check (signatures cost ~60 us each, per step)
+    if not kwargs:  # the common case, and cheap: reading signatures costs ~40 µs per call
         return {}
     valid = sorted({name for function in signatures for name in _named(function)} | set(dflow_only))
     for key in kwargs:

@@ -119,8 +119,7 @@ def compile_call(step: Step, ctx: Context, gathered: set[str]) -> dict[str, Any]
         deps = ctx.dependencies(step)
         if deps:
             node["dependencies"] = deps
-    if is_looped(step):
-        node.update(loop_fields(step))
+    node.update(loop_fields(step))
     if step.when is not None:
         node["when"] = step.when
     failed = step.continue_on_failed or threshold_of(step) is not None  # the check step decides

@@ -75,7 +75,7 @@ def gathered_parameters(step: Step, looped: dict[str, Step], artifacts: list[str
     params: dict[str, str] = {}
     holes: list[str] = []
     for name, value in step.parameters.items():
-        found = looped_output(value, looped) if looped and isinstance(value, str) else None
+        found = looped_output(value, looped) if isinstance(value, str) else None
         if found is None:
             params[name] = value
             continue
