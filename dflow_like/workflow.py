@@ -258,10 +258,10 @@ class Workflow:
     # --- the Argo manifest ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The Argo ``Workflow`` manifest of this workflow (see ``engine/argo/compile``)."""
-        from ._gc import collection_paused
+        from ._gc import young_collections_only
         from .engine.argo.compile import compile_workflow
 
-        with suspended(), collection_paused():  # the compiler's steps are its own; a manifest is a tree (no cycles)
+        with suspended(), young_collections_only():  # the compiler's steps are its own; see _gc.py
             return compile_workflow(self, table=self.validate())
 
     def to_yaml(self) -> str:

@@ -177,3 +177,27 @@ def test_a_10000_task_chain_submits_runs_and_reports_on_the_local_engine() -> No
         assert done.returncode == 0 and "Running" in done.stdout, done.stderr
     wf.terminate()
     assert wf.wait(timeout=120) in ("Failed", "Error")
+
+
+def test_to_dict_collects_no_whole_heap_and_leaves_the_collector_as_it_was() -> None:
+    import gc
+
+    wf = chain_dag(3000)
+    full: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    before = (gc.isenabled(), gc.get_threshold())
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        wf.to_dict()
+    finally:
+        gc.callbacks.remove(watch)
+    assert full == [] and (gc.isenabled(), gc.get_threshold()) == before
+    wf.entrypoint.tasks[0].explicit_dependencies = ["nowhere"]  # type: ignore[attr-defined]
+    with pytest.raises(DefinitionError):
+        wf.to_dict()
+    assert (gc.isenabled(), gc.get_threshold()) == before
