@@ -51,7 +51,12 @@ class TemplateTable:
                 continue
             self._names[id(template)] = self._unique(template.name or template.kind)
             self.by_name[self._names[id(template)]] = template
-            queue.extend(step.template for step in children_of(template) if id(step.template) not in self._names)
+            last = None  # steps in a row often share their template: seen once is enough
+            for step in children_of(template):
+                if step.template is not last:
+                    last = step.template
+                    if id(last) not in self._names:
+                        queue.append(last)
 
     def _unique(self, base: str) -> str:
         name, n = base, 1

@@ -37,9 +37,12 @@ def _walk(roots: list[OPTemplate]) -> Iterator[Step]:
         if id(template) in seen:
             continue
         seen.add(id(template))
+        last = None  # steps in a row often share their template: pushed once
         for step in children_of(template):
             yield step
-            stack.append(step.template)
+            if step.template is not last:
+                last = step.template
+                stack.append(last)
 
 
 def _uses_claims(step: Step) -> bool:
