@@ -3,11 +3,12 @@
 Each N runs in a fresh process (so peak RSS is per N), with a fresh home:
 - a DAG of N tasks, each depending on up to 3 earlier ones (``bench/compile.py``'s shape):
   build, ``to_dict()`` (which validates, as a user's call does), ``lint()`` (to_dict + schemas
-  + semantic lint); and Hera building + ``to_dict()``-ing the same DAG, side by side. These
-  are CPU seconds, best of 3 (the machine may be shared; the other rows are wall seconds);
+  + semantic lint); and Hera (``pip install hera``: bench only, not a dependency) building +
+  ``to_dict()``-ing the same DAG, side by side. These are CPU seconds, best of 3 (the
+  machine may be shared; the other rows are wall seconds);
 - one step sliced over N items of a trivial OP on the local engine: ``submit()``, the run
-  (submit to Succeeded), ``query_step()`` with and without filters, ``dflow-like status``,
-  and ``resume()`` of the same run after its engine was killed half-way.
+  (submit to Succeeded), ``query_step()`` with and without filters, ``dflow-like status``
+  and ``list``, and ``resume()`` of the same run after its engine was killed half-way.
 Peak RSS: the user's process (``ru_maxrss``) and the engine (its ``VmHWM``, sampled while it runs).
 
     python bench/scale.py [--sizes 1000 10000 100000] [--no-hera] [--no-run-over N] [--no-resume]
@@ -137,6 +138,8 @@ def run_slice(n: int, row: Row) -> None:
     cli = [sys.executable, "-m", "dflow_like.cli", "status", str(wf.id)]
     row["dflow-like status"], out = clock(lambda: subprocess.run(cli, capture_output=True, text=True, check=True))
     row["status lines"] = len(out.stdout.splitlines())
+    listing = [sys.executable, "-m", "dflow_like.cli", "list"]  # every run's summary, none of its steps
+    row["dflow-like list"], _ = clock(lambda: subprocess.run(listing, capture_output=True, text=True, check=True))
     if RESUME:
         resume_after_kill(n, row)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import ItemsView, Iterator, KeysView, MutableMapping, ValuesView
 from typing import Any
 
 __all__ = ["DictMapping"]
@@ -28,11 +28,25 @@ class DictMapping(MutableMapping[str, Any]):
     def __contains__(self, key: object) -> bool:  # not via __getitem__ and a raised KeyError
         return key in self._data
 
+    def get(self, key: str, default: Any = None) -> Any:  # likewise
+        return self._data.get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 
     def __len__(self) -> int:
         return len(self._data)
+
+    # The dict's own views: the generic ones call back into Python per item, and the
+    # compiler reads every template's fields for each of thousands of steps.
+    def keys(self) -> KeysView[str]:
+        return self._data.keys()
+
+    def items(self) -> ItemsView[str, Any]:
+        return self._data.items()
+
+    def values(self) -> ValuesView[Any]:
+        return self._data.values()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._data!r})"

@@ -264,12 +264,11 @@ class Workflow:
     # --- the Argo manifest ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The Argo ``Workflow`` manifest of this workflow (see ``engine/argo/compile``)."""
-        from ._gc import collection_paused
+        from ._gc import young_collections_only
         from .engine.argo.compile import compile_workflow
 
-        with suspended(), collection_paused():  # the compiler's steps are its own; a manifest is a tree (no cycles)
-            self.validate()
-            return compile_workflow(self)
+        with suspended(), young_collections_only():  # the compiler's steps are its own; see _gc.py
+            return compile_workflow(self, table=self.validate())
 
     def to_yaml(self) -> str:
         from .engine.argo.compile.check import to_yaml

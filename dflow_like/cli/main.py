@@ -13,6 +13,7 @@ from typing import Any
 import dflow_like
 from dflow_like import StepRecord, Workflow
 from dflow_like.cli.logfile import copy_log
+from dflow_like.run_summary import list_runs
 
 __all__ = ["main"]
 
@@ -92,18 +93,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    ids = dflow_like.list_workflows()
-    if not ids:
+    runs = list_runs()  # summaries: no run's steps are read (a 100k-item run costs what a small one does)
+    if not runs:
         print("no workflow runs yet", file=sys.stderr)
         return 0
     print(f"{'ID':<32} {'PHASE':<10} {'STARTED':<20} {'STEPS':>5}")
-    for wf_id in ids:
-        wf = Workflow(id=wf_id)
-        steps = wf.query_step()
-        root = next((s for s in steps if s.parent_id is None), None)
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(root.start_time)) if root and root.start_time else ""
-        count = len(steps) - 1 if root else len(steps)
-        print(f"{wf_id:<32} {wf.query_status():<10} {when:<20} {count:>5} step{'' if count == 1 else 's'}")
+    for run in runs:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started)) if run.started else ""
+        count = run.steps
+        print(f"{run.id:<32} {run.phase:<10} {when:<20} {count:>5} step{'' if count == 1 else 's'}")
     return 0
 
 

@@ -18,6 +18,7 @@ from .step_filter import StepFilter
 
 if TYPE_CHECKING:
     from ..records import StepRecord
+    from ..run_summary import RunSummary
     from ..workflow import Workflow
 
 __all__ = ["FINAL_PHASES", "Backend", "GlobalOutputs", "UnsupportedOperation", "new_run_id"]
@@ -101,4 +102,8 @@ class Backend(Protocol):
 
     def list_ids(self) -> list[str]:
         """Ids of the runs this engine knows."""
+        ...
+
+    def summaries(self) -> list[RunSummary]:
+        """Each run's phase, times and step count, read without reading its steps."""
         ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from .dag import DAG
 from .step import Step
@@ -13,12 +13,14 @@ from .template import OPTemplate
 __all__ = ["TemplateTable", "children_of"]
 
 
-def children_of(template: OPTemplate) -> list[Step]:
+def children_of(template: OPTemplate) -> Sequence[Step]:
+    """The steps a ``Steps``/``DAG`` calls (read only: a DAG's own list, not a copy, which
+    would touch each of 10,000 tasks once more)."""
     if isinstance(template, Steps):
         return template.all_steps()
     if isinstance(template, DAG):
-        return list(template.tasks)
-    return []
+        return template.tasks
+    return ()
 
 
 class TemplateTable:
@@ -34,6 +36,9 @@ class TemplateTable:
         self.on_exit = on_exit
         self._names: dict[int, str] = {}
         self.by_name: dict[str, OPTemplate] = {}
+        # id(task) → its dependencies among its DAG's tasks, as validation found them (the
+        # compiler of the same call reuses them rather than parsing every argument again)
+        self.dependencies: dict[int, list[str]] = {}
         self._visit(entrypoint)
         if on_exit is not None:
             self._visit(on_exit)
@@ -46,7 +51,12 @@ class TemplateTable:
                 continue
             self._names[id(template)] = self._unique(template.name or template.kind)
             self.by_name[self._names[id(template)]] = template
-            queue.extend(step.template for step in children_of(template) if id(step.template) not in self._names)
+            last = None  # steps in a row often share their template: seen once is enough
+            for step in children_of(template):
+                if step.template is not last:
+                    last = step.template
+                    if id(last) not in self._names:
+                        queue.append(last)
 
     def _unique(self, base: str) -> str:
         name, n = base, 1

@@ -91,9 +91,10 @@ def _entry(container: Any) -> Any:
 
 def forget_auto_added(step: Any) -> None:
     """Take a context-added step out of where the context put it (it is being placed explicitly)."""
-    owner = step.__dict__.pop(_AUTO, None)
+    owner = getattr(step, _AUTO, None)  # not step.__dict__: reading it makes each step carry a dict
     if owner is None:
         return
+    delattr(step, _AUTO)
     entry = _entry(owner)
     if hasattr(entry, "tasks"):
         entry.tasks[:] = [t for t in entry.tasks if t is not step]

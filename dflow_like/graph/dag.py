@@ -25,11 +25,10 @@ class Task(Step):
 
     def referenced_tasks(self) -> list[str]:
         """Tasks named by this task's arguments, ``when``, ``key`` or ``with_param``."""
-        texts = [t for t in self.parameters.values()]
-        texts += [a for a in self.artifacts.values() if isinstance(a, str)]
-        texts += [t for t in (self.when, self.key, self.with_param) if t]
         names: list[str] = []
-        for text in texts:
+        for text in (*self.parameters.values(), *self.artifacts.values(), self.when, self.key, self.with_param):
+            if not isinstance(text, str) or "{{" not in text:  # most arguments are literals
+                continue
             for ref in template_references(text):
                 parts = ref.split(".")
                 if parts[0] == "tasks" and len(parts) > 1 and parts[1] not in names:
@@ -39,7 +38,10 @@ class Task(Step):
     @property
     def dependencies(self) -> list[str]:
         deps = list(self.explicit_dependencies)
-        deps += [n for n in self.referenced_tasks() if n not in deps]
+        referenced = self.referenced_tasks()
+        if referenced:
+            known = set(deps)
+            deps += [n for n in referenced if n not in known]
         return deps
 
 

@@ -57,13 +57,14 @@ def item_list(value: Any) -> Any:
     return [v.tolist() if hasattr(v, "tolist") and not isinstance(v, (list, tuple)) else v for v in value]
 
 
-def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: bool) -> None:
+def _check_literal(step: Step, name: str, value: Any, expected: Any, sliced: bool) -> None:
     if isinstance(value, (ArgoVar, str)) and (isinstance(value, ArgoVar) or "{{" in value):
         return
     if sliced:
         if not isinstance(value, (list, tuple)):
             raise DefinitionError(
-                f"{owner}: parameter {name!r} is sliced, so it must be a list; got {type(value).__name__} {value!r:.60}"
+                f"{step.owner}: parameter {name!r} is sliced, so it must be a list; "
+                f"got {type(value).__name__} {value!r:.60}"
             )
         return
     if expected is None or fast_accepts(value, expected):
@@ -75,9 +76,11 @@ def _check_literal(owner: str, name: str, value: Any, expected: Any, sliced: boo
     except TypeCheckError:
         tname = getattr(expected, "__name__", str(expected))
         raise DefinitionError(
-            f"{owner}: parameter {name!r}: expected {tname}, got {type(value).__name__} {value!r:.60}"
+            f"{step.owner}: parameter {name!r}: expected {tname}, got {type(value).__name__} {value!r:.60}"
         ) from None
 
+
+_NOT_SLICED: frozenset[str] = frozenset()
 
 # dflow's Step arguments that have no effect here (accepted so dflow programs run).
 _DFLOW_STEP_ONLY = (
@@ -129,6 +132,7 @@ class Step:
     """
 
     is_task = False
+    _outputs: Outputs | None = None  # made on first use of ``outputs``
 
     def __init__(
         self,
@@ -150,8 +154,11 @@ class Step:
         with_items: list[Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        owner = f"{'task' if self.is_task else 'step'} {name!r}"
-        self.extra = check_keywords(owner, kwargs, [Step.__init__, type(self).__init__], _DFLOW_STEP_ONLY)
+        if kwargs:  # the name of the owner and the signatures only when there is something to check
+            owner = f"{'task' if self.is_task else 'step'} {name!r}"
+            self.extra = check_keywords(owner, kwargs, [Step.__init__, type(self).__init__], _DFLOW_STEP_ONLY)
+        else:
+            self.extra = {}
         if isinstance(name, str):
             warn_if_argo_refuses("task" if self.is_task else "step", name, stacklevel=4 if self.is_task else 3)
         if not isinstance(template, OPTemplate):
@@ -182,8 +189,26 @@ class Step:
         for text, is_when in ((self.when, True), (self.key, False), (self.with_param, False)):
             if text is not None:
                 self._check_syntax(text, is_when)
-        self.outputs: Outputs = template.outputs.bound(self)
         register(self)  # inside `with Workflow()/Steps()/DAG()`: added there, as in dflow
+
+    @property
+    def outputs(self) -> Outputs:
+        """References to this step's outputs, made on first use: most steps' never are, and
+        making them for each of 10,000 tasks was a third of building the graph."""
+        made = self._outputs
+        if made is None:
+            made = self._outputs = self.template.outputs.bound(self)
+        return made
+
+    @outputs.setter
+    def outputs(self, value: Outputs) -> None:
+        self._outputs = value
+
+    def output_fields(self) -> Outputs:
+        """The fields of this step's outputs without making references: the step's own when
+        made (``pvc()`` may have changed them), else its template's."""
+        made = self._outputs
+        return made if made is not None else self.template.outputs
 
     @property
     def owner(self) -> str:
@@ -197,16 +222,17 @@ class Step:
     def _bind_arguments(self, parameters: dict[str, Any], artifacts: dict[str, Any]) -> None:
         declared_p = self.template.inputs.parameters
         declared_a = self.template.inputs.artifacts
-        sliced = self._sliced_names()
+        sliced = self._sliced_names() if self.slices is not None else _NOT_SLICED
         for pname, value in parameters.items():
-            if pname not in declared_p:
+            declared = declared_p.get(pname)
+            if declared is None:
                 known = ", ".join(declared_p) or "none"
                 raise DefinitionError(
                     f"{self.owner}: unknown input parameter {pname!r} (the template declares: {known})"
                 )
             if pname in sliced:  # a generator is consumed once: keep the list
                 value = self.raw_parameters[pname] = item_list(value)
-            _check_literal(self.owner, pname, value, declared_p[pname].type, pname in sliced)
+            _check_literal(self, pname, value, declared.type, pname in sliced)
             self.parameters[pname] = parameter_text(value)
         for aname, value in artifacts.items():
             if aname not in declared_a:

@@ -25,6 +25,7 @@ from ..._config import config
 from ...artifacts import ArtifactPart, ArtifactRef
 from ...graph.errors import DefinitionError
 from ...records import StepRecord
+from ...run_summary import RunSummary
 from ..backend import FINAL_PHASES as FINAL
 from ..backend import GlobalOutputs, new_run_id
 from ..step_filter import StepFilter
@@ -35,7 +36,7 @@ from .compile.check import manifest_problems
 from .compile.pyversion import check_pod_pythons
 from .limits import check_limits
 from .loop_records import with_gathered_outputs
-from .status import artifact_ref, step_records, workflow_phase
+from .status import artifact_ref, parse_time, step_records, workflow_phase
 
 if TYPE_CHECKING:
     from ...workflow import Workflow
@@ -184,3 +185,14 @@ class ArgoBackend:
 
     def list_ids(self) -> list[str]:
         return [str((w.get("metadata") or {}).get("name")) for w in self.client.list()]
+
+    def summaries(self) -> list[RunSummary]:
+        """Each workflow's phase, times and node count (its root not counted), from one list call."""
+        out: list[RunSummary] = []
+        for workflow in self.client.list():
+            status = workflow.get("status") or {}
+            nodes = status.get("nodes") or {}
+            name = str((workflow.get("metadata") or {}).get("name"))
+            started, finished = parse_time(status.get("startedAt")), parse_time(status.get("finishedAt"))
+            out.append(RunSummary(name, workflow_phase(workflow), started, finished, max(len(nodes) - 1, 0)))
+        return out

@@ -18,6 +18,7 @@ from ..._config import config, home_dir, s3_config
 from ...artifacts import ArtifactRef
 from ...credentials import CREDENTIAL_ENV, CredentialError, known_credentials, write_credentials
 from ...records import StepRecord
+from ...run_summary import RunSummary
 from ...runner.namespace import main_namespace
 from ..backend import FINAL_PHASES as FINAL
 from ..backend import GlobalOutputs, UnsupportedOperation, new_run_id
@@ -305,6 +306,25 @@ class LocalBackend:
 
     def list_ids(self) -> list[str]:
         return Workspace.all_ids(self.home)
+
+    def summaries(self) -> list[RunSummary]:
+        """Each run's phase, start, finish and step count: a few rows per run, none of its steps."""
+        out: list[RunSummary] = []
+        for wf_id in self.list_ids():
+            try:
+                store = self._reader(wf_id)
+                try:
+                    row = store.workflow_row()
+                    steps, root_start = store.step_summary()
+                finally:
+                    store.close()
+                phase = self.status(wf_id)[0] if row is not None else "Pending"
+            except KeyError:  # deleted since it was listed
+                continue
+            row = row or {}
+            started = root_start if root_start is not None else row.get("started")
+            out.append(RunSummary(wf_id, phase, started, row.get("finished"), steps))
+        return out
 
 
 class _ExitWatch:

@@ -281,6 +281,12 @@ class StateStore:
         ]
         return dict(zip(keys, row))
 
+    def step_summary(self) -> tuple[int, float | None]:
+        """(steps, the run's start): nodes but the root, counted by SQLite in an index; no record is read."""
+        (count,) = self.db.execute("SELECT COUNT(*) FROM nodes").fetchone()
+        root = self.db.execute("SELECT start_time FROM nodes WHERE parent_id IS NULL ORDER BY seq LIMIT 1").fetchone()
+        return (int(count) - 1, root[0]) if root else (int(count), None)
+
     def nodes(self, where: str = "", args: tuple[Any, ...] = ()) -> list[StepRecord]:
         columns = _NODE_COLUMNS if self._has_run_start() else _NODE_COLUMNS.replace("run_start", "NULL")
         sql = f"SELECT {columns} FROM nodes {where} ORDER BY start_time IS NULL, start_time, seq"

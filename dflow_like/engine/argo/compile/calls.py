@@ -128,14 +128,13 @@ def compile_call(step: Step, ctx: Context, gathered: set[str]) -> dict[str, Any]
     if arguments:
         node["arguments"] = arguments
     if step.is_task:
-        deps = [d for d in step.dependencies if d in ctx.current_tasks]  # type: ignore[attr-defined]
+        deps = ctx.dependencies(step)
         if deps:
             node["dependencies"] = deps
     node.update(loop_fields(step))
     if step.when is not None:
         node["when"] = step.when
     failed = step.continue_on_failed or threshold_of(step) is not None  # the check step decides
-    continue_on = {k: True for k, flag in (("failed", failed), ("error", step.continue_on_error)) if flag}
-    if continue_on:
-        node["continueOn"] = continue_on
+    if failed or step.continue_on_error:
+        node["continueOn"] = {k: True for k, flag in (("failed", failed), ("error", step.continue_on_error)) if flag}
     return node

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ....expr import ArgoVar, to_template
@@ -96,7 +97,7 @@ def _outputs(template: OPTemplate, gathered: set[str], looped: dict[str, Step]) 
     return out
 
 
-def _parallelism(name: str, template: OPTemplate, calls: list[Step]) -> int | None:
+def _parallelism(name: str, template: OPTemplate, calls: Sequence[Step]) -> int | None:
     """The template's cap, lowered to the smallest cap of a fan-out step inside it.
 
     Argo caps templates, not steps, so a sliced step's ``parallelism`` caps the
@@ -116,10 +117,11 @@ def _parallelism(name: str, template: OPTemplate, calls: list[Step]) -> int | No
 
 
 def _frame(
-    name: str, template: OPTemplate, calls: list[Step], body_key: str, body: Any, gathered: set[str]
+    name: str, template: OPTemplate, calls: Sequence[Step], body_key: str, body: Any, gathered: set[str]
 ) -> dict[str, Any]:
     compiled: dict[str, Any] = {"name": name, "inputs": _inputs(name, template)}
-    outputs = _outputs(template, gathered, {step.name: step for step in calls if is_looped(step)})
+    looped = {step.name: step for step in calls if is_looped(step)} if template.outputs.parameters else {}
+    outputs = _outputs(template, gathered, looped)
     if outputs:
         compiled["outputs"] = outputs
     parallelism = _parallelism(name, template, calls)
@@ -144,18 +146,34 @@ def steps_template(name: str, template: Steps, ctx: Context) -> dict[str, Any]:
     return _frame(name, template, calls, "steps", stages, gathered)
 
 
+def _waiting_for(nodes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    waiting: dict[str, list[dict[str, Any]]] = {}
+    for node in nodes:
+        for dep in node.get("dependencies", []):
+            waiting.setdefault(dep, []).append(node)
+    return waiting
+
+
 def dag_template(name: str, template: DAG, ctx: Context) -> dict[str, Any]:
-    gathered = {task.name for task in template.tasks if gathers(task)}
-    ctx.current_tasks = {task.name for task in template.tasks}
-    ctx.looped = {task.name: task for task in template.tasks if is_looped(task)}
-    tasks = [compile_call(task, ctx, gathered) for task in template.tasks]
-    ctx.current_tasks = set()
-    for task, node in list(zip(template.tasks, tasks)):
+    ctx.current_tasks, ctx.looped = set(), {}
+    for task in template.tasks:  # one pass: at 10,000 tasks each pass costs its cache misses
+        ctx.current_tasks.add(task.name)
+        if is_looped(task):
+            ctx.looped[task.name] = task
+    gathered = {n for n, task in ctx.looped.items() if gathers(task)}  # only looped calls gather
+    tasks: list[dict[str, Any]] = []
+    checks: list[tuple[str, dict[str, Any]]] = []
+    for task in template.tasks:
+        node = compile_call(task, ctx, gathered)
+        tasks.append(node)
         check = ctx.check(task, node, "tasks")
         if check is not None:
-            check["dependencies"] = [task.name]
-            for other in tasks:  # whatever waits for the loop waits for its check too
-                if task.name in other.get("dependencies", []):
-                    other["dependencies"].append(check["name"])
-            tasks.append(check)
-    return _frame(name, template, list(template.tasks), "dag", {"tasks": tasks}, gathered)
+            checks.append((task.name, check))
+    ctx.current_tasks = set()
+    waiting = _waiting_for(tasks) if checks else {}  # once: a scan of every task per check was quadratic
+    for looped, check in checks:  # after every task, in their order
+        check["dependencies"] = [looped]
+        for other in waiting.get(looped, []):  # whatever waits for the loop waits for its check too
+            other["dependencies"].append(check["name"])
+        tasks.append(check)
+    return _frame(name, template, template.tasks, "dag", {"tasks": tasks}, gathered)

@@ -32,6 +32,14 @@ class Context:
         self._variants: dict[int, tuple[str, PythonOPTemplate]] = {}
         self._checks = False  # whether any step has a success threshold (one check template)
 
+    def dependencies(self, task: Step) -> list[str]:
+        """The task's dependencies among the DAG's tasks: as validation found them, when it ran
+        (taken from the table: the node owns and extends that list)."""
+        known = self.table.dependencies.pop(id(task), None)
+        if known is not None:
+            return known
+        return [d for d in task.dependencies if d in self.current_tasks]  # type: ignore[attr-defined]
+
     def check(self, step: Step, node: dict[str, Any], scope: str) -> dict[str, Any] | None:
         """The check step after ``step``'s loop, if it has a success threshold; one template serves all."""
         threshold = threshold_of(step)

@@ -32,8 +32,8 @@ def sliced_names(step: Step) -> tuple[list[str], list[str]]:
 def is_looped(step: Step) -> bool:
     if step.with_param is not None or step.with_sequence is not None or step.with_items is not None:
         return True
-    params, arts = sliced_names(step)
-    return bool(params or arts)
+    slices = step.slices  # asked several times per step: no lists made (sliced_names)
+    return slices is not None and bool(slices.input_parameter or slices.input_artifact)
 
 
 def _expression_of(ref: str) -> str:

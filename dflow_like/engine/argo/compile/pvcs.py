@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import posixpath
 import shlex
+from collections.abc import Iterator
 from typing import Any
 
 from ....graph.collect import children_of
@@ -28,25 +29,27 @@ __all__ = ["MOUNT", "claim_templates", "lower_pvcs"]
 MOUNT = "/tmp/mnt"
 
 
-def _walk(roots: list[OPTemplate]) -> list[Step]:
+def _walk(roots: list[OPTemplate]) -> Iterator[Step]:
     seen: set[int] = set()
-    steps: list[Step] = []
     stack = list(roots)
     while stack:
         template = stack.pop()
         if id(template) in seen:
             continue
         seen.add(id(template))
+        last = None  # steps in a row often share their template: pushed once
         for step in children_of(template):
-            steps.append(step)
-            stack.append(step.template)
-    return steps
+            yield step
+            if step.template is not last:
+                last = step.template
+                stack.append(last)
 
 
 def _uses_claims(step: Step) -> bool:
-    return any(isinstance(a, PVC) for a in step.artifacts.values()) or any(
-        a.pvcs() for a in step.outputs.artifacts.values()
-    )
+    if step.artifacts and any(isinstance(a, PVC) for a in step.artifacts.values()):
+        return True
+    outputs = step.output_fields().artifacts
+    return bool(outputs) and any(a.pvcs() for a in outputs.values())
 
 
 def _line(template: ScriptOPTemplate, command: str) -> str:
@@ -90,7 +93,7 @@ def lower_pvcs(entrypoint: OPTemplate, on_exit: OPTemplate | None) -> tuple[OPTe
         return entrypoint, on_exit, []
     entrypoint, on_exit = copy.deepcopy((entrypoint, on_exit))
     claims: list[PVC] = []
-    for step in _walk([entrypoint] + ([on_exit] if on_exit is not None else [])):
+    for step in list(_walk([entrypoint] + ([on_exit] if on_exit is not None else []))):  # whole before lowering
         if _uses_claims(step):
             claims += [a for a in step.artifacts.values() if isinstance(a, PVC)]
             claims += [c for a in step.outputs.artifacts.values() for c in a.pvcs()]

@@ -38,13 +38,18 @@ def _metadata(workflow: Workflow) -> dict[str, Any]:
     return meta
 
 
-def compile_workflow(workflow: Workflow, opts: CompileOptions | None = None) -> dict[str, Any]:
-    """The Argo ``Workflow`` manifest of ``workflow`` as plain dicts (no model objects)."""
-    return compile_with_templates(workflow, opts)[0]
+def compile_workflow(
+    workflow: Workflow, opts: CompileOptions | None = None, table: TemplateTable | None = None
+) -> dict[str, Any]:
+    """The Argo ``Workflow`` manifest of ``workflow`` as plain dicts (no model objects).
+
+    ``table``: the one ``workflow.validate()`` just returned, whose findings it reuses.
+    """
+    return compile_with_templates(workflow, opts, table)[0]
 
 
 def compile_with_templates(
-    workflow: Workflow, opts: CompileOptions | None = None
+    workflow: Workflow, opts: CompileOptions | None = None, table: TemplateTable | None = None
 ) -> tuple[dict[str, Any], dict[str, PythonOPTemplate]]:
     """The manifest and the Python OP templates its pods run, by template name."""
     opts = opts or CompileOptions.from_config()
@@ -52,7 +57,8 @@ def compile_with_templates(
     if claims:  # compile copies in which the claim-using steps have their own templates
         workflow = copy.copy(workflow)
         workflow.entrypoint, workflow.on_exit = entrypoint, on_exit
-    table = template_table(workflow)
+    if claims or table is None:  # the copies are not the validated graph
+        table = template_table(workflow)
     spec: dict[str, Any] = {"entrypoint": table.name_of(workflow.entrypoint)}
     if workflow.parameters:
         spec["arguments"] = {"parameters": [{"name": k, "value": v} for k, v in workflow.parameters.items()]}

@@ -1,0 +1,37 @@
+"""A run in one line (phase, start, finish, step count), read without reading its steps.
+
+``dflow-like list`` shows every run: reading each run's step records made it cost the
+steps of all runs (a 100k-item run alone took seconds); a summary costs one state read
+per run (issue 18).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._config import uses_local_engine
+
+__all__ = ["RunSummary", "list_runs"]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """``started``/``finished`` are epoch seconds (None until then); ``steps`` counts the
+    run's step records so far (each slice item is one), not the workflow's own."""
+
+    id: str
+    phase: str
+    started: float | None
+    finished: float | None
+    steps: int
+
+
+def list_runs() -> list[RunSummary]:
+    """A summary of every run the current engine knows (local: every run under the home)."""
+    if uses_local_engine():
+        from .engine.local import LocalBackend
+
+        return LocalBackend().summaries()
+    from .engine.argo.backend import ArgoBackend
+
+    return ArgoBackend().summaries()
