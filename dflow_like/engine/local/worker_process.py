@@ -172,6 +172,10 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
         message = _receive(requests)
         if message is None:
             os._exit(0)
+        if message[0] == "prefetch":  # import a later template's modules while idle (``workers``)
+            _warm_for(memory, replies, message[1], templates[message[1]])
+            send_frame(replies, ("warmed", message[1]))
+            continue
         spec_json, template_name, log_path, jsonpickle, warm = message
         if not jsonpickle_loaded and (jsonpickle or may_need_jsonpickle(spec_json)):
             load_jsonpickle()  # once a value needed it; later children inherit it
