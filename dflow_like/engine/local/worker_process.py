@@ -14,6 +14,7 @@ import contextlib
 import gc
 import os
 import pickle
+import select
 import signal
 import struct
 import sys
@@ -25,7 +26,7 @@ from ...runner.spec import StepSpec
 from ...values import may_need_jsonpickle
 from .processes import _PR_SET_PDEATHSIG, _child, _libc, become_subreaper, sweep_children
 from .warm_imports import ImportMemory, ReportFile, new_modules, rss_mib
-from .warmup import load_jsonpickle, preload_for, warm_runner
+from .warmup import ROUNDS, load_jsonpickle, preload_for, warm_runner
 
 __all__ = ["HEADER", "WorkerHandle", "send_frame", "spawn_worker", "spawn_workers"]
 
@@ -162,13 +163,14 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
         signal.signal(sig, signal.SIG_DFL)
     _contain()
     preload_for(templates.values())  # in parallel with the engine, not in every step
-    warm_runner()
     gc.freeze()  # a child's collections then never walk (and write to) inherited objects
     memory = ImportMemory(_max_rss_mib())
     memory.seed(templates)
     report = ReportFile()
     jsonpickle_loaded = False
+    rounds = ROUNDS
     while True:
+        rounds = _warm_while_idle(requests, rounds)
         message = _receive(requests)
         if message is None:
             os._exit(0)
@@ -198,6 +200,19 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
         if warm:
             memory.learn(template_name, report.read())
         send_frame(replies, ("exited", status))
+
+
+def _warm_while_idle(requests: int, rounds: int) -> int:
+    """Warm the runner up (``warmup``) one round at a time while no request is waiting.
+
+    A worker's first step is not held up by it (a round takes a few milliseconds), and a
+    short workflow does not pay it in full in every worker; the rounds left are returned.
+    """
+    while rounds and not select.select([requests], [], [], 0)[0]:
+        warm_runner(1)
+        gc.freeze()
+        rounds -= 1
+    return rounds
 
 
 def _reporter(known: set[str], report: ReportFile) -> Any:

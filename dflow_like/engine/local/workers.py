@@ -159,9 +159,15 @@ class _Worker:
             raise ChildProcessError(f"worker process {self.pid} died: {exc}") from None
         await self.warmed
 
+    def end_requests(self) -> None:
+        """Close the request pipe: the worker sees EOF and exits."""
+        if self.requests >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.requests)
+            self.requests = -1
+
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.requests)
+        self.end_requests()
         with contextlib.suppress(ChildProcessError):
             self.status = os.waitpid(self.pid, 0)[1]
         with contextlib.suppress(OSError):
@@ -348,6 +354,8 @@ class WorkerPool:
             idle.put_nowait(worker)
 
     def close(self) -> None:
+        for worker in self.workers:  # every worker sees EOF first: they exit side by side
+            worker.end_requests()
         for worker in self.workers:
             worker.close()
 
