@@ -88,7 +88,9 @@ def fork_engine(
     for stream in (sys.stdout, sys.stderr):  # else the child holds a copy of unwritten output
         with contextlib.suppress(Exception):
             stream.flush()
-    pid = os.fork()
+    with warnings.catch_warnings():  # Python 3.12+ warns of any thread; a BLAS pool passed the rule above
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid:
         return pid
     code = 1  # pragma: no cover - the engine process (its coverage is the tests' runs)
