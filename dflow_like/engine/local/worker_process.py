@@ -28,6 +28,8 @@ from .processes import _PR_SET_PDEATHSIG, _child, _libc, become_subreaper, sweep
 from .warm_imports import ImportMemory, ReportFile, new_modules, rss_mib
 from .warmup import ROUNDS, load_jsonpickle, preload_for, warm_runner
 
+STEPS_PER_ROUND = 4
+
 __all__ = ["HEADER", "WorkerHandle", "send_frame", "spawn_worker", "spawn_workers"]
 
 HEADER = struct.Struct("!I")
@@ -168,9 +170,9 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
     memory.seed(templates)
     report = ReportFile()
     jsonpickle_loaded = False
-    rounds = ROUNDS
+    warmed = served = 0
     while True:
-        rounds = _warm_while_idle(requests, rounds)
+        warmed = _warm_while_idle(requests, warmed, served)
         message = _receive(requests)
         if message is None:
             os._exit(0)
@@ -200,19 +202,24 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
         if warm:
             memory.learn(template_name, report.read())
         send_frame(replies, ("exited", status))
+        served += 1
 
 
-def _warm_while_idle(requests: int, rounds: int) -> int:
-    """Warm the runner up (``warmup``) one round at a time while no request is waiting.
+def _warm_while_idle(requests: int, warmed: int, served: int) -> int:
+    """Warm the runner up (``warmup``) while no request is waiting, in step with use.
 
-    A worker's first step is not held up by it (a round takes a few milliseconds), and a
-    short workflow does not pay it in full in every worker; the rounds left are returned.
+    A round costs a few milliseconds and saves each later step about a tenth of that,
+    so a worker earns one round per ``STEPS_PER_ROUND`` steps it has run (up to
+    ``ROUNDS``): a short workflow (the EOS example runs ~8 steps per worker) no longer
+    pays the whole warm-up in every worker, a long one is warm after a few dozen steps,
+    and a waiting step is never held up by more than the round under way.
+    Returns the rounds done so far.
     """
-    while rounds and not select.select([requests], [], [], 0)[0]:
+    while warmed < min(ROUNDS, served // STEPS_PER_ROUND) and not select.select([requests], [], [], 0)[0]:
         warm_runner(1)
         gc.freeze()
-        rounds -= 1
-    return rounds
+        warmed += 1
+    return warmed
 
 
 def _reporter(known: set[str], report: ReportFile) -> Any:
