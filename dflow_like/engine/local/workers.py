@@ -30,6 +30,7 @@ from .worker_process import HEADER, WorkerHandle, send_frame, spawn_worker
 __all__ = ["WorkerLost", "WorkerPool"]
 
 STARTING_SECONDS = 10.0  # how long a cancelled step waits for its worker to say it forked
+RESERVE_SECONDS = 5.0  # how long a prefetched worker waits for its template's first step
 
 
 def _read_outputs(spec: StepSpec) -> str | None:
@@ -195,8 +196,9 @@ class WorkerPool:
 
     Prefetch: while a step runs and another worker is idle, that worker imports what a
     template that has not run yet names in ``execute`` (``prefetch``), one template at
-    a time, in the workflow's order; that template's first step then goes to it (and
-    waits for it while it is still importing, rather than import the same again). So
+    a time, in the workflow's order. That worker then waits for the template's first
+    step (for up to ``RESERVE_SECONDS``, then it serves any step) and the step waits for
+    it while it is still importing, rather than import the same again elsewhere. So
     the EOS example's plot step finds matplotlib imported while the energies ran.
     """
 
@@ -211,6 +213,7 @@ class WorkerPool:
         self._prefetching: dict[str, asyncio.Future[_Worker | None]] = {}
         self._claimed: set[str] = set()  # prefetches a step waits for: their worker goes to it
         self._prefetch_task: asyncio.Future[None] | None = None
+        self._reserved: dict[str, _Worker] = {}  # a prefetched worker waiting for its template's first step
 
     def _attach(self) -> _IdleQueue:
         if self._idle is None:
@@ -222,8 +225,12 @@ class WorkerPool:
         return self._idle
 
     def _maybe_prefetch(self, idle: _IdleQueue) -> None:
-        """Start the next prefetch on an idle worker, keeping another idle one for steps."""
-        if self._prefetching or idle.qsize() < 2:
+        """Start the next prefetch on an idle worker, keeping another idle one for steps.
+
+        One template at a time: none while a prefetch runs or its worker waits (reserved)
+        for that template's first step.
+        """
+        if self._prefetching or self._reserved or idle.qsize() < 2:
             return
         while self.prefetch_plan:
             name = self.prefetch_plan.pop(0)
@@ -245,20 +252,31 @@ class WorkerPool:
         finally:
             worker.busy = False
         pending = self._prefetching.pop(name)
-        if done is not None:
-            self.prefetched[name] = done
-            if name in self._claimed:  # a step of it is waiting: hand the worker over
-                self._claimed.discard(name)
-                pending.set_result(done)
-                self._maybe_prefetch(idle)
-                return
-            self._release(done, idle)
+        claimed = name in self._claimed
         self._claimed.discard(name)
-        pending.set_result(None)
+        if done is None:
+            pending.set_result(None)
+            self._maybe_prefetch(idle)
+        elif claimed:  # a step of it is waiting: hand the worker over
+            self.prefetched[name] = done
+            pending.set_result(done)
+        else:  # kept for that template's first step, for a while (other steps have the rest)
+            self.prefetched[name] = done
+            self._reserved[name] = done
+            asyncio.get_running_loop().call_later(RESERVE_SECONDS, self._unreserve, name, idle)
+            pending.set_result(None)
+
+    def _unreserve(self, name: str, idle: _IdleQueue) -> None:
+        worker = self._reserved.pop(name, None)
+        if worker is not None and worker in self.workers:
+            self._release(worker, idle)
         self._maybe_prefetch(idle)
 
     async def _acquire(self, idle: _IdleQueue, template_name: str) -> _Worker:
         """An idle worker for a step: the one that prefetched its template if there is one."""
+        reserved = self._reserved.pop(template_name, None)
+        if reserved is not None and reserved in self.workers:
+            return reserved
         pending = self._prefetching.get(template_name)
         if pending is not None and template_name not in self._claimed:
             self._claimed.add(template_name)
