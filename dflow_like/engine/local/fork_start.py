@@ -126,6 +126,10 @@ def become_engine(args: list[str], log_path: Path, credentials_in: int, env: Map
     sys.argv = [str(Path(__file__).with_name("__main__.py")), *args]  # as ``python -m`` sets it
     with contextlib.suppress(OSError):
         os.chdir(args[0])  # as the spawned engine, until it reads where the caller was
+    hazard = fork_hazard()
+    if hazard:  # a library's fork handler started threads here: the engine's own forks would be unsafe
+        print(f"engine: forked, but {hazard}; starting as a new interpreter instead", file=sys.stderr, flush=True)
+        os.execv(sys.executable, [sys.executable, "-m", "dflow_like.engine.local", *args])  # stdin still unread
 
 
 def _reset_signals() -> None:

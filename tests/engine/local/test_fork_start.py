@@ -48,9 +48,11 @@ def probe(release: str) -> {"pid": int, "sid": int, "loaded": int, "value": int}
     return {"pid": os.getpid(), "sid": os.getsid(0), "loaded": loaded, "value": fs_counted.VALUE}
 
 mode, release = sys.argv[1], sys.argv[2]
+stop = threading.Event()
 if mode == "threaded":
-    stop = threading.Event()
     threading.Thread(target=stop.wait, daemon=True).start()
+if mode == "atfork":  # a library that restarts its thread in every forked child
+    os.register_at_fork(after_in_child=lambda: threading.Thread(target=stop.wait, daemon=True).start())
 held = open("held.txt", "w")  # an open file of the caller's: the engine must not keep it
 config["workers"] = 1
 wf = Workflow("fork")
@@ -164,6 +166,14 @@ def test_a_killed_forked_engine_resumes(caller: Path) -> None:
     wf.resume()
     assert wf.wait(timeout=TIMEOUT) == "Succeeded", wf.query_message()
     assert wf.query_step(name="probe")[0].outputs.parameters["value"].value == 42
+
+
+def test_a_forked_engine_that_finds_threads_starts_as_a_new_interpreter(caller: Path) -> None:
+    result = _run_caller(caller, "atfork")
+    assert result["phase"] == "Succeeded"
+    log = _engine_log(str(result["id"]))
+    assert "engine: forked, but the process runs 1 other Python thread(s); starting as a new interpreter" in log, log
+    assert len(_importers(caller)) >= 2  # the new interpreter imported it again
 
 
 @pytest.mark.parametrize(
