@@ -31,6 +31,8 @@ def check_keywords(
     ``dflow_only``: arguments dflow's constructor takes that this one accepts and keeps
     (as ``extra``) without using. Anything else raises :class:`UnknownArgumentError`.
     """
+    if not kwargs:  # the usual case: no signature to read (a step's process builds its OP's signs)
+        return {}
     valid = sorted({name for function in signatures for name in _named(function)} | set(dflow_only))
     for key in kwargs:
         if key not in valid:
