@@ -26,7 +26,9 @@ the caller's Python signal handlers, ``atexit`` handlers, root logging handlers,
 warning filters, exception hooks, trace functions and credential environment
 variables dropped for a new interpreter's; inherited garbage frozen (``gc.freeze``),
 so no finalizer of the caller's objects runs in the engine. It ends with ``os._exit``:
-nothing of the caller's interpreter teardown runs there either.
+nothing of the caller's interpreter teardown runs there either. Should the fork itself
+have started a thread (a library's ``os.register_at_fork`` handler), the engine
+re-executes itself as a new interpreter before it forks anything.
 """
 
 from __future__ import annotations
