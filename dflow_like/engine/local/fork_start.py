@@ -15,7 +15,10 @@ engine is then spawned as before):
   BLAS pool alone is allowed, under the rule of ``fork_safety`` (OpenBLAS stops and
   restarts its threads around ``fork()``);
 - the caller's resident memory is at most half of ``config["worker_max_rss_mb"]``:
-  every worker and step fork copies the page tables of all the caller holds.
+  every worker and step fork copies the page tables of all the caller holds;
+- the caller was not started with a credential in its environment
+  (``DFLOW_LIKE_S3_SECRET_KEY``...): ``/proc/<pid>/environ`` of every process forked
+  from it would show it, and credentials stay out of steps' environments.
 
 In the forked engine, before anything else (``become_engine``): a session of its own
 (as the spawned one has), stdin from the credentials pipe, stdout and stderr to
@@ -47,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._config import config
+from ...credentials import CREDENTIAL_ENV
 from .fork_safety import fork_hazard
 from .warm_imports import rss_mib
 
@@ -67,11 +71,33 @@ def why_not_fork() -> str:
     hazard = fork_hazard()
     if hazard:
         return hazard
+    exposed = _credentials_in_initial_environment()
+    if exposed:  # a fork keeps the block /proc/self/environ shows, in every step: a new interpreter does not
+        return f"this process was started with {', '.join(exposed)} in its environment"
     limit = float(config["worker_max_rss_mb"]) / 2
     rss = rss_mib()
     if rss > limit:
         return f"the caller holds {rss:.0f} MiB, above half of worker_max_rss_mb ({limit:.0f} MiB)"
     return ""
+
+
+def _credentials_in_initial_environment() -> list[str]:
+    """Credential variables in the environment this process was started with.
+
+    ``os.environ.pop`` does not clear them there: ``/proc/<pid>/environ`` shows the
+    block the process started with, and every process forked from it inherits it.
+    """
+    try:
+        with open("/proc/self/environ", "rb") as fh:
+            block = fh.read()
+    except OSError:
+        return []
+    found = []
+    for entry in block.split(b"\0"):
+        name, sep, value = entry.partition(b"=")
+        if sep and value and name.decode(errors="replace") in CREDENTIAL_ENV:
+            found.append(name.decode())
+    return found
 
 
 def fork_engine(

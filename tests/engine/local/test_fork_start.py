@@ -24,6 +24,7 @@ from dflow_like.engine.local.workspace import Workspace
 
 TIMEOUT = 120
 ROOT = Path(__file__).resolve().parents[3]
+SECRET = "s3cr3t-only-for-this-test"
 
 _COUNTED = """
 import os
@@ -39,13 +40,17 @@ from dflow_like import Step, Workflow, config
 from dflow_like.python import OP, PythonOPTemplate
 
 @OP.function
-def probe(release: str) -> {"pid": int, "sid": int, "loaded": int, "value": int}:
+def probe(release: str) -> {"pid": int, "sid": int, "loaded": int, "value": int, "secret": int}:
     deadline = time.monotonic() + 60
     while release and not os.path.exists(release) and time.monotonic() < deadline:
         time.sleep(0.01)
     loaded = int("fs_counted" in sys.modules)  # before this step's code touched it
     import fs_counted
-    return {"pid": os.getpid(), "sid": os.getsid(0), "loaded": loaded, "value": fs_counted.VALUE}
+    with open(os.path.join(os.path.dirname(fs_counted.__file__), "secret.txt"), "rb") as fh:
+        value = fh.read()  # read here: a credential in the OP's code would be refused at submit
+    with open("/proc/self/environ", "rb") as fh:
+        secret = int(value in fh.read())
+    return {"pid": os.getpid(), "sid": os.getsid(0), "loaded": loaded, "value": fs_counted.VALUE, "secret": secret}
 
 mode, release = sys.argv[1], sys.argv[2]
 stop = threading.Event()
@@ -72,6 +77,7 @@ def caller(tmp_path: Path) -> Path:
     """A directory holding the caller script and ``fs_counted``; runs go to ``config["home"]``."""
     (tmp_path / "fs_counted.py").write_text(_COUNTED)
     (tmp_path / "script.py").write_text(textwrap.dedent(_SCRIPT % {"timeout": TIMEOUT}))
+    (tmp_path / "secret.txt").write_text(SECRET)
     return tmp_path
 
 
@@ -181,6 +187,11 @@ def test_a_forked_engine_that_finds_threads_starts_as_a_new_interpreter(caller: 
     [
         ("threaded", {}, "the process runs 1 other Python thread(s)"),
         ("wait", {"DFLOW_LIKE_ENGINE_START": "spawn"}, 'config["engine_start"] is "spawn"'),
+        (
+            "wait",
+            {"DFLOW_LIKE_S3_SECRET_KEY": SECRET},
+            "this process was started with DFLOW_LIKE_S3_SECRET_KEY in its environment",
+        ),
     ],
 )
 def test_a_threaded_caller_or_the_setting_spawns_a_new_interpreter(
@@ -188,6 +199,8 @@ def test_a_threaded_caller_or_the_setting_spawns_a_new_interpreter(
 ) -> None:
     result = _run_caller(caller, mode, **env)
     assert result["phase"] == "Succeeded"
+    outputs = result["outputs"]
+    assert isinstance(outputs, dict) and outputs["secret"] == 0  # never in a step's /proc/self/environ
     assert f"not forked from the caller: {reason}" in _engine_log(str(result["id"]))
     importers = _importers(caller)
     assert importers[0] == result["caller"] and len(importers) >= 2, importers  # the new interpreter imports
