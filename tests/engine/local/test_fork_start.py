@@ -148,6 +148,8 @@ def test_the_run_outlives_its_caller_which_leaves_it_no_descriptor(caller: Path)
     held = {os.path.realpath(f"/proc/{engine}/fd/{fd}") for fd in os.listdir(f"/proc/{engine}/fd")}
     assert str(caller / "held.txt") not in held, held
     assert os.getsid(engine) == engine  # a session of its own, as the spawned engine has
+    with open(f"/proc/{engine}/cmdline", "rb") as fh:  # not the caller's, for ``ps`` and ``pkill -f script.py``
+        assert fh.read().split(b"\0")[0].decode() == f"dflow-like engine {wf.id}"
     release.touch()
     assert wf.wait(timeout=TIMEOUT) == "Succeeded", wf.query_message()
     status = subprocess.run(
