@@ -192,10 +192,12 @@ class LocalBackend:
         finally:
             os.close(credentials_in)
         self._children.add(pid)
-        store = StateStore(ws.db_path)
-        store.update_workflow(engine_pid=pid, phase="Pending" if not resume else "Running")
-        store.close()
-        write_credentials(credentials_out, known_credentials())
+        try:
+            store = StateStore(ws.db_path)
+            store.update_workflow(engine_pid=pid, phase="Pending" if not resume else "Running")
+            store.close()
+        finally:  # whatever happened here, the engine must not wait for them forever
+            write_credentials(credentials_out, known_credentials())
 
     def _launch(self, ws: Workspace, resume: bool, credentials_in: int) -> int:
         """Fork the engine from this process when that is safe (``fork_start``), else spawn it."""
