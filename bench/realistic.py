@@ -16,8 +16,8 @@ OPs' imports).
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 
@@ -44,45 +44,54 @@ def build(op: object, n: int) -> Workflow:
     return wf
 
 
-def _rss_kib(pid: int) -> int:
+_SAMPLER = """
+import os, select, sys
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+
+def rss_kib(pid):
     try:
         with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+            return next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
     except OSError:
-        pass
-    return 0
+        return 0
+
+peak, parent = 0, int(sys.argv[1])
+while not select.select([sys.stdin], [], [], 0.05)[0]:
+    for engine in children(parent):
+        if engine != os.getpid():
+            peak = max([peak, *(rss_kib(worker) for worker in children(engine))])
+print(peak)
+"""
 
 
 class WorkerRss:
-    """Samples the RSS of every grandchild of this process (the engine's workers)."""
+    """Samples the RSS of every grandchild of this process (the engine's workers).
+
+    From a process of its own: a sampling thread here would make this process
+    multi-threaded, and its engine would then be spawned rather than forked from it
+    (``engine/local/fork_start``), which is not what a user's script gets.
+    """
 
     def __init__(self) -> None:
         self.peak_kib = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _children(self, pid: int) -> list[int]:
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as fh:
-                return [int(p) for p in fh.read().split()]
-        except OSError:
-            return []
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.05):
-            for engine in self._children(os.getpid()):
-                for worker in self._children(engine):
-                    self.peak_kib = max(self.peak_kib, _rss_kib(worker))
+        self._sampler: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> WorkerRss:
-        self._thread.start()
+        self._sampler = subprocess.Popen(
+            [sys.executable, "-c", _SAMPLER, str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        assert self._sampler is not None
+        out, _ = self._sampler.communicate("")
+        self.peak_kib = int(out.strip() or 0)
 
 
 def main() -> None:

@@ -107,6 +107,9 @@ config = Settings(
         "home": _default_home(),
         "workers": 0,  # 0: one per CPU, plus one
         "worker_max_rss_mb": 1024,  # a warm worker above this imports no more templates' modules
+        # "auto": a local run's engine is forked from the submitting process when that is
+        # safe (engine/local/fork_start.py), so it inherits its imports; "spawn": always a new interpreter.
+        "engine_start": "auto",
         "debug_s3": False,
         "host": "",
         "token": "",

@@ -113,7 +113,47 @@ class LocalBackend:
         return env
 
     def _start(self, ws: Workspace, resume: bool) -> None:
-        """Spawn the engine in a session of its own: it outlives this process.
+        """Start the engine in a session of its own: it outlives this process.
+
+        The engine waits for its credentials (its stdin) before it does anything, and
+        they are sent only once its pid is recorded: the run's state never goes back
+        from what the engine wrote to ``Pending``.
+        """
+        credentials_in, credentials_out = os.pipe()  # the engine's stdin: its credentials
+        try:
+            pid = self._launch(ws, resume, credentials_in)
+        except (OSError, ValueError) as exc:  # else the run would stay Pending on this (live) process's pid
+            store = StateStore(ws.db_path)
+            store.update_workflow(phase="Error", message=f"cannot start the engine: {exc}")
+            store.close()
+            os.close(credentials_out)
+            raise
+        finally:
+            os.close(credentials_in)
+        self._children.add(pid)
+        try:
+            store = StateStore(ws.db_path)
+            store.update_workflow(engine_pid=pid, phase="Pending" if not resume else "Running")
+            store.close()
+        finally:  # whatever happened here, the engine must not wait for them forever
+            write_credentials(credentials_out, known_credentials())
+
+    def _launch(self, ws: Workspace, resume: bool, credentials_in: int) -> int:
+        """Fork the engine from this process when that is safe (``fork_start``), else spawn it."""
+        from .fork_start import fork_engine, why_not_fork
+
+        reason = why_not_fork()
+        if not reason:
+            from .daemon import main as engine_main  # imported here once, not in every engine
+
+            args = [str(ws.root), *(["--resume"] if resume else [])]
+            return fork_engine(args, ws.engine_log, credentials_in, self._engine_env(), engine_main)
+        with open(ws.engine_log, "a", opener=lambda path, flags: os.open(path, flags, 0o600)) as log:
+            log.write(f"engine: a new interpreter, not forked from the caller: {reason}\n")
+        return self._spawn(ws, resume, credentials_in)
+
+    def _spawn(self, ws: Workspace, resume: bool, credentials_in: int) -> int:
+        """Spawn the engine as a new interpreter, in a session of its own.
 
         It starts in its workflow directory: ``python -m`` puts the current directory
         first on ``sys.path``, and the caller's (say, a source checkout) must not shadow
@@ -121,7 +161,6 @@ class LocalBackend:
         """
         launch = 'cd "$1" && exec "$2" -m dflow_like.engine.local "$1" $3'
         args = ["sh", "-c", launch, "sh", str(ws.root), sys.executable, "--resume" if resume else ""]
-        credentials_in, credentials_out = os.pipe()  # the engine's stdin: its credentials
         actions = [
             (os.POSIX_SPAWN_DUP2, credentials_in, 0),
             (
@@ -133,20 +172,7 @@ class LocalBackend:
             ),
             (os.POSIX_SPAWN_DUP2, 1, 2),
         ]
-        store = StateStore(ws.db_path)
-        try:
-            pid = os.posix_spawn("/bin/sh", args, self._engine_env(), file_actions=actions, setsid=True)
-        except OSError as exc:  # else the run would stay Pending on this (live) process's pid
-            store.update_workflow(phase="Error", message=f"cannot start the engine: {exc}")
-            store.close()
-            os.close(credentials_out)
-            raise
-        finally:
-            os.close(credentials_in)
-        write_credentials(credentials_out, known_credentials())
-        self._children.add(pid)
-        store.update_workflow(engine_pid=pid, phase="Pending" if not resume else "Running")
-        store.close()
+        return os.posix_spawn("/bin/sh", args, self._engine_env(), file_actions=actions, setsid=True)
 
     def resume(self, wf_id: str) -> None:
         ws = self._existing(wf_id)

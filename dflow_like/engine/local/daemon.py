@@ -1,4 +1,5 @@
-"""The engine process of one local run: ``python -m dflow_like.engine.local ROOT [--resume]``.
+"""The engine process of one local run: ``python -m dflow_like.engine.local ROOT [--resume]``,
+or ``main`` in a copy of the submitting process forked for it (``fork_start``).
 
 Start-up order matters for speed: load the workflow, fork the warm workers, and only
 then import the scheduler (asyncio, SQLite, the scheduler), which the workers

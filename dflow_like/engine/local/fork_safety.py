@@ -13,7 +13,7 @@ from __future__ import annotations
 import _thread
 import os
 
-__all__ = ["Census"]
+__all__ = ["Census", "fork_hazard"]
 
 _FORK_SAFE_POOLS = ("openblas",)
 _UNSAFE_RUNTIMES = ("libgomp", "libiomp", "libomp", "libcuda", "libmpi", "libnccl", "libtbb")
@@ -58,3 +58,21 @@ class Census:
         libraries = [lib for lib in loaded if ".cpython-" not in lib and ".abi3." not in lib] or loaded
         culprits = f" (loaded {', '.join(sorted(unsafe or libraries)[:5])})" if loaded else ""
         return f"the import started {native} native thread(s){culprits}"
+
+
+def fork_hazard() -> str:
+    """Why forking this process now is unsafe ("" when it is safe): the census rule above,
+    against a process that runs one thread (its own)."""
+    python = _thread._count()
+    if python > 0:
+        return f"the process runs {python} other Python thread(s)"
+    native = _native_threads() - 1
+    if native <= 0:
+        return ""
+    loaded = [os.path.basename(lib) for lib in _libraries()]
+    unsafe = sorted(lib for lib in loaded if lib.startswith(_UNSAFE_RUNTIMES))
+    if unsafe:
+        return f"the process runs {native} native thread(s) and has loaded {', '.join(unsafe[:5])}"
+    if any(p in lib.lower() for lib in loaded for p in _FORK_SAFE_POOLS):
+        return ""
+    return f"the process runs {native} native thread(s) of unknown origin"

@@ -211,7 +211,8 @@ def preload_for_fan_outs(templates: Mapping[str, Any], root: str) -> None:
         os.environ[NO_ENGINE_PRELOAD] = "1"
         os.chdir(root)
         _resend_credentials()  # the new engine reads them from its stdin again
-        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+        # the engine's own command line: a forked engine's ``orig_argv`` is its caller's
+        os.execv(sys.executable, [sys.executable, "-m", "dflow_like.engine.local", *sys.argv[1:]])
 
 
 def _resend_credentials() -> None:

@@ -14,6 +14,7 @@ import contextlib
 import gc
 import os
 import pickle
+import select
 import signal
 import struct
 import sys
@@ -25,7 +26,9 @@ from ...runner.spec import StepSpec
 from ...values import may_need_jsonpickle
 from .processes import _PR_SET_PDEATHSIG, _child, _libc, become_subreaper, sweep_children
 from .warm_imports import ImportMemory, ReportFile, new_modules, rss_mib
-from .warmup import load_jsonpickle, preload_for, warm_runner
+from .warmup import ROUNDS, load_jsonpickle, preload_for, warm_runner
+
+STEPS_PER_ROUND = 4
 
 __all__ = ["HEADER", "WorkerHandle", "send_frame", "spawn_worker", "spawn_workers"]
 
@@ -162,16 +165,21 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
         signal.signal(sig, signal.SIG_DFL)
     _contain()
     preload_for(templates.values())  # in parallel with the engine, not in every step
-    warm_runner()
     gc.freeze()  # a child's collections then never walk (and write to) inherited objects
     memory = ImportMemory(_max_rss_mib())
     memory.seed(templates)
     report = ReportFile()
     jsonpickle_loaded = False
+    warmed = served = 0
     while True:
+        warmed = _warm_while_idle(requests, warmed, served)
         message = _receive(requests)
         if message is None:
             os._exit(0)
+        if message[0] == "prefetch":  # import a later template's modules while idle (``workers``)
+            _warm_for(memory, replies, message[1], templates[message[1]])
+            send_frame(replies, ("warmed", message[1]))
+            continue
         spec_json, template_name, log_path, jsonpickle, warm = message
         if not jsonpickle_loaded and (jsonpickle or may_need_jsonpickle(spec_json)):
             load_jsonpickle()  # once a value needed it; later children inherit it
@@ -194,6 +202,24 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
         if warm:
             memory.learn(template_name, report.read())
         send_frame(replies, ("exited", status))
+        served += 1
+
+
+def _warm_while_idle(requests: int, warmed: int, served: int) -> int:
+    """Warm the runner up (``warmup``) while no request is waiting, in step with use.
+
+    A round costs a few milliseconds and saves each later step about a tenth of that,
+    so a worker earns one round per ``STEPS_PER_ROUND`` steps it has run (up to
+    ``ROUNDS``): a short workflow (the EOS example runs ~8 steps per worker) no longer
+    pays the whole warm-up in every worker, a long one is warm after a few dozen steps,
+    and a waiting step is never held up by more than the round under way.
+    Returns the rounds done so far.
+    """
+    while warmed < min(ROUNDS, served // STEPS_PER_ROUND) and not select.select([requests], [], [], 0)[0]:
+        warm_runner(1)
+        gc.freeze()
+        warmed += 1
+    return warmed
 
 
 def _reporter(known: set[str], report: ReportFile) -> Any:

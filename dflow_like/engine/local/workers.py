@@ -23,12 +23,14 @@ from typing import Any
 from ...graph.template import OPTemplate
 from ...runner.spec import StepSpec
 from ...values import may_need_jsonpickle
+from .import_hints import static_imports
 from .processes import Outcome, kill_tree
 from .worker_process import HEADER, WorkerHandle, send_frame, spawn_worker
 
 __all__ = ["WorkerLost", "WorkerPool"]
 
 STARTING_SECONDS = 10.0  # how long a cancelled step waits for its worker to say it forked
+RESERVE_SECONDS = 5.0  # how long a prefetched worker waits for its template's first step
 
 
 def _read_outputs(spec: StepSpec) -> str | None:
@@ -64,6 +66,7 @@ class _Worker:
         self.buffer = b""
         self.started: asyncio.Future[int] | None = None
         self.exited: asyncio.Future[int] | None = None
+        self.warmed: asyncio.Future[str] | None = None  # a prefetch's reply (``prefetch``)
         self.busy = False
         self.dead = False
         self.leaving: tuple[Any, ...] = ()  # ("unsafe", template, reason) or ("retire", reason)
@@ -82,7 +85,7 @@ class _Worker:
             data = b""
         if not data:  # the worker died: fail whatever it was running
             self.dead = True
-            for future in (self.started, self.exited):
+            for future in (self.started, self.exited, self.warmed):
                 if future is not None and not future.done():
                     future.set_exception(ChildProcessError(f"worker process {self.pid} died"))
             asyncio.get_running_loop().remove_reader(self.replies)
@@ -102,6 +105,8 @@ class _Worker:
             self.started.set_result(message[1])
         elif message[0] == "exited" and self.exited is not None and not self.exited.done():
             self.exited.set_result(message[1])
+        elif message[0] == "warmed" and self.warmed is not None and not self.warmed.done():
+            self.warmed.set_result(message[1])
         elif message[0] in ("unsafe", "retire"):
             self.leaving = message
 
@@ -146,13 +151,39 @@ class _Worker:
         code = os.waitstatus_to_exitcode(status)
         return Outcome(code, None, timed_out, pid, _read_outputs(spec) if code == 0 else None)
 
+    async def prefetch(self, template_name: str) -> None:
+        """Have this (idle) worker import what ``template_name``'s steps will import."""
+        self.warmed = asyncio.get_running_loop().create_future()
+        try:
+            send_frame(self.requests, ("prefetch", template_name))
+        except OSError as exc:
+            raise ChildProcessError(f"worker process {self.pid} died: {exc}") from None
+        await self.warmed
+
+    def end_requests(self) -> None:
+        """Close the request pipe: the worker sees EOF and exits."""
+        if self.requests >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.requests)
+            self.requests = -1
+
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.requests)
+        self.end_requests()
         with contextlib.suppress(ChildProcessError):
             self.status = os.waitpid(self.pid, 0)[1]
         with contextlib.suppress(OSError):
             os.close(self.replies)
+
+
+class _IdleQueue(asyncio.Queue[_Worker]):
+    """Idle workers, first in first out; ``take`` picks a given one if it is idle."""
+
+    def take(self, worker: _Worker) -> bool:
+        queue = self._queue  # type: ignore[attr-defined]  # the deque asyncio.Queue subclasses use
+        if worker in queue:
+            queue.remove(worker)
+            return True
+        return False
 
 
 class WorkerPool:
@@ -162,6 +193,13 @@ class WorkerPool:
     was idle, and a step it had not started yet goes to another worker (so none is lost
     to it). A worker that leaves on purpose (``warm_imports``: its imports made it
     unsafe to fork from, or it is over its memory limit) is replaced the same way.
+
+    Prefetch: while a step runs and another worker is idle, that worker imports what a
+    template that has not run yet names in ``execute`` (``prefetch``), one template at
+    a time, in the workflow's order. That worker then waits for the template's first
+    step (for up to ``RESERVE_SECONDS``, then it serves any step) and the step waits for
+    it while it is still importing, rather than import the same again elsewhere. So
+    the EOS example's plot step finds matplotlib imported while the energies ran.
     """
 
     def __init__(self, templates: dict[str, OPTemplate], handles: list[WorkerHandle]) -> None:
@@ -169,16 +207,93 @@ class WorkerPool:
         self.jsonpickle = False  # once a step's outputs needed jsonpickle, workers preload it
         self.cold: set[str] = set()  # templates whose imports workers must not keep
         self.workers = [_Worker(handle, self._died) for handle in handles]
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: _IdleQueue | None = None
+        self.prefetch_plan = prefetch_plan(templates)
+        self.prefetched: dict[str, _Worker] = {}  # template -> the worker that imported its modules
+        self._prefetching: dict[str, asyncio.Future[_Worker | None]] = {}
+        self._claimed: set[str] = set()  # prefetches a step waits for: their worker goes to it
+        self._prefetch_task: asyncio.Future[None] | None = None
+        self._reserved: dict[str, _Worker] = {}  # a prefetched worker waiting for its template's first step
 
-    def _attach(self) -> asyncio.Queue[_Worker]:
+    def _attach(self) -> _IdleQueue:
         if self._idle is None:
             loop = asyncio.get_running_loop()
-            self._idle = asyncio.Queue()
+            self._idle = _IdleQueue()
             for worker in self.workers:
                 loop.add_reader(worker.replies, worker.on_readable)
                 self._idle.put_nowait(worker)
         return self._idle
+
+    def _maybe_prefetch(self, idle: _IdleQueue) -> None:
+        """Start the next prefetch on an idle worker, keeping another idle one for steps.
+
+        One template at a time: none while a prefetch runs or its worker waits (reserved)
+        for that template's first step.
+        """
+        if self._prefetching or self._reserved or idle.qsize() < 2:
+            return
+        while self.prefetch_plan:
+            name = self.prefetch_plan.pop(0)
+            if self._warm(name) and name not in self.prefetched:
+                worker = idle.get_nowait()
+                self._prefetching[name] = asyncio.get_running_loop().create_future()
+                self._prefetch_task = asyncio.ensure_future(self._prefetch(worker, name, idle))
+                return
+
+    async def _prefetch(self, worker: _Worker, name: str, idle: _IdleQueue) -> None:
+        worker.busy = True
+        done: _Worker | None = None
+        try:
+            await worker.prefetch(name)
+            done = worker
+        except ChildProcessError:  # it left: its imports made it unsafe, or it was over its memory
+            self._left(worker)
+            self._replace(worker)
+        finally:
+            worker.busy = False
+        pending = self._prefetching.pop(name)
+        claimed = name in self._claimed
+        self._claimed.discard(name)
+        if done is None:
+            pending.set_result(None)
+            self._maybe_prefetch(idle)
+        elif claimed:  # a step of it is waiting: hand the worker over
+            self.prefetched[name] = done
+            pending.set_result(done)
+        else:  # kept for that template's first step, for a while (other steps have the rest)
+            self.prefetched[name] = done
+            self._reserved[name] = done
+            asyncio.get_running_loop().call_later(RESERVE_SECONDS, self._unreserve, name, idle)
+            pending.set_result(None)
+
+    def _unreserve(self, name: str, idle: _IdleQueue) -> None:
+        worker = self._reserved.pop(name, None)
+        if worker is not None and worker in self.workers:
+            self._release(worker, idle)
+        self._maybe_prefetch(idle)
+
+    async def _acquire(self, idle: _IdleQueue, template_name: str) -> _Worker:
+        """An idle worker for a step: the one that prefetched its template if there is one."""
+        reserved = self._reserved.pop(template_name, None)
+        if reserved is not None and reserved in self.workers:
+            return reserved
+        pending = self._prefetching.get(template_name)
+        if pending is not None and template_name not in self._claimed:
+            self._claimed.add(template_name)
+            try:
+                handed = await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                self._claimed.discard(template_name)
+                late = pending.result() if pending.done() else None
+                if late is not None:
+                    self._release(late, idle)
+                raise
+            if handed is not None:
+                return handed
+        preferred = self.prefetched.get(template_name)
+        if preferred is not None and preferred in self.workers and idle.take(preferred):
+            return preferred
+        return await idle.get()
 
     def _replace(self, worker: _Worker) -> None:
         """Close a dead (or leaving) worker and put a new one in the idle queue."""
@@ -220,10 +335,11 @@ class WorkerPool:
         idle = self._attach()
         lost: list[str] = []
         while len(lost) <= len(self.workers) + 1:
-            worker = await idle.get()
+            worker = await self._acquire(idle, template_name)
             if worker not in self.workers:  # died while idle, already replaced
                 continue
             worker.busy = True
+            self._maybe_prefetch(idle)
             started = time.time()  # the wait for an idle worker is queueing, not running
             try:
                 outcome = await worker.run(
@@ -249,12 +365,41 @@ class WorkerPool:
             return outcome
         return Outcome(None, None, False, 0, reason=f"no worker could start the step: {'; '.join(lost[-2:])}")
 
-    def _release(self, worker: _Worker, idle: asyncio.Queue[_Worker]) -> None:
+    def _release(self, worker: _Worker, idle: _IdleQueue) -> None:
         if worker.dead:
             self._replace(worker)
         elif worker in self.workers:
             idle.put_nowait(worker)
 
     def close(self) -> None:
+        for worker in self.workers:  # every worker sees EOF first: they exit side by side
+            worker.end_requests()
         for worker in self.workers:
             worker.close()
+
+
+def prefetch_plan(templates: dict[str, OPTemplate]) -> list[str]:
+    """Templates whose ``execute`` names modules this engine has not imported, in order.
+
+    Sliced ones are left out: the engine imported theirs before forking the workers
+    (``warm_imports.preload_for_fan_outs``), and their items occupy every worker anyway.
+    """
+    plan = []
+    for name, template in templates.items():
+        op_class = getattr(template, "op_class", None)
+        if op_class is None or getattr(template, "slices", None) is not None:
+            continue
+        if not getattr(template, "warm_imports", True):
+            continue
+        with contextlib.suppress(Exception):  # a guess: never worth failing the run
+            if any(_missing(module) for module in static_imports(op_class)):
+                plan.append(name)
+    return plan
+
+
+def _missing(name: str) -> bool:
+    """Whether ``name`` (a module, or a name ``from`` one: ``matplotlib.figure.Figure``) is not loaded."""
+    if name in sys.modules:
+        return False
+    parent, _, last = name.rpartition(".")
+    return not (parent in sys.modules and hasattr(sys.modules[parent], last))

@@ -45,6 +45,7 @@ DRIVER = textwrap.dedent("""
     from fragile import Same
 
     os.environ["LICENCE_SERVER"] = "down"  # imported fine here; the engine's import fails
+    os.environ["DFLOW_LIKE_ENGINE_START"] = "spawn"  # a new interpreter (a forked engine has the module)
     wf = Workflow("fragile")
     wf.add(Step("same", PythonOPTemplate(Same), parameters={"x": 1}))
     wf.submit()
