@@ -72,8 +72,10 @@ def run_workflow(root: Path, payload: Payload, table: TemplateTable, handles: li
             message = failure_message(records)
         outputs = global_outputs(records, table)
         store.update_workflow(phase=phase, finished=time.time(), message=message, outputs=outputs)
-        store.close()
     finally:
+        # Also when the engine raises: commit what the steps wrote and release the write lock,
+        # so the caller's handler can record the failure through a connection of its own.
+        store.close()
         pool.close()
     return phase
 

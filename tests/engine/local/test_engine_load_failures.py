@@ -150,3 +150,34 @@ def test_an_engine_that_crashes_says_so(tmp_path: Path, monkeypatch: pytest.Monk
     assert wf.query_status() == "Error"
     message = wf.query_message()
     assert "the engine failed" in message and "AssertionError: scheduler invariant broken" in message
+
+
+MID_RUN = textwrap.dedent("""
+    import dflow_like.engine.local.engine_loop as engine_loop
+    from dflow_like import Step, Workflow
+    from dflow_like.python import PythonOPTemplate
+    from fragile import Same
+
+    def broken(records, table):
+        raise RuntimeError("global outputs broke")
+
+    engine_loop.global_outputs = broken  # the forked engine inherits it: a bug of the engine's own, mid-run
+    wf = Workflow("mid-run")
+    wf.add(Step("same", PythonOPTemplate(Same), parameters={"x": 1}))
+    wf.submit()
+    wf.wait(timeout=60)
+    print(wf.id)
+""")
+
+
+def test_an_engine_failure_mid_run_leaves_the_run_error_with_its_cause(tmp_path: Path) -> None:
+    """The engine's own connection may hold a transaction when it raises: the failure must
+    still be recorded (not "database is locked", leaving the run Running until it reads as gone)."""
+    (tmp_path / "fragile.py").write_text(FRAGILE)
+    (tmp_path / "driver.py").write_text(MID_RUN)
+    env = {k: v for k, v in os.environ.items() if k != "DFLOW_LIKE_ENGINE_START"}
+    wf_id = run_python("driver.py", cwd=tmp_path, env=env).stdout.strip()
+    wf = Workflow(id=wf_id)
+    assert wf.query_status() == "Error"
+    assert "RuntimeError: global outputs broke" in wf.query_message()
+    assert wf.query_step(name="same")[0].phase == "Succeeded"  # the steps it ran stay recorded
