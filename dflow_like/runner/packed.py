@@ -15,13 +15,15 @@ importing start a thread (or an OpenMP, CUDA, MPI... runtime), this process fork
 more and runs each remaining item in a fresh interpreter, as before, saying why in the
 job's log; ``PythonOPTemplate(..., warm_imports=False)`` chooses this from the start
 (this process then imports only the OP's module, and never forks after it). A child that dies without writing its
-``exit_code`` (a signal, ``os._exit``) gets one written for it: ``128 + signal``.
+``exit_code`` (a signal, ``os._exit``) gets one written for it (``128 + signal``) and
+an ``error.txt`` saying so, where the job used to report such an item as succeeded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -125,9 +127,19 @@ class _Packer:
             self.memory.learn(_TEMPLATE, self.report.read())
 
 
-def _exit_code(status: int) -> int:
+def _record_end(attempt: Path, status: int) -> None:
+    """An item that ended without its ``exit_code`` (killed, ``os._exit``) gets one, and why."""
+    if (attempt / "exit_code").exists():
+        return
     code = os.waitstatus_to_exitcode(status)
-    return code if code >= 0 else 128 - code
+    if code < 0:
+        why = f"the item's process was killed by signal {signal.Signals(-code).name} (exit code {128 - code})"
+        code = 128 - code
+    else:
+        why = f"the item's process exited with code {code} before the runner wrote its exit code"
+    if not (attempt / "error.txt").exists():
+        (attempt / "error.txt").write_text(why)
+    (attempt / "exit_code").write_text(str(code))
 
 
 def run(attempts: list[str], pool: int) -> None:
@@ -145,9 +157,7 @@ def run(attempts: list[str], pool: int) -> None:
         attempt = running.pop(pid, "")
         if not attempt:
             continue  # an orphan a step left, adopted: not an item
-        code_file = Path(attempt, "exit_code")
-        if not code_file.exists():
-            code_file.write_text(str(_exit_code(status)))
+        _record_end(Path(attempt), status)
         packer.ended()
 
 

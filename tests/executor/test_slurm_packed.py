@@ -29,6 +29,7 @@ with open(__file__[:-3] + ".log", "a") as _fh:
 
 _OP = """
 import os
+import signal
 from dflow_like.python import OP, OPIO, OPIOSign
 
 
@@ -47,6 +48,8 @@ class PackedItem(OP):  # a class in an importable module: the job imports the mo
         x = op_in["x"]
         if x == 3:
             raise RuntimeError("item 3 fails on purpose")
+        if x == 5:
+            os.kill(os.getpid(), signal.SIGKILL)
         %(heavy)s.calls += 1  # a step's change to a module stays in its own process
         print(f"item {x} ran in pid {os.getpid()}")
         return OPIO({"y": 10 * x, "pid": os.getpid(), "calls": %(heavy)s.calls, "job": os.environ["SLURM_JOB_ID"]})
@@ -100,11 +103,11 @@ def test_a_packed_job_imports_the_ops_modules_once_and_keeps_each_item_apart(
 
     wf = _run_packed(slurm_cluster, PackedItem, "slurm-packed")
     items = sorted((r for r in wf.query_step(name="items") if r.type == "Pod"), key=_order)
-    assert [r.phase for r in items] == ["Succeeded", "Succeeded", "Failed", "Succeeded", "Succeeded"]
+    assert [r.phase for r in items] == ["Succeeded", "Succeeded", "Failed", "Succeeded", "Error"]
     ok = [r for r in items if r.phase == "Succeeded"]
-    assert [r.outputs.parameters["y"].value for r in ok] == [10, 20, 40, 50]
+    assert [r.outputs.parameters["y"].value for r in ok] == [10, 20, 40]
     jobs = [r.outputs.parameters["job"].value for r in ok]
-    assert jobs[0] == jobs[1] and jobs[2] != jobs[3]  # items 1,2 | 3,4 | 5: three jobs
+    assert jobs[0] == jobs[1] != jobs[2]  # items 1,2 | 3,4 | 5: three jobs
 
     op_imports = _imports_in_jobs(mods / "packed_op.log")
     heavy_imports = _imports_in_jobs(mods / "packed_heavy.log")
@@ -112,8 +115,8 @@ def test_a_packed_job_imports_the_ops_modules_once_and_keeps_each_item_apart(
     assert len(heavy_imports) == 3 and {job for _, job in heavy_imports} == {job for _, job in op_imports}
 
     pids = [r.outputs.parameters["pid"].value for r in ok]
-    assert len(set(pids)) == 4 and not set(pids) & {pid for pid, _ in op_imports}  # a process per item
-    assert [r.outputs.parameters["calls"].value for r in ok] == [1, 1, 1, 1]  # no item sees another's state
+    assert len(set(pids)) == 3 and not set(pids) & {pid for pid, _ in op_imports}  # a process per item
+    assert [r.outputs.parameters["calls"].value for r in ok] == [1, 1, 1]  # no item sees another's state
 
     for record, x in zip(items, [1, 2, 3, 4, 5]):
         attempt = _attempt(record)
@@ -122,6 +125,9 @@ def test_a_packed_job_imports_the_ops_modules_once_and_keeps_each_item_apart(
             assert "RuntimeError: item 3 fails on purpose" in log and "Traceback" in log
             assert (attempt / "error.txt").read_text() == "RuntimeError: item 3 fails on purpose"
             assert (attempt / "exit_code").read_text() == "1"
+        elif x == 5:  # killed: it still has an exit code and a reason, not a success
+            assert (attempt / "exit_code").read_text() == "137"
+            assert "killed by signal SIGKILL" in record.message
         else:
             assert f"item {x} ran in pid" in log and "item 3" not in log
             assert (attempt / "exit_code").read_text() == "0"
@@ -141,9 +147,9 @@ def test_a_packed_job_whose_imports_start_a_thread_runs_each_item_in_a_fresh_int
 
     wf = _run_packed(slurm_cluster, PackedItem, "slurm-packed-threads")
     items = sorted((r for r in wf.query_step(name="items") if r.type == "Pod"), key=_order)
-    assert [r.phase for r in items] == ["Succeeded", "Succeeded", "Failed", "Succeeded", "Succeeded"]
+    assert [r.phase for r in items] == ["Succeeded", "Succeeded", "Failed", "Succeeded", "Error"]
     ok = [r for r in items if r.phase == "Succeeded"]
-    assert [r.outputs.parameters["y"].value for r in ok] == [10, 20, 40, 50]
+    assert [r.outputs.parameters["y"].value for r in ok] == [10, 20, 40]
     pids = {r.outputs.parameters["pid"].value for r in ok}
     importers = {pid for pid, _ in _imports_in_jobs(mods / "packed_threaded.log")}
     assert pids <= importers  # every item imported the module itself: nothing forked after the thread
