@@ -156,7 +156,7 @@ def run(attempts: list[str], pool: int) -> None:
         pid, status = os.waitpid(-1, 0)
         attempt = running.pop(pid, "")
         if not attempt:
-            continue  # an orphan a step left, adopted: not an item
+            continue  # not an item (every child here is one; defensive)
         _record_end(Path(attempt), status)
         packer.ended()
 
