@@ -18,7 +18,7 @@ TESTS = Path(__file__).resolve().parent
 E2E = (
     "engine/local/", "engine/argo/e2e/", "examples/", "reliability/", "compat/", "cli/",
     "cache/", "ui/", "view/test_watch_in_kernel.py",
-    "executor/test_slurm_engine.py", "storage/test_engine_s3.py",
+    "executor/test_slurm_engine.py", "executor/test_slurm_packed.py", "storage/test_engine_s3.py",
 )  # fmt: skip
 
 

@@ -54,10 +54,12 @@ class PythonOPTemplate(OPTemplate):
     dflow's ``input_*_slices``/``output_*_slices`` arguments are accepted so dflow
     programs run unchanged, but ignored: ``Slices`` says what is sliced.
 
-    ``warm_imports`` (local engine only): the warm workers keep what this template's
-    steps import, so each import is paid once per worker; ``False`` makes every step
-    import in its own process, for libraries unsafe to ``fork()`` after import (see
-    ``dflow_like.engine.local.warm_imports`` for the rule the engine applies by itself).
+    ``warm_imports`` (local engine, and Slurm jobs packing items with ``group_size``):
+    the warm workers (a packed job's process) keep what this template's steps import,
+    so each import is paid once per worker (job); ``False`` makes every step import in
+    its own process, for libraries unsafe to ``fork()`` after import (see
+    ``dflow_like.engine.local.warm_imports`` for the rule the engine applies by itself,
+    ``dflow_like.runner.packed`` for Slurm).
 
     ``cache=True`` (an ``OPTemplate`` argument): a step is not run again when an earlier
     one of the same OP code, image, command, envs, parameter values and artifact contents

@@ -17,7 +17,7 @@ from .namespace import caller_sys_path, restore_main_namespace, use_sys_path
 from .spec import StepSpec
 from .step_process import enter_step, log_to
 
-__all__ = ["main", "write_template"]
+__all__ = ["main", "run_attempt", "write_template"]
 
 
 def write_template(attempt_dir: Path, template: Any, namespace: dict[str, Any]) -> None:
@@ -36,7 +36,15 @@ def main(argv: list[str]) -> int:
     if len(args) != 1:
         print("usage: python -m dflow_like.runner [--log FILE] ATTEMPT_DIR", file=sys.stderr)
         return codes.ERROR
-    attempt = Path(args[0])
+    return run_attempt(Path(args[0]))
+
+
+def run_attempt(attempt: Path) -> int:
+    """Run the step in ``attempt`` in this process (logging already set up); its exit code.
+
+    ``main`` calls it in a fresh interpreter; a packed Slurm job (``packed.py``) in a
+    child it forked per item, after importing the OP's modules once for all of them.
+    """
     (attempt / "started").write_text(repr(time.time()))  # its queue time ends here (Slurm's pending)
     launch = attempt / "launch.json"
     if launch.exists():

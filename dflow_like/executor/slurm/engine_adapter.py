@@ -5,8 +5,9 @@ per tick). Items of one sliced step that start within the same moment are batche
 with ``DispatcherExecutor(array=True)`` into one array job (each task picks its
 attempt directory from a list file by ``$SLURM_ARRAY_TASK_ID``), with a
 ``group_size`` (of the ``Slices`` or the executor) into jobs of that many items run
-one after another, ``pool_size`` at once. Each item's runner leaves an ``exit_code``
-file, so items sharing a job still each get their own outcome.
+one after another, ``pool_size`` at once, by one process that imports the OP's modules
+once and forks a child per item (``runner/packed.py``). Each item leaves an
+``exit_code`` file, so items sharing a job still each get their own outcome.
 
 ``sbatch`` runs in a thread, never on the engine's loop. While the controller cannot be
 reached (restarted, failed over, overloaded), a submission backs off and tries again
@@ -28,6 +29,7 @@ from typing import Any
 
 from ...runner.contract import Outcome
 from ...runner.namespace import main_namespace
+from ...runner.packed import packed_command
 from ...runner.remote_entry import write_template
 from ...runner.spec import StepSpec
 from ..dispatcher import DispatcherExecutor
@@ -37,7 +39,8 @@ from .states import JobState, JobStatus
 __all__ = ["SlurmStepExecutor"]
 
 POLL_SECONDS = 0.25
-_RUNNER = [sys.executable, "-m", "dflow_like.runner"]
+_PYTHON = [sys.executable]
+_RUNNER = [*_PYTHON, "-m", "dflow_like.runner"]
 ARRAY_GATHER_SECONDS = 0.05
 OUTAGE_SECONDS = 600.0  # how long a submission rides out an unreachable controller
 MAX_BACKOFF_SECONDS = 30.0
@@ -141,13 +144,11 @@ class SlurmStepExecutor:
         pool = int(batch[0][0].extra.get("pool_size") or 1)
         for start in range(0, len(batch), size):
             chunk = batch[start : start + size]
-            dirs = " ".join(shlex.quote(spec.attempt_dir) for spec, _ in chunk)
-            runner = shlex.join(_RUNNER)
-            script = f'printf "%s\\n" {dirs} | xargs -P {pool} -I{{}} {runner} --log "{{}}/log.txt" "{{}}"; exit 0'
+            command = packed_command(_PYTHON, [spec.attempt_dir for spec, _ in chunk], pool)
             first = Path(chunk[0][0].attempt_dir)
             try:
                 submit = functools.partial(
-                    self.slurm.submit, ["sh", "-c", script], str(first), chunk[0][0].step_name, str(first / "group.log")
+                    self.slurm.submit, command, str(first), chunk[0][0].step_name, str(first / "group.log")
                 )
                 job = await self._sbatch([spec for spec, _ in chunk], submit)
             except Exception as exc:
