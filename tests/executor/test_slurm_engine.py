@@ -11,7 +11,7 @@ import pytest
 from dflow_like import DispatcherExecutor, Step, Workflow, download_artifact
 from dflow_like.executor.slurm.local_cluster import LocalSlurmCluster
 from dflow_like.python import PythonOPTemplate, Slices
-from tests.polling import poll, wait_gone
+from tests.polling import poll
 
 from .slurm_ops import Boom, Held, Hog, Nap, Where
 
@@ -113,8 +113,7 @@ def test_resume_waits_for_a_job_that_is_still_running(slurm_cluster: LocalSlurmC
     job = _job_of(wf, "nap")
     engine_pid = _engine_pid(wf)
     os.kill(engine_pid, signal.SIGKILL)  # the engine dies; the Slurm job does not
-    wait_gone(engine_pid, "the killed engine")
-    assert wf.query_status() == "Error"
+    poll(lambda: wf.query_status() == "Error", "the run to show Error once its engine is killed")
     assert slurm_cluster.run(["squeue", "-h", "-j", str(job)]).stdout.strip() != ""  # held at its gate
     wf.resume()
     gate.touch()
