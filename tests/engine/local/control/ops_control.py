@@ -67,11 +67,12 @@ class ReadOne(OP):
 
 
 class Flaky(OP):
-    """Fails with ``kind`` until it has run ``succeed_on`` times (counted in a file)."""
+    """Fails with ``kind`` until it has run ``succeed_on`` times (counted in a file); with
+    ``stamps``, each run appends when it started there."""
 
     @classmethod
     def get_input_sign(cls) -> OPIOSign:
-        return OPIOSign({"counter": str, "succeed_on": int, "kind": str})
+        return OPIOSign({"counter": str, "succeed_on": int, "kind": str, "stamps": Parameter(str, default="")})
 
     @classmethod
     def get_output_sign(cls) -> OPIOSign:
@@ -79,6 +80,9 @@ class Flaky(OP):
 
     @OP.exec_sign_check
     def execute(self, op_in: OPIO) -> OPIO:
+        if op_in["stamps"]:
+            with open(op_in["stamps"], "a") as fh:
+                fh.write(f"{time.time()}\n")
         counter = Path(op_in["counter"])
         with open(counter, "ab") as handle:  # one byte per run: appends are atomic when items share it
             handle.write(b".")

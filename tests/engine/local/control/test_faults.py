@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,14 @@ def flaky(tmp_path: Path, name: str, succeed_on: int, kind: str, **template: obj
 
 def test_transient_error_is_retried_with_backoff(tmp_path: Path) -> None:
     wf = Workflow("transient")
-    wf.add(flaky(tmp_path, "f", 3, "transient", retry_on_transient_error=3, retry_backoff=0.2))
-    t0 = time.time()
+    template = PythonOPTemplate(Flaky, retry_on_transient_error=3, retry_backoff=0.2)
+    parameters = {"counter": str(tmp_path / "f.count"), "succeed_on": 3, "kind": "transient"}
+    wf.add(Step("f", template, parameters={**parameters, "stamps": str(tmp_path / "stamps")}))
     assert run(wf) == "Succeeded"
     rec = wf.query_step(name="f")[0]
     assert rec.outputs.parameters["runs"].value == 3 and rec.attempts == 3
-    assert time.time() - t0 >= 0.2 + 0.4  # backoff 0.2 s, then 0.4 s
+    starts = [float(t) for t in (tmp_path / "stamps").read_text().split()]
+    assert starts[1] - starts[0] >= 0.2 and starts[2] - starts[1] >= 0.4  # backoff 0.2 s, then 0.4 s between runs
     logs = sorted((Path(rec.log_path or "").parent.parent).glob("*/log.txt"))
     assert len(logs) == 3 and "TransientError: run 1 failed" in logs[0].read_text()  # every attempt kept
 
