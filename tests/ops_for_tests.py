@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dflow_like.python import OP, OPIO, Artifact, BigParameter, OPIOSign, Parameter
+from tests.polling import arrive
 
 
 class Hello(OP):
@@ -167,11 +168,11 @@ class CountFiles(OP):
 
 
 class Sleep(OP):
-    """Records when it ran, to observe concurrency."""
+    """Records when it ran, to observe concurrency; the first ``together`` wait for each other."""
 
     @classmethod
     def get_input_sign(cls) -> OPIOSign:
-        return OPIOSign({"seconds": float, "log": str})
+        return OPIOSign({"seconds": float, "log": str, "together": Parameter(int, default=0)})
 
     @classmethod
     def get_output_sign(cls) -> OPIOSign:
@@ -180,6 +181,8 @@ class Sleep(OP):
     @OP.exec_sign_check
     def execute(self, op_in: OPIO) -> OPIO:
         start = time.time()
+        if op_in["together"]:
+            arrive(op_in["log"] + ".started", op_in["together"])
         time.sleep(op_in["seconds"])
         with open(op_in["log"], "a") as fh:
             fh.write(f"{start} {time.time()}\n")

@@ -7,10 +7,10 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from dflow_like import Workflow
+from tests.polling import poll
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -110,35 +110,37 @@ def test_unknown_ids_and_steps_are_clear_errors(tmp_path: Path) -> None:
 
 
 def test_resume_finishes_a_run_whose_engine_was_killed(tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
     script = tmp_path / "slow.py"
     script.write_text(
-        textwrap.dedent("""
+        textwrap.dedent(f"""
         import time
+        from pathlib import Path
         from dflow_like import Step, Workflow
         from dflow_like.python import OP, PythonOPTemplate
 
         @OP.function
-        def nap(i: int) -> {"i": int}:
-            time.sleep(0.3)
-            return {"i": i}
+        def nap(i: int) -> {{"i": int}}:
+            deadline = time.monotonic() + 60
+            while i >= 2 and not Path({str(gate)!r}).exists() and time.monotonic() < deadline:
+                time.sleep(0.01)  # the second stage holds until the test has killed the engine
+            return {{"i": i}}
 
         wf = Workflow("slow")
-        for i in range(6):
-            wf.add(Step(f"nap{i}", PythonOPTemplate(nap), parameters={"i": i}))
+        wf.add([Step(f"nap{{i}}", PythonOPTemplate(nap), parameters={{"i": i}}) for i in range(2)])
+        wf.add([Step(f"nap{{i}}", PythonOPTemplate(nap), parameters={{"i": i}}) for i in range(2, 6)])
         wf.submit()
         print(wf.id)
     """)
     )
     wf_id = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout.strip()
     wf = Workflow(id=wf_id)
-    deadline = time.time() + 60
-    while len(wf.query_step(phase="Succeeded")) < 2 and time.time() < deadline:
-        time.sleep(0.05)
+    poll(lambda: len(wf.query_step(type="Pod", phase="Succeeded")) >= 2, "the first stage to succeed")
     from dflow_like.engine.local.backend import LocalBackend
 
     os.kill(int(LocalBackend()._row(wf_id)["engine_pid"]), signal.SIGKILL)
-    time.sleep(0.3)
-    assert "Error" in cli("status", wf_id, check=False).stdout.splitlines()[0]
+    poll(lambda: "Error" in cli("status", wf_id, check=False).stdout.splitlines()[0], "`status` to say Error")
+    gate.touch()
     resumed = cli("resume", wf_id)
     assert resumed.stdout.strip() == f"{wf_id}: Succeeded"
     assert len(wf.query_step(type="Pod", phase="Succeeded")) == 6

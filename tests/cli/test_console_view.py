@@ -6,13 +6,12 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 from dflow_like import Step, Workflow
 from dflow_like.python import PythonOPTemplate
 from tests.ops_for_tests import Fail, Hello
+from tests.requires import import_or_fail
 
-pytest.importorskip("IPython")  # the test extras install it: the case is IPython present, no notebook
+import_or_fail("IPython")  # the test extras install it: the case is IPython present, no notebook
 
 
 def test_watch_in_a_plain_console_prints_a_text_table() -> None:

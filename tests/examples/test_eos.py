@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,12 +31,9 @@ def ase_reference() -> tuple[float, float, float]:
 
 
 def test_eos_example_matches_ase(example_base: Path) -> None:
-    start = time.monotonic()
     proc, cwd = start_example("eos", example_base)
     out, err = proc.communicate(timeout=120)
-    seconds = time.monotonic() - start
-    assert proc.returncode == 0, f"{out}\n{err}"
-    assert seconds < 30, f"the main example took {seconds:.1f} s"
+    assert proc.returncode == 0, f"{out}\n{err}"  # how fast: bench/eos_vs_plain.py, not a wall-clock assert here
 
     printed = {
         name: float(re.search(rf"{label}\s+=\s+([\d.]+)", out)[1])  # type: ignore[index]

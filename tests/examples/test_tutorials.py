@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.requires import import_or_fail
+
 from .conftest import TUTORIALS
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+nbformat = import_or_fail("nbformat")
+nbclient = import_or_fail("nbclient")
 
 NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from dflow_like.python import OP, OPIO, Artifact, OPIOSign
+from tests.polling import gate
 
 
 class Where(OP):
@@ -67,3 +68,20 @@ class Nap(OP):
     def execute(self, op_in: OPIO) -> OPIO:
         time.sleep(op_in["seconds"])
         return OPIO({"slept": op_in["seconds"]})
+
+
+class Held(OP):
+    """Runs until the test creates ``gate`` (bounded): a job still running by construction."""
+
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"gate": str})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"released": bool})
+
+    @OP.exec_sign_check
+    def execute(self, op_in: OPIO) -> OPIO:
+        gate(op_in["gate"])
+        return OPIO({"released": True})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,9 @@ import pytest
 from dflow_like import DispatcherExecutor, Step, Workflow, download_artifact
 from dflow_like.executor.slurm.local_cluster import LocalSlurmCluster
 from dflow_like.python import PythonOPTemplate, Slices
+from tests.polling import poll
 
-from .slurm_ops import Boom, Hog, Nap, Where
+from .slurm_ops import Boom, Held, Hog, Nap, Where
 
 pytestmark = pytest.mark.slurm
 
@@ -72,12 +72,10 @@ def test_timeout_cancels_the_job_and_retry_runs_it_again(slurm_cluster: LocalSlu
     template = PythonOPTemplate(Nap, timeout=3, retry_on_failure=1)
     wf = Workflow("slurm-timeout")
     wf.add(Step("nap", template, parameters={"seconds": 60.0}, executor=executor(slurm_cluster)))
-    t0 = time.time()
     wf.submit()
-    assert wf.wait(timeout=120) == "Failed"
+    assert wf.wait(timeout=120) == "Failed"  # an attempt not cut at 3 s would have succeeded
     rec = wf.query_step(name="nap")[0]
     assert rec.attempts == 2 and "timed out after 3 s" in rec.message
-    assert time.time() - t0 < 40
     assert slurm_cluster.run(["squeue", "-h", "-n", "nap"]).stdout.strip() == ""  # nothing left running
 
 
@@ -85,17 +83,10 @@ def test_terminate_cancels_running_jobs(slurm_cluster: LocalSlurmCluster) -> Non
     wf = Workflow("slurm-stop")
     wf.add(Step("nap", PythonOPTemplate(Nap), parameters={"seconds": 120.0}, executor=executor(slurm_cluster)))
     wf.submit()
-    deadline = time.time() + 60
-    while not (wf.query_step(name="nap") and wf.query_step(name="nap")[0].job_id) and time.time() < deadline:
-        time.sleep(0.1)
-    job = wf.query_step(name="nap")[0].job_id
-    assert job
+    job = _job_of(wf, "nap")
     wf.terminate()
     assert wf.wait(timeout=60) == "Failed"
-    deadline = time.time() + 30
-    while slurm_cluster.run(["squeue", "-h", "-j", job]).stdout.strip() and time.time() < deadline:
-        time.sleep(0.2)
-    assert slurm_cluster.run(["squeue", "-h", "-j", job]).stdout.strip() == ""
+    poll(lambda: not slurm_cluster.run(["squeue", "-h", "-j", job]).stdout.strip(), f"job {job} to leave squeue")
 
 
 def test_sliced_step_as_one_array_job(slurm_cluster: LocalSlurmCluster) -> None:
@@ -112,26 +103,34 @@ def test_sliced_step_as_one_array_job(slurm_cluster: LocalSlurmCluster) -> None:
     assert sorted(r.job_id for r in items if r.job_id) == [f"{jobs[0]}_{i}" for i in range(4)]
 
 
-def test_resume_waits_for_a_job_that_is_still_running(slurm_cluster: LocalSlurmCluster) -> None:
+def test_resume_waits_for_a_job_that_is_still_running(slurm_cluster: LocalSlurmCluster, tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
     wf = Workflow("slurm-resume")
-    nap = Step("nap", PythonOPTemplate(Nap), parameters={"seconds": 4.0}, executor=executor(slurm_cluster))
-    wf.add(nap)
+    held = Step("nap", PythonOPTemplate(Held), parameters={"gate": str(gate)}, executor=executor(slurm_cluster))
+    wf.add(held)
     wf.add(Step("after", PythonOPTemplate(Where), parameters={"x": 2}))
     wf.submit()
-    deadline = time.time() + 60
-    while not (wf.query_step(name="nap") and wf.query_step(name="nap")[0].job_id) and time.time() < deadline:
-        time.sleep(0.1)
-    job = wf.query_step(name="nap")[0].job_id
+    job = _job_of(wf, "nap")
     engine_pid = _engine_pid(wf)
     os.kill(engine_pid, signal.SIGKILL)  # the engine dies; the Slurm job does not
-    time.sleep(0.5)
-    assert wf.query_status() == "Error"
-    assert slurm_cluster.run(["squeue", "-h", "-j", str(job)]).stdout.strip() != ""
+    poll(lambda: wf.query_status() == "Error", "the run to show Error once its engine is killed")
+    assert slurm_cluster.run(["squeue", "-h", "-j", str(job)]).stdout.strip() != ""  # held at its gate
     wf.resume()
+    gate.touch()
     assert wf.wait(timeout=120) == "Succeeded"
     rec = wf.query_step(name="nap")[0]
     assert rec.job_id == job and rec.attempts == 1  # waited for the same job, did not resubmit
     assert wf.query_step(name="after")[0].phase == "Succeeded"
+
+
+def _job_of(wf: Workflow, step: str) -> str:
+    """The Slurm job id of ``step``, once the engine has submitted it."""
+
+    def submitted() -> str:
+        records = wf.query_step(name=step)
+        return (records[0].job_id or "") if records else ""
+
+    return poll(submitted, f"step {step!r} to be submitted to Slurm")
 
 
 def _engine_pid(wf: Workflow) -> int:

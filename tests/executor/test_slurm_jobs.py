@@ -14,6 +14,7 @@ from dflow_like.executor import DispatcherExecutor
 from dflow_like.executor.slurm import JobState, JobStatus, SlurmExecutor, SlurmSubmitError
 from dflow_like.executor.slurm.local_cluster import LocalSlurmCluster
 from dflow_like.executor.slurm.transport import LocalTransport
+from tests.polling import poll
 
 pytestmark = pytest.mark.slurm
 
@@ -81,9 +82,7 @@ def test_job_over_its_memory_limit_is_out_of_memory(slurm_cluster: LocalSlurmClu
 def test_cancel_running_job(slurm_cluster: LocalSlurmCluster, tmp_path: Path) -> None:
     ex = _executor(slurm_cluster)
     job = ex.submit(_sh("sleep 120"), str(tmp_path), "long", str(tmp_path / "s.log"))
-    deadline = time.monotonic() + 20
-    while ex.poll([job])[job].state is not JobState.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.1)
+    poll(lambda: ex.poll([job])[job].state is JobState.RUNNING, f"job {job} to run")
     ex.cancel(job)
     assert wait_final(ex, [job])[job].state is JobState.CANCELLED
     ex.cancel(job)  # cancelling a finished job is not an error
@@ -113,9 +112,11 @@ def test_array_job_reports_each_task(slurm_cluster: LocalSlurmCluster, tmp_path:
 
 def test_a_new_executor_picks_up_a_running_job(slurm_cluster: LocalSlurmCluster, tmp_path: Path) -> None:
     first = _executor(slurm_cluster)
-    job = first.submit(_sh("sleep 2"), str(tmp_path), "resume", str(tmp_path / "s.log"))
+    held = "for _ in $(seq 600); do [ -e gate ] && exit 0; sleep 0.1; done; exit 1"  # runs until the test opens it
+    job = first.submit(_sh(held), str(tmp_path), "resume", str(tmp_path / "s.log"))
     second = _executor(slurm_cluster)  # e.g. the engine restarted
     assert second.poll([job])[job].state in (JobState.PENDING, JobState.RUNNING)
+    (tmp_path / "gate").touch()
     assert wait_final(second, [job])[job].state is JobState.SUCCEEDED
 
 

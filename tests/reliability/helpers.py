@@ -1,39 +1,18 @@
-"""Polling helpers for the reliability tests: no fixed sleeps, every wait bounded."""
+"""Polling helpers for the reliability tests: no fixed sleeps, every wait bounded (``tests.polling``)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from dflow_like import Workflow
 from dflow_like.engine.local.backend import LocalBackend
+from tests.polling import alive, poll
+
+__all__ = ["TIMEOUT", "alive", "engine_pid", "kill_engine", "kill_quietly", "poll", "read_pid"]
 
 TIMEOUT = 60.0
-
-
-def poll(condition: Callable[[], object], what: str, timeout: float = TIMEOUT) -> None:
-    """Wait until ``condition()`` is true, or fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(") ")[-1][:1] != "Z"
-    except OSError:
-        return False
 
 
 def engine_pid(wf: Workflow) -> int:
@@ -41,10 +20,11 @@ def engine_pid(wf: Workflow) -> int:
 
 
 def kill_engine(wf: Workflow) -> int:
-    """kill -9 the run's engine and wait until it is gone; returns its pid."""
+    """kill -9 the run's engine and wait until the run shows it (``Error``); returns its pid."""
     pid = engine_pid(wf)
     os.kill(pid, signal.SIGKILL)
     poll(lambda: not alive(pid), f"engine {pid} to die")
+    poll(lambda: wf.query_status() == "Error", f"the run to show Error once engine {pid} is killed")
     return pid
 
 

@@ -8,10 +8,9 @@ engine's event loop inside its write transaction (``terminate()`` then failed wi
 
 from __future__ import annotations
 
-import time
-
 from dflow_like import Step, Workflow, argo_sequence
 from dflow_like.python import PythonOPTemplate
+from tests.polling import poll
 
 from .ops_reliability import Nap
 
@@ -63,12 +62,12 @@ def test_engine_stays_responsive_beside_a_costly_expression() -> None:
         ]
     )
     wf.submit()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def settled() -> bool:
         done = {s.name: s.phase for s in wf.query_step() if s.name.startswith(("timed", "costly"))}
-        if len(done) == 4 and all(p in ("Failed", "Error") for p in done.values()):
-            break
-        time.sleep(0.1)
+        return len(done) == 4 and all(p in ("Failed", "Error") for p in done.values())
+
+    poll(settled, "the timed and costly steps to end")
     timed = wf.query_step(name="timed")[0]
     assert timed.phase == "Failed" and "timed out after 1 s" in timed.message
     assert all(s.phase == "Error" for s in wf.query_step() if s.name.startswith("costly"))

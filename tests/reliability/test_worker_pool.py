@@ -9,24 +9,16 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 from dflow_like import Step, Workflow, config
 from dflow_like.python import PythonOPTemplate, Slices
+from tests.polling import poll
 
 from .worker_ops import gate, worker_pid
 
 TIMEOUT = 60.0
 ITEMS = 8
-
-
-def _poll(condition: object, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def _gone(pid: int) -> bool:
@@ -54,10 +46,10 @@ def test_a_killed_idle_worker_is_replaced_and_later_steps_all_run(tmp_path: Path
     def first_done() -> bool:
         return [s.phase for s in wf.query_step(name="first")] == ["Succeeded"]
 
-    _poll(first_done, "step 'first'")
+    poll(first_done, "step 'first'")
     killed = int(wf.query_step(name="first")[0].outputs.parameters["worker"].value)
     os.kill(killed, signal.SIGKILL)  # idle now: "hold" runs in the other worker
-    _poll(lambda: _gone(killed), f"worker {killed} to die")
+    poll(lambda: _gone(killed), f"worker {killed} to die")
     (tmp_path / "open-1").touch()
 
     assert wf.wait(timeout=TIMEOUT) == "Succeeded", wf.query_message()
@@ -71,15 +63,15 @@ def test_a_step_whose_worker_dies_says_so_and_its_retry_runs_elsewhere(tmp_path:
     wf.add(Step("victim", PythonOPTemplate(gate, retry_on_error=1), parameters={"directory": str(tmp_path)}))
     wf.add(_fan_out())
     wf.submit()
-    _poll(lambda: (tmp_path / "worker-1").exists(), "the step to start")
+    poll(lambda: (tmp_path / "worker-1").exists(), "the step to start")
     killed = int((tmp_path / "worker-1").read_text())
     os.kill(killed, signal.SIGKILL)  # its step dies with it (PR_SET_PDEATHSIG)
-    _poll(lambda: (tmp_path / "worker-2").exists(), "the retry to start")
+    poll(lambda: (tmp_path / "worker-2").exists(), "the retry to start")
 
     def says_why() -> bool:  # the engine commits records in batches: poll
         return any(f"worker process {killed} died while running the step" in s.message for s in wf.query_step())
 
-    _poll(says_why, "the first attempt's message")
+    poll(says_why, "the first attempt's message")
     (tmp_path / "open-2").touch()
 
     assert wf.wait(timeout=TIMEOUT) == "Succeeded", wf.query_message()

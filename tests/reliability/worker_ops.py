@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from dflow_like.python import OP
-
-GATE_SECONDS = 60.0
-
-
-def _wait_for(path: Path) -> None:
-    deadline = time.monotonic() + GATE_SECONDS
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} never appeared")
-        time.sleep(0.01)
+from tests.polling import gate as _gate
 
 
 @OP.function
@@ -31,5 +21,5 @@ def gate(directory: str) -> {"worker": int}:  # type: ignore[valid-type]  # noqa
     partial = Path(directory) / f".partial-{attempts + 1}"
     partial.write_text(str(os.getppid()))
     partial.replace(Path(directory) / f"worker-{attempts + 1}")  # the test never reads half a pid
-    _wait_for(Path(directory) / f"open-{attempts + 1}")
+    _gate(Path(directory) / f"open-{attempts + 1}")
     return {"worker": os.getppid()}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from dflow_like import Step, Workflow, config, download_artifact, s3_config, upload_artifact
 from dflow_like.python import PythonOPTemplate, Slices
 from dflow_like.storage.seaweed import SeaweedFS
+from tests.polling import poll
 
 from .s3_ops import Concat, Note, Write
 
@@ -51,12 +51,7 @@ def test_server_stopped_mid_run_fails_clearly_and_a_retry_succeeds_after_restart
     s3_settings.stop()
     wf = pipeline(retry_on_transient_error=30, retry_backoff=0.5)
     wf.submit()
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        records = wf.query_step(name="write")
-        if records and "retrying" in records[0].message:
-            break
-        time.sleep(0.1)
+    poll(lambda: [r for r in wf.query_step(name="write") if "retrying" in r.message], "the step to retry")
     message = wf.query_step(name="write")[0].message
     assert "retrying" in message and s3_settings.endpoint in message
     threading.Thread(target=s3_settings.start).start()

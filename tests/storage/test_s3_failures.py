@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import http.client
 import os
+import socket
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from minio.error import S3Error
 from dflow_like.storage import StorageError, get_storage_client, get_tree, new_key, put_tree
 from dflow_like.storage.s3 import MinioStorageClient
 from dflow_like.storage.seaweed import SeaweedFS
+from tests.polling import poll
 
 pytestmark = pytest.mark.s3
 
@@ -58,8 +59,8 @@ def test_server_stopped_mid_upload_then_retry(s3_settings: SeaweedFS, tmp_path: 
 
     worker = threading.Thread(target=upload)
     worker.start()
-    time.sleep(1.5)  # packing plus the first parts are on the wire
-    assert worker.is_alive()
+    poll(lambda: _upload_in_progress(s3_settings, key) or not worker.is_alive(), "the first parts on the server")
+    assert worker.is_alive(), errors
     s3_settings.stop()
     worker.join(120)
     assert errors and isinstance(errors[0], StorageError), errors
@@ -116,9 +117,8 @@ def test_killed_multipart_upload_leaves_no_object(s3_settings: SeaweedFS, tmp_pa
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     args = [s3_settings.endpoint, s3_settings.access_key, s3_settings.secret_key]
     child = subprocess.Popen([sys.executable, "-c", script, *args, s3_settings.bucket, key, str(src)], env=env)
-    deadline = time.time() + 60
-    while not _upload_in_progress(s3_settings, key) and child.poll() is None and time.time() < deadline:
-        time.sleep(0.02)  # kill it once parts are on the server, not before the upload began
+    # kill it once parts are on the server, not before the upload began
+    poll(lambda: _upload_in_progress(s3_settings, key) or child.poll() is not None, "the first parts on the server")
     assert child.poll() is None, "upload finished before it could be interrupted"
     child.kill()
     child.wait()
@@ -128,6 +128,7 @@ def test_killed_multipart_upload_leaves_no_object(s3_settings: SeaweedFS, tmp_pa
 
 def test_truncated_single_put_leaves_no_object(s3_settings: SeaweedFS) -> None:
     """A PUT cut short (connection dropped mid-body) must not create the object."""
+    get_storage_client().ensure_bucket()  # type: ignore[attr-defined]  # also when this test runs alone
     key = new_key("truncated")
     url = _raw(s3_settings).presigned_put_object(s3_settings.bucket, key, expires=timedelta(minutes=5))
     path = url.split(s3_settings.endpoint, 1)[1]
@@ -136,6 +137,10 @@ def test_truncated_single_put_leaves_no_object(s3_settings: SeaweedFS) -> None:
     conn.putheader("Content-Length", str(1 << 20))
     conn.endheaders()
     conn.send(b"x" * (1 << 19))
-    conn.sock.close()  # type: ignore[union-attr]
-    time.sleep(0.5)
+    sock = conn.sock
+    assert sock is not None
+    sock.shutdown(socket.SHUT_WR)  # the body ends early: the server reads EOF where it expected more
+    reply = sock.recv(1 << 16)  # its answer (or its close) says it is done with the request: no sleep
+    sock.close()
+    assert not reply.startswith(b"HTTP/1.1 2"), reply  # SeaweedFS answers 499; the whole body gets 200
     assert not _exists(s3_settings, key)

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+from tests.requires import import_or_fail
+
+nbformat = import_or_fail("nbformat")
+nbclient = import_or_fail("nbclient")
 
 TUTORIAL = Path(__file__).resolve().parents[2] / "tutorials" / "03-slices.ipynb"
 

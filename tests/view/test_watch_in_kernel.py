@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+from tests.requires import import_or_fail
+
+nbformat = import_or_fail("nbformat")
+nbclient = import_or_fail("nbclient")
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.requires import import_or_fail
+
 MYOPS = textwrap.dedent("""
     from dflow_like.python import OP, OPIO, OPIOSign
 
@@ -85,8 +87,8 @@ def test_driver_piped_on_stdin(project: Path) -> None:
 
 def test_notebook_beside_the_users_module(project: Path) -> None:
     """A Jupyter kernel has ``''`` on ``sys.path`` and runs in the notebook's folder."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    nbformat = import_or_fail("nbformat")
+    nbclient = import_or_fail("nbclient")
     book = nbformat.v4.new_notebook()
     book.cells = [nbformat.v4.new_code_cell((project / "driver.py").read_text())]
     client = nbclient.NotebookClient(

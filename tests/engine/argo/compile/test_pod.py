@@ -17,6 +17,7 @@ import pytest
 
 from dflow_like.engine.argo.bundle import build_bundle
 from dflow_like.engine.argo.compile import CompileOptions, compile_with_templates
+from tests.requires import unavailable
 
 from .ops import features_workflow
 
@@ -44,7 +45,7 @@ def run_pod(root: Path, bundle: Path, template: str, params: dict[str, str]) -> 
 
 def test_stock_python_lacks_the_dependencies() -> None:
     if sys.executable == STOCK_PYTHON:
-        pytest.skip("no system python3: the pods run the venv's python")
+        unavailable("no system python3 (/usr/bin/python3): the pods would run the venv's python")
     probe = subprocess.run([STOCK_PYTHON, "-s", "-c", "import dflow_like"], capture_output=True, check=False)
     assert probe.returncode != 0
 

@@ -8,12 +8,16 @@ import time
 from pathlib import Path
 
 from dflow_like.python import OP, OPIO, Artifact, FatalError, OPIOSign, Parameter, TransientError
+from tests.polling import arrive
 
 
 class Square(OP):
+    """``x**2``; with ``log`` it records when it ran, and with ``together`` the first that many
+    wait for each other (``tests.polling.arrive``), so the peak is reached by construction."""
+
     @classmethod
     def get_input_sign(cls) -> OPIOSign:
-        return OPIOSign({"x": int, "log": Parameter(str, default="")})
+        return OPIOSign({"x": int, "log": Parameter(str, default=""), "together": Parameter(int, default=0)})
 
     @classmethod
     def get_output_sign(cls) -> OPIOSign:
@@ -22,8 +26,10 @@ class Square(OP):
     @OP.exec_sign_check
     def execute(self, op_in: OPIO) -> OPIO:
         start = time.time()
+        if op_in["together"]:
+            arrive(op_in["log"] + ".started", op_in["together"])
         if op_in["log"]:
-            time.sleep(0.2)
+            time.sleep(0.2)  # work: a run over the cap would overlap these
         Path(f"sq{op_in['x']}.txt").write_text(str(op_in["x"] ** 2))
         if op_in["log"]:
             with open(op_in["log"], "a") as fh:
@@ -61,11 +67,12 @@ class ReadOne(OP):
 
 
 class Flaky(OP):
-    """Fails with ``kind`` until it has run ``succeed_on`` times (counted in a file)."""
+    """Fails with ``kind`` until it has run ``succeed_on`` times (counted in a file); with
+    ``stamps``, each run appends when it started there."""
 
     @classmethod
     def get_input_sign(cls) -> OPIOSign:
-        return OPIOSign({"counter": str, "succeed_on": int, "kind": str})
+        return OPIOSign({"counter": str, "succeed_on": int, "kind": str, "stamps": Parameter(str, default="")})
 
     @classmethod
     def get_output_sign(cls) -> OPIOSign:
@@ -73,6 +80,9 @@ class Flaky(OP):
 
     @OP.exec_sign_check
     def execute(self, op_in: OPIO) -> OPIO:
+        if op_in["stamps"]:
+            with open(op_in["stamps"], "a") as fh:
+                fh.write(f"{time.time()}\n")
         counter = Path(op_in["counter"])
         with open(counter, "ab") as handle:  # one byte per run: appends are atomic when items share it
             handle.write(b".")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
 
 from dflow_like import InputParameter, Inputs, Step, Steps, Workflow
 from dflow_like.python import PythonOPTemplate, Slices
+from tests.polling import gate, poll
 
 from .helpers import TIMEOUT, run
 from .ops_control import Relax, Square
@@ -78,7 +78,7 @@ def test_resume_after_kill_9_keeps_succeeded_steps(tmp_path: Path) -> None:
     loop = Steps("loop", inputs=Inputs(parameters={"residual": InputParameter(), "counter": InputParameter()}))
     step = Step(
         "relax",
-        PythonOPTemplate(_slow_relax()),
+        PythonOPTemplate(_held_relax()),
         parameters={"residual": loop.inputs.parameters["residual"], "counter": loop.inputs.parameters["counter"]},
     )
     loop.add(step)
@@ -92,13 +92,12 @@ def test_resume_after_kill_9_keeps_succeeded_steps(tmp_path: Path) -> None:
     )
     wf = Workflow("crash", steps=loop, parameters={"residual": 1.0, "counter": str(counter)})
     wf.submit()
-    deadline = time.time() + TIMEOUT
-    while len(wf.query_step(name="relax", phase="Succeeded")) < 3 and time.time() < deadline:
-        time.sleep(0.02)
+    poll(lambda: len(wf.query_step(name="relax", phase="Succeeded")) >= 3, "three relax steps", TIMEOUT)
     os.kill(_engine_pid(wf), signal.SIGKILL)
-    time.sleep(0.3)
+    poll(lambda: wf.query_status() == "Error", "the run to show Error once its engine is killed")
+    Path(f"{counter}.gate").touch()
     done_before = {r.id for r in wf.query_step(name="relax", phase="Succeeded")}
-    assert wf.query_status() == "Error" and "resume()" in wf.query_message()
+    assert "resume()" in wf.query_message()
     wf.resume()
     assert wf.wait(timeout=TIMEOUT) == "Succeeded"
     relaxes = wf.query_step(name="relax")
@@ -108,17 +107,18 @@ def test_resume_after_kill_9_keeps_succeeded_steps(tmp_path: Path) -> None:
     assert len(runs) - 6 <= 1  # at most the step running at the kill ran twice; no succeeded step did
 
 
-def _slow_relax() -> object:
+def _held_relax() -> object:
     from dflow_like.python import OP
 
     @OP.function
-    def slow_relax(residual: float, counter: str) -> {"residual": float}:  # type: ignore[valid-type]  # noqa: F821
-        time.sleep(0.15)
+    def held_relax(residual: float, counter: str) -> {"residual": float}:  # type: ignore[valid-type]  # noqa: F821
+        if residual < 0.2:  # the fourth round holds until the test has killed the engine
+            gate(counter + ".gate")
         with open(counter, "a") as fh:
             fh.write(f"{residual}\n")
         return {"residual": residual / 2}
 
-    return slow_relax
+    return held_relax
 
 
 def test_resume_is_refused_while_the_engine_runs(tmp_path: Path) -> None:
