@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.requires import unavailable
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 CHROME_FLAGS = (
@@ -27,9 +29,7 @@ CHROME_FLAGS = (
 
 def need(condition: bool, what: str) -> None:
     if not condition:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{what} is missing under CI=true (.ci/run installs it)")
-        pytest.skip(f"{what} is not installed")
+        unavailable(f"{what} is not installed")
 
 
 @dataclass

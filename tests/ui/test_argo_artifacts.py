@@ -240,7 +240,7 @@ def test_an_argo_artifact_downloads_in_the_browser(
     environment), in Debian's Chromium: the step's artifact link downloads the file's bytes."""
     from selenium.webdriver.common.by import By
 
-    from tests.view.conftest import poll
+    from tests.polling import poll
 
     double, wf_id = argo_run
     server = s3_settings

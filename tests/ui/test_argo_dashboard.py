@@ -170,7 +170,7 @@ def test_an_argo_run_in_the_browser_changes_and_shows_a_failed_pods_log(
     its open page follows the server until the run fails, and the failed step shows its log."""
     from selenium.webdriver.common.by import By
 
-    from tests.view.conftest import poll
+    from tests.polling import poll
 
     from .argo_runs import nodes
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from dflow_like import Workflow
-from tests.view.conftest import poll
+from tests.polling import poll
 from tests.view.workflows import energy_workflow
 
 from .conftest import Dashboard

@@ -10,8 +10,8 @@ from dflow_like import Workflow
 from dflow_like.view.plan import iter_nodes, node_id, plan_of, read_plan
 from dflow_like.view.source import local_workspace, plan_for, summarize
 from dflow_like.view.summary import _read
+from tests.polling import poll
 
-from .conftest import poll
 from .workflows import energy_workflow
 
 

@@ -24,6 +24,10 @@ from dflow_like.engine.argo.compile.check import manifest_problems, to_yaml
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 REGEN = os.environ.get("DFLOW_LIKE_REGEN_GOLDEN") == "1"
+if REGEN and os.environ.get("CI", "").lower() == "true":  # a regenerating run compares nothing
+    raise RuntimeError(
+        "DFLOW_LIKE_REGEN_GOLDEN=1 under CI=true: the golden test would compare manifests with themselves"
+    )
 REJECTED = {  # example -> what the CompileError must say
     "slurm_executor": r"step 'energy' .*executor=DispatcherExecutor \(Slurm\) is not supported on Argo",
 }
