@@ -22,7 +22,7 @@ from pathlib import Path
 from _common import fresh_home, square
 
 from dflow_like import Step, Workflow
-from dflow_like.notebook import workflow_html
+from dflow_like._notebook import workflow_html
 from dflow_like.python import PythonOPTemplate
 from dflow_like.view.plan import node_id
 

@@ -6,6 +6,7 @@ A dflow program runs after renaming its imports (``dflow`` → ``dflow_like``).
 from typing import TYPE_CHECKING, Any
 
 from ._config import config, s3_config, set_config, set_s3_config
+from ._transfer import download_artifact, upload_artifact
 from .artifacts import ArtifactRef
 from .executor import DispatcherExecutor
 from .expr import (
@@ -35,7 +36,6 @@ from .graph import (
     Task,
 )
 from .records import StepRecord
-from .transfer import download_artifact, upload_artifact
 from .workflow import Workflow, list_workflows
 
 __all__ = [

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._values import decode_value, encode_value
 from .artifacts import ArtifactRef
-from .values import decode_value, encode_value
 
 __all__ = ["ArtifactRef", "IORecord", "ParameterRecord", "StepRecord"]
 

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ._transfer import download_artifact, upload_artifact
 from .artifacts import ArtifactRef, Layout
-from .transfer import download_artifact, upload_artifact
 
 __all__ = [
     "CommandError",

@@ -288,18 +288,18 @@ class Workflow:
         return f"Workflow({self.name!r}, id={self.id!r})"
 
     def _repr_html_(self) -> str:  # a notebook shows the live table of steps
-        from .notebook import workflow_html
+        from ._notebook import workflow_html
 
         return workflow_html(self)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's terminal: the same as text
-        from .notebook import workflow_text
+        from ._notebook import workflow_text
 
         printer.text(repr(self) if cycle else workflow_text(self))
 
     def watch(self, interval: float = 0.5, timeout: float | None = None) -> Any:
         """In a notebook, refresh the run's view in place until it ends, without blocking the kernel."""
-        from .notebook import watch
+        from ._notebook import watch
 
         return watch(self, interval, timeout)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import dflow_like
 from dflow_like import StepRecord, Workflow
+from dflow_like._run_summary import list_runs
 from dflow_like.cli.logfile import copy_log
-from dflow_like.run_summary import list_runs
 
 __all__ = ["main"]
 
@@ -215,7 +215,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def cmd_debug(args: argparse.Namespace) -> int:
-    from dflow_like.debug import debug_step
+    from dflow_like._debug import debug_step
 
     return debug_step(args.id, args.step, args.dir)
 

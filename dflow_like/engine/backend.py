@@ -17,8 +17,8 @@ from ..artifacts import ArtifactRef
 from .step_filter import StepFilter
 
 if TYPE_CHECKING:
+    from .._run_summary import RunSummary
     from ..records import StepRecord
-    from ..run_summary import RunSummary
     from ..workflow import Workflow
 
 __all__ = ["FINAL_PHASES", "Backend", "GlobalOutputs", "UnsupportedOperation", "new_run_id"]

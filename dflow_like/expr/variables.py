@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any, Protocol
 
-from dflow_like.values import encode_value
+from dflow_like._values import encode_value
 
 __all__ = [
     "ArgoVar",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._values import encode_value
 from ..artifacts import ArtifactRef
 from ..expr import ArgoVar, ExpressionError, check_syntax, to_template
 from ..python.checks import fast_accepts
-from ..values import encode_value
 from .context import register
 from .errors import DefinitionError
 from .io import PVC, Outputs, _Field

@@ -15,13 +15,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from .._values import decode_for_sign, encode_value
 from ..artifacts import ArtifactPart, ArtifactRef, StoredTree
 from ..graph.script_templates import ScriptOPTemplate
 from ..graph.template import OPTemplate
 from ..python.errors import FatalError, TransientError
 from ..python.opio import OPIO, Artifact, field_kind
 from ..python.template import PythonOPTemplate
-from ..values import decode_for_sign, encode_value
 from . import codes
 from .files import collect_output, input_value, materialize, place_tree
 from .limits import memory_hook

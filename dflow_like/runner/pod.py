@@ -34,9 +34,9 @@ from typing import Any
 
 import cloudpickle
 
+from .._values import decode_value, encode_value
 from ..artifacts import ArtifactPart, ArtifactRef, Layout, StoredTree
 from ..python.errors import TransientError
-from ..values import decode_value, encode_value
 from . import codes
 from .execute import run_step
 from .files import materialize

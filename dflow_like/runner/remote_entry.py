@@ -10,7 +10,7 @@ from typing import Any
 
 import cloudpickle
 
-from ..credentials import pickle_refusing_credentials
+from .._credentials import pickle_refusing_credentials
 from . import codes
 from .execute import run_step
 from .namespace import caller_sys_path, restore_main_namespace, use_sys_path

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from ..credentials import drop_credentials, needs_store
+from .._credentials import drop_credentials, needs_store
 from .spec import StepSpec
 
 __all__ = ["enter_step", "log_to"]

@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .._transfer import download_artifact
 from ..engine.argo._optional import MissingExtraError
 from ..engine.argo.client import ArgoError
 from ..storage.errors import StorageError
-from ..transfer import download_artifact
 from ..view.logs import tail
 from .argo import ArgoRuns, argo_runs_from_config
 from .argo_artifacts import place_argo_artifact

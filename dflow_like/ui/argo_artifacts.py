@@ -17,11 +17,11 @@ import shutil
 from pathlib import Path
 
 from .._config import s3_config
+from .._transfer import download_artifact
 from ..artifacts import ArtifactRef, item_dirs, layout_paths
 from ..engine.argo.client import ArgoClient, ArgoError
 from ..storage.errors import ObjectNotFound, StorageError
 from ..storage.trees import get_tree
-from ..transfer import download_artifact
 
 __all__ = ["ServerArtifacts", "place_argo_artifact", "storage_configured"]
 

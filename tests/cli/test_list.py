@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from dflow_like import Step, Workflow
+from dflow_like._run_summary import RunSummary, list_runs
 from dflow_like.cli.main import main
 from dflow_like.engine.argo.backend import ArgoBackend
 from dflow_like.engine.local.state_store import StateStore
 from dflow_like.python import PythonOPTemplate, Slices
-from dflow_like.run_summary import RunSummary, list_runs
 from tests.ops_for_tests import Hello
 
 

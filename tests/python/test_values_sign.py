@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dflow_like.values import decode_for_sign
+from dflow_like._values import decode_for_sign
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from dflow_like import DispatcherExecutor, Step, Workflow, config, s3_config
-from dflow_like.credentials import CredentialError, load_scrubbed, scrubbed_pickle
+from dflow_like._credentials import CredentialError, load_scrubbed, scrubbed_pickle
 from dflow_like.executor.slurm.local_cluster import LocalSlurmCluster
 from dflow_like.python import PythonOPTemplate
 from dflow_like.storage.seaweed import SeaweedFS

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from dflow_like._values import encode_value
 from dflow_like.python import PythonOPTemplate
 from dflow_like.runner import contract
 from dflow_like.runner.remote_entry import write_template
 from dflow_like.runner.spec import StepSpec
-from dflow_like.values import encode_value
 
 from .contract_ops import EndAs
 

@@ -47,7 +47,7 @@ def test_a_reattached_argo_run_in_the_notebook_is_drawn_from_its_nodes(monkeypat
     """``Workflow(id=...)`` of an Argo run, as a cell's value: the same graph as the dashboard's
     (stages as layers, the loop as one node with counts), from the server's answer."""
     from dflow_like import Workflow
-    from dflow_like.notebook import workflow_html
+    from dflow_like._notebook import workflow_html
     from tests.engine.argo.argo_double import running_double
     from tests.ui.argo_runs import WF, argo_run
 

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..._config import config
+from ..._run_summary import RunSummary
 from ...artifacts import ArtifactPart, ArtifactRef
 from ...graph.errors import DefinitionError
 from ...records import StepRecord
-from ...run_summary import RunSummary
 from ..backend import FINAL_PHASES as FINAL
 from ..backend import GlobalOutputs, new_run_id
 from ..step_filter import StepFilter

@@ -28,7 +28,7 @@ from typing import Any
 
 import cloudpickle
 
-from ...credentials import pickle_refusing_credentials
+from ..._credentials import pickle_refusing_credentials
 from ...python.template import PythonOPTemplate, upload_packages
 from ...records import StepRecord
 from ...runner.namespace import main_namespace

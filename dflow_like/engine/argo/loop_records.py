@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from dflow_like._values import decode_value, encode_value
 from dflow_like.artifacts import ArtifactPart, ArtifactRef
 from dflow_like.records import IORecord, ParameterRecord, StepRecord
-from dflow_like.values import decode_value, encode_value
 
 from ..local.fanout import GATHERED_TYPE, gather_outputs
 from .status import INTERNAL_PREFIX

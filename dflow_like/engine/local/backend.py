@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..._config import config, home_dir, s3_config
+from ..._credentials import CREDENTIAL_ENV, CredentialError, known_credentials, write_credentials
+from ..._run_summary import RunSummary
 from ...artifacts import ArtifactRef
-from ...credentials import CREDENTIAL_ENV, CredentialError, known_credentials, write_credentials
 from ...records import StepRecord
-from ...run_summary import RunSummary
 from ...runner.namespace import main_namespace
 from ..backend import FINAL_PHASES as FINAL
 from ..backend import GlobalOutputs, UnsupportedOperation, new_run_id

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..._config import config, s3_config
-from ...credentials import apply_credentials, read_credentials
+from ..._credentials import apply_credentials, read_credentials
 from ...graph.collect import TemplateTable
 from .payload import Payload, read_payload
 from .warm_imports import preload_for_fan_outs

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..._values import decode_value, encode_value
 from ...artifacts import ArtifactPart, ArtifactRef
 from ...expr import expand_sequence, render
 from ...graph.step import Step
 from ...records import IORecord, ParameterRecord, StepRecord
-from ...values import decode_value, encode_value
 
 __all__ = [
     "SliceError",

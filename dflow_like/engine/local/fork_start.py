@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._config import config
-from ...credentials import CREDENTIAL_ENV
+from ..._credentials import CREDENTIAL_ENV
 from .fork_safety import fork_hazard
 from .warm_imports import rss_mib
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..._values import type_name_of
 from ...artifacts import ArtifactRef
 from ...graph.io import PVC
 from ...graph.step import Step
@@ -21,7 +22,6 @@ from ...records import IORecord, ParameterRecord, StepRecord
 from ...runner import codes
 from ...runner.limits import MEMORY_KEY, parse_memory
 from ...runner.spec import StepSpec
-from ...values import type_name_of
 from . import cgroups
 from .processes import Outcome
 from .progress import final_progress

@@ -3,7 +3,7 @@
 The workflow definition (templates, OP classes, user functions) is cloudpickled: OPs
 defined in a script's ``__main__`` or a notebook cell travel by value; importable
 modules by reference, found again through the caller's ``sys.path``. Credentials never
-enter the payload: they are scrubbed from the pickle (``dflow_like.credentials``) and
+enter the payload: they are scrubbed from the pickle (``dflow_like._credentials``) and
 reach the engine through a pipe. Both files are private to the user (0600).
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ...credentials import load_scrubbed, scrubbed_pickle
+from ..._credentials import load_scrubbed, scrubbed_pickle
 from ...graph.template import OPTemplate
 from ...records import StepRecord
 from ...runner.namespace import caller_sys_path, restore_main_namespace, use_sys_path

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, TypeVar
 
+from ..._values import encode_value, type_name_of
 from ...artifacts import ArtifactRef
 from ...cache.index import CacheEntry
 from ...cache.steps import StepCache
@@ -29,7 +30,6 @@ from ...graph.template import OPTemplate
 from ...python.opio import Artifact, field_kind
 from ...python.template import PythonOPTemplate
 from ...records import IORecord, ParameterRecord, StepRecord
-from ...values import encode_value, type_name_of
 from .fanout import (
     fan_out_items,
     gather_outputs,

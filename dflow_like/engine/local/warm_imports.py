@@ -217,7 +217,7 @@ def preload_for_fan_outs(templates: Mapping[str, Any], root: str) -> None:
 
 def _resend_credentials() -> None:
     """Put this engine's credentials back on its stdin (a pipe: never on disk) for ``execv``."""
-    from ...credentials import known_credentials, write_credentials
+    from ..._credentials import known_credentials, write_credentials
 
     readable, writable = os.pipe()
     write_credentials(writable, known_credentials())  # small: fits the pipe's buffer, then closed

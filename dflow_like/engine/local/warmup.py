@@ -49,7 +49,7 @@ def preload_for(templates: Iterable[OPTemplate]) -> None:
 
 
 def load_jsonpickle() -> None:
-    """Import what ``dflow_like.values`` uses of jsonpickle (once a value needed it)."""
+    """Import what ``dflow_like._values`` uses of jsonpickle (once a value needed it)."""
     importlib.import_module("jsonpickle.pickler")
     importlib.import_module("jsonpickle.unpickler")
 

@@ -21,9 +21,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from ..._values import may_need_jsonpickle
 from ...graph.template import OPTemplate
 from ...runner.spec import StepSpec
-from ...values import may_need_jsonpickle
 from .processes import _PR_SET_PDEATHSIG, _child, _libc, become_subreaper, sweep_children
 from .warm_imports import ImportMemory, ReportFile, new_modules, rss_mib
 from .warmup import ROUNDS, load_jsonpickle, preload_for, warm_runner

@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..._values import may_need_jsonpickle
 from ...graph.template import OPTemplate
 from ...runner.spec import StepSpec
-from ...values import may_need_jsonpickle
 from .import_hints import static_imports
 from .processes import Outcome, kill_tree
 from .worker_process import HEADER, WorkerHandle, send_frame, spawn_worker

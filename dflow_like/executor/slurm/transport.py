@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import Protocol
 
-from ...credentials import s3_env
+from ..._credentials import s3_env
 
 __all__ = ["LocalTransport", "SshTransport", "Transport"]
 

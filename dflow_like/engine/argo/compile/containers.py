@@ -6,12 +6,12 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ...._values import encode_value
 from ....expr import ArgoVar, to_template
 from ....graph.dag import DAG
 from ....graph.step import Step
 from ....graph.steps import Steps
 from ....graph.template import OPTemplate
-from ....values import encode_value
 from .calls import compile_call, gathers, output_artifact_ref
 from .descriptions import described
 from .errors import CompileError

@@ -30,6 +30,7 @@ import re
 import warnings
 from typing import Any
 
+from ...._values import decode_value
 from ....expr import to_template
 from ....expr.references import whole_reference
 from ....graph.collect import TemplateTable
@@ -37,7 +38,6 @@ from ....graph.dag import DAG
 from ....graph.step import Step
 from ....graph.steps import Steps
 from ....python.template import PythonOPTemplate
-from ....values import decode_value
 from .errors import CompileError
 from .groups import group_size
 from .loops import _expression_of, _list_expression, item_range, loop_fields, sliced_names

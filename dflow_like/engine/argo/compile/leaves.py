@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...._values import encode_value
 from ....graph.script_templates import ScriptOPTemplate
 from ....python.template import PythonOPTemplate
-from ....values import encode_value
 from .artifacts import GATHER_KEY, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, location, output_key
 from .descriptions import described
 from .gathered import GATHERED_INPUT, LOOP_INPUT, POSITION_OUTPUT

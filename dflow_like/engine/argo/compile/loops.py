@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...._values import decode_value
 from ....expr.references import whole_reference
 from ....graph.step import Step
-from ....values import decode_value
 from .errors import CompileError
 from .groups import check_grouped, group_size
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._config import home_dir
-from .credentials import known_credentials
+from ._credentials import known_credentials
 from .graph.collect import TemplateTable
 from .graph.template import OPTemplate
 from .python.template import PythonOPTemplate
