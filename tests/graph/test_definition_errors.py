@@ -161,3 +161,16 @@ def test_valid_step_names_do_not_warn() -> None:
         warnings.simplefilter("error")
         hello("Step-1")
         Task("9lives", PythonOPTemplate(Hello), parameters={"name": "x"})
+
+
+def test_unknown_output_name_on_a_step_names_the_step_and_kind() -> None:
+    """``a.outputs.parameters["greting"]`` fails where it is written, as the validator words it."""
+    a = hello("a")
+    with pytest.raises(
+        KeyError, match=r"step 'a' has no output parameter 'greting' \(did you mean 'greeting'\?\) \(it has: greeting\)"
+    ):
+        a.outputs.parameters["greting"]
+    with pytest.raises(
+        KeyError, match=r"step 'a' has no output artifact 'files' \(did you mean 'file'\?\) \(it has: file\)"
+    ):
+        a.outputs.artifacts["files"]
