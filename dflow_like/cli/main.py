@@ -26,6 +26,8 @@ def _ran(rec: StepRecord) -> str:
     """Its running time: ``duration`` once ended, else the time since it started."""
     if rec.end_time is not None:
         return _seconds(rec.duration)
+    if rec.phase != "Running":  # not started, or left unfinished by a dead engine: no clock to show
+        return ""
     begin = rec.run_start_time if rec.run_start_time is not None else rec.start_time
     return "" if begin is None else _seconds(time.time() - begin)
 

@@ -23,6 +23,7 @@ from ...runner.namespace import main_namespace
 from ..backend import FINAL_PHASES as FINAL
 from ..backend import GlobalOutputs, UnsupportedOperation, new_run_id
 from ..step_filter import StepFilter
+from .orphans import mark_orphaned
 from .payload import Payload, public_settings, write_payload
 from .progress import fill_progress
 from .sql_filter import register_functions, sql_where
@@ -293,7 +294,14 @@ class LocalBackend:
         finally:
             store.close()
         fill_progress(records)
+        if any(r.phase == "Running" for r in records) and self._engine_gone(wf_id):
+            mark_orphaned(records, "the engine died while this ran; resume() runs it again")
         return records
+
+    def _engine_gone(self, wf_id: str) -> bool:
+        """The run is unfinished in its state but no process owns it (``status`` says Error)."""
+        phase, _ = self.status(wf_id)
+        return phase == "Error" and self._row(wf_id)["phase"] not in FINAL
 
     def global_outputs(self, wf_id: str) -> GlobalOutputs:
         """``{"parameters": {name: wire value}, "artifacts": {name: ArtifactRef}}``, as on Argo."""
