@@ -53,11 +53,15 @@ def workflow_text(wf: Any, last: int = 20) -> str:
     """The plain-text twin of ``workflow_html``: a header line, then the last steps."""
     if wf.id is None:
         return f"{wf.name} (not submitted)"
+    from .view.source import plan_for, summarize
+
     phase = wf.query_status()
     steps = [s for s in wf.query_step() if s.parent_id is not None]
-    done = sum(1 for s in steps if s.phase in ("Succeeded", "Skipped"))
+    summary = summarize(wf, plan_for(wf))  # the HTML view's counts: steps and items of the whole plan
+    failed = sum(n for p, n in summary.counts.items() if p in ("Failed", "Error"))
+    counts = f"{summary.done}/{summary.total} steps done{f', {failed} failed' if failed else ''}"
     message = wf.query_message() if phase in ("Failed", "Error") else ""
-    lines = [f"{wf.id}: {phase}, {done}/{len(steps)} steps done{'  ' + message if message else ''}"]
+    lines = [f"{wf.id}: {phase}, {counts}{'  ' + message if message else ''}"]
     if len(steps) > last:
         lines.append(f"  ... {len(steps) - last} earlier steps")
     for s in steps[-last:]:
