@@ -164,7 +164,9 @@ class LocalBackend:
         phase, _ = self.status(wf_id)
         if step is None:
             if phase not in ("Failed", "Error"):
-                raise RuntimeError(f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried")
+                raise RuntimeError(
+                    f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried{self._tolerated(wf_id)}"
+                )
             self.resume(wf_id)
             return
         from .retry import mark_for_retry
@@ -179,6 +181,17 @@ class LocalBackend:
         finally:
             store.close()
         self._start(ws, resume=True)
+
+    def _tolerated(self, wf_id: str) -> str:
+        """Failed steps a Succeeded run tolerated (``continue_on_*``), and how to re-run one."""
+        failed = [r.name for r in self.records(wf_id) if r.type == "Pod" and r.phase in ("Failed", "Error")]
+        if not failed:
+            return ""
+        shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+        return (
+            f"; it tolerated failed steps ({shown}): retry(step=NAME), or `dflow-like retry {wf_id} NAME`, "
+            "re-runs one and what depends on it"
+        )
 
     def resubmit(self, wf_id: str) -> str:
         raise UnsupportedOperation(
