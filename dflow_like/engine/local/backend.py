@@ -280,7 +280,8 @@ class LocalBackend:
             checked = row.get("engine_pid")
         return (
             "Error",
-            f"engine process {row.get('engine_pid')} is gone; Workflow(id={wf_id!r}).resume() finishes the run",
+            f"engine process {row.get('engine_pid')} is gone; `dflow-like resume {wf_id}` "
+            f"(or Workflow(id={wf_id!r}).resume()) finishes the run",
         )
 
     def wait(self, wf_id: str, timeout: float | None = None) -> str:

@@ -43,6 +43,7 @@ def test_a_step_running_when_the_engine_dies_reads_error_then_resume_finishes_it
     os.kill(int(LocalBackend()._row(wf.id or "")["engine_pid"]), signal.SIGKILL)
     _until(lambda: wf.query_status() == "Error", "the run to read Error")
 
+    assert f"`dflow-like resume {wf.id}`" in wf.query_message()  # what to type, for a user at a shell
     killed = wf.query_step(name="slow")[0]
     assert killed.phase == "Error" and "resume()" in killed.message
     assert all(r.phase != "Running" for r in wf.query_step())  # the run's own record too
