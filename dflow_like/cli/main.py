@@ -100,7 +100,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("no workflow runs yet", file=sys.stderr)
         return 0
     print(f"{'ID':<32} {'PHASE':<10} {'STARTED':<20} {'STEPS':>5}")
-    for run in runs:
+    for run in sorted(runs, key=lambda r: -(r.started or 0.0)):  # newest first, as the dashboard lists them
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started)) if run.started else ""
         count = run.steps
         print(f"{run.id:<32} {run.phase:<10} {when:<20} {count:>5} step{'' if count == 1 else 's'}")
