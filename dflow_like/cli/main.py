@@ -183,7 +183,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     try:
         from dflow_like.ui.server import serve
     except ImportError as exc:
-        print(f"dflow-like ui needs the [ui] extra (pip install 'dflow-like[ui]'): {exc}", file=sys.stderr)
+        print(
+            f"dflow-like ui needs the [ui] extra (pip install '.[ui]' in a clone, else 'dflow-like[ui]'): {exc}",
+            file=sys.stderr,
+        )
         return 1
     return serve(host=args.host, port=args.port, token=args.token)
 
