@@ -308,11 +308,11 @@ class LocalBackend:
         finally:
             store.close()
         fill_progress(records)
-        if any(r.phase == "Running" for r in records) and self._engine_gone(wf_id):
-            mark_orphaned(records, "the engine died while this ran; resume() runs it again")
+        if any(r.phase == "Running" for r in records) and self.engine_gone(wf_id):
+            mark_orphaned(records)
         return records
 
-    def _engine_gone(self, wf_id: str) -> bool:
+    def engine_gone(self, wf_id: str) -> bool:
         """The run is unfinished in its state but no process owns it (``status`` says Error)."""
         phase, _ = self.status(wf_id)
         return phase == "Error" and self._row(wf_id)["phase"] not in FINAL

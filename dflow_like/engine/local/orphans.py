@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from ...records import StepRecord
 
-__all__ = ["mark_orphaned"]
+__all__ = ["ORPHANED", "mark_orphaned"]
+
+ORPHANED = "the engine died while this ran; resume() runs it again"
 
 
-def mark_orphaned(records: list[StepRecord], why: str) -> None:
+def mark_orphaned(records: list[StepRecord], why: str = ORPHANED) -> None:
     """Mark the ``Running`` records ``Error`` with ``why`` (in place; the state store is untouched)."""
     for rec in records:
         if rec.phase == "Running":

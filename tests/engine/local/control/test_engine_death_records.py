@@ -17,7 +17,9 @@ from pathlib import Path
 from dflow_like import Step, Workflow
 from dflow_like.cli.main import main
 from dflow_like.engine.local.backend import LocalBackend
+from dflow_like.notebook import workflow_html
 from dflow_like.python import PythonOPTemplate
+from dflow_like.ui.store import Runs
 
 from .helpers import TIMEOUT
 from .ops_gate import Gated
@@ -51,6 +53,11 @@ def test_a_step_running_when_the_engine_dies_reads_error_then_resume_finishes_it
     with redirect_stdout(out):
         main(["status", wf.id or ""])
     assert " Running " not in out.getvalue() and "the engine died while this ran" in out.getvalue()
+    view = workflow_html(Workflow(id=wf.id))  # the notebook's picture of the reattached run
+    assert "Running" not in view and "1/1 steps done" in view and "slow (gated): Error" in view
+    runs = Runs()  # the dashboard's reader
+    board = runs.summary(wf.id or "", runs.plan(wf.id or ""))
+    assert board.counts == {"Error": 1} and all(st.phase != "Running" for st in board.states.values())
     attempt = Path(killed.log_path or "").parent
     assert (attempt / "workdir" / "partial.txt").read_text() == "half way"  # its partial output is kept
 
