@@ -134,12 +134,26 @@ def cmd_logs(args: argparse.Namespace) -> int:
         return 1
     for rec in steps:
         print(f"===== {rec.name} ({rec.phase}) {rec.log_path}", flush=True)
+        for earlier in _earlier_logs(str(rec.log_path)):
+            print(f"      earlier attempt: {earlier}")
         try:
             copy_log(str(rec.log_path), sys.stdout.buffer, args.tail)  # streamed: constant memory
         except FileNotFoundError:
             print("(no output yet)")
         sys.stdout.buffer.flush()
     return 0
+
+
+def _earlier_logs(log_path: str) -> list[str]:
+    """Logs of a local step's earlier attempts (``steps/<id>/<n>/log.txt`` beside this one):
+    a killed or retried attempt's output stays where it was written."""
+    attempt = os.path.dirname(log_path)
+    if not os.path.basename(attempt).isdigit():
+        return []
+    parent = os.path.dirname(attempt)
+    numbers = sorted(int(n) for n in os.listdir(parent) if n.isdigit() and n != os.path.basename(attempt))
+    logs = [os.path.join(parent, str(n), "log.txt") for n in numbers]
+    return [log for log in logs if os.path.exists(log)]
 
 
 def cmd_download(args: argparse.Namespace) -> int:

@@ -7,12 +7,12 @@ its log and partial files stay where ``dflow-like logs`` points, beside the new 
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import time
-from contextlib import redirect_stdout
 from pathlib import Path
+
+import pytest
 
 from dflow_like import Step, Workflow
 from dflow_like.cli.main import main
@@ -32,7 +32,9 @@ def _until(condition: object, what: str) -> None:
         time.sleep(0.01)
 
 
-def test_a_step_running_when_the_engine_dies_reads_error_then_resume_finishes_it(tmp_path: Path) -> None:
+def test_a_step_running_when_the_engine_dies_reads_error_then_resume_finishes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     gate = tmp_path / "gate"
     wf = Workflow("killed")
     wf.add(Step("slow", PythonOPTemplate(Gated), parameters={"gate": str(gate)}))
@@ -49,10 +51,9 @@ def test_a_step_running_when_the_engine_dies_reads_error_then_resume_finishes_it
     killed = wf.query_step(name="slow")[0]
     assert killed.phase == "Error" and "resume()" in killed.message
     assert all(r.phase != "Running" for r in wf.query_step())  # the run's own record too
-    out = io.StringIO()
-    with redirect_stdout(out):
-        main(["status", wf.id or ""])
-    assert " Running " not in out.getvalue() and "the engine died while this ran" in out.getvalue()
+    main(["status", wf.id or ""])
+    status = capsys.readouterr().out
+    assert " Running " not in status and "the engine died while this ran" in status
     view = workflow_html(Workflow(id=wf.id))  # the notebook's picture of the reattached run
     assert "Running" not in view and "1/1 steps done" in view and "slow (gated): Error" in view
     runs = Runs()  # the dashboard's reader
@@ -67,3 +68,6 @@ def test_a_step_running_when_the_engine_dies_reads_error_then_resume_finishes_it
     done = wf.query_step(name="slow")[0]
     assert done.phase == "Succeeded" and Path(done.log_path or "").parent != attempt
     assert (attempt / "log.txt").read_text().startswith("started")  # the killed attempt's log, beside the new one
+    capsys.readouterr()
+    main(["logs", wf.id or "", "slow"])
+    assert f"earlier attempt: {attempt / 'log.txt'}" in capsys.readouterr().out  # and `dflow-like logs` says where
