@@ -66,18 +66,39 @@ def _check_literal(step: Step, name: str, value: Any, expected: Any, sliced: boo
                 f"{step.owner}: parameter {name!r} is sliced, so it must be a list; "
                 f"got {type(value).__name__} {value!r:.60}"
             )
+        for index, item in enumerate(value):  # each item is one input of the OP: checked now, not in its pod
+            if not _templated(item) and not _accepts(item, expected):
+                raise DefinitionError(
+                    f"{step.owner}: parameter {name!r} is sliced and its item {index} should be "
+                    f"{_type_name(expected)}; got {type(item).__name__} {item!r:.60}"
+                )
         return
+    if not _accepts(value, expected):
+        raise DefinitionError(
+            f"{step.owner}: parameter {name!r}: expected {_type_name(expected)}, "
+            f"got {type(value).__name__} {value!r:.60}"
+        )
+
+
+def _templated(value: Any) -> bool:
+    return isinstance(value, ArgoVar) or (isinstance(value, str) and "{{" in value)
+
+
+def _type_name(expected: Any) -> str:
+    return str(getattr(expected, "__name__", expected))
+
+
+def _accepts(value: Any, expected: Any) -> bool:
+    """Whether the OP's input check (typeguard, all items) would take ``value`` as ``expected``."""
     if expected is None or fast_accepts(value, expected):
-        return
+        return True
     from typeguard import CollectionCheckStrategy, TypeCheckError, check_type  # ~40 ms: only when needed
 
     try:
         check_type(value, expected, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
     except TypeCheckError:
-        tname = getattr(expected, "__name__", str(expected))
-        raise DefinitionError(
-            f"{step.owner}: parameter {name!r}: expected {tname}, got {type(value).__name__} {value!r:.60}"
-        ) from None
+        return False
+    return True
 
 
 _NOT_SLICED: frozenset[str] = frozenset()

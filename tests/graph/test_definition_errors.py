@@ -174,3 +174,15 @@ def test_unknown_output_name_on_a_step_names_the_step_and_kind() -> None:
         KeyError, match=r"step 'a' has no output artifact 'files' \(did you mean 'file'\?\) \(it has: file\)"
     ):
         a.outputs.artifacts["files"]
+
+
+def test_a_sliced_list_with_an_item_of_the_wrong_type_is_refused_before_anything_runs() -> None:
+    """Each item of a sliced list is one input of the OP: a wrong one failed only in its own
+    step, after the others ran; now the step is refused, naming the item."""
+    sliced = PythonOPTemplate(Shout, slices=Slices(input_parameter=["times"], output_parameter=["text"]))
+    with pytest.raises(DefinitionError) as err:
+        Step("shout", sliced, parameters={"text": "a", "times": [1, 2, "3"]})
+    message = str(err.value)
+    assert "step 'shout'" in message and "'times'" in message and "item 2 should be int" in message
+    assert "got str '3'" in message
+    Step("shout", sliced, parameters={"text": "a", "times": [1, 2, "{{item}}"]})  # text for the engine: not judged
