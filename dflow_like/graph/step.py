@@ -248,8 +248,9 @@ class Step:
             declared = declared_p.get(pname)
             if declared is None:
                 known = ", ".join(declared_p) or "none"
+                hint = f"; {pname!r} is an input artifact: pass it in artifacts=" if pname in declared_a else ""
                 raise DefinitionError(
-                    f"{self.owner}: unknown input parameter {pname!r} (the template declares: {known})"
+                    f"{self.owner}: unknown input parameter {pname!r} (the template declares: {known}){hint}"
                 )
             if pname in sliced:  # a generator is consumed once: keep the list
                 value = self.raw_parameters[pname] = item_list(value)
@@ -258,8 +259,9 @@ class Step:
         for aname, value in artifacts.items():
             if aname not in declared_a:
                 known = ", ".join(declared_a) or "none"
+                hint = f"; {aname!r} is an input parameter: pass it in parameters=" if aname in declared_p else ""
                 raise DefinitionError(
-                    f"{self.owner}: unknown input artifact {aname!r} (the template declares: {known})"
+                    f"{self.owner}: unknown input artifact {aname!r} (the template declares: {known}){hint}"
                 )
             self.artifacts[aname] = artifact_argument(self.owner, aname, value)
             if isinstance(value, PVC) and getattr(self.template, "kind", "") != "script":

@@ -186,3 +186,14 @@ def test_a_sliced_list_with_an_item_of_the_wrong_type_is_refused_before_anything
     assert "step 'shout'" in message and "'times'" in message and "item 2 should be int" in message
     assert "got str '3'" in message
     Step("shout", sliced, parameters={"text": "a", "times": [1, 2, "{{item}}"]})  # text for the engine: not judged
+
+
+def test_an_artifact_given_as_a_parameter_says_where_it_belongs() -> None:
+    with pytest.raises(
+        DefinitionError, match=r"unknown input parameter 'file' .*'file' is an input artifact: pass it in artifacts="
+    ):
+        Step("shout", PythonOPTemplate(Shout), parameters={"text": "a", "file": "x.txt"})
+    with pytest.raises(
+        DefinitionError, match=r"unknown input artifact 'text' .*'text' is an input parameter: pass it in parameters="
+    ):
+        Step("shout", PythonOPTemplate(Shout), artifacts={"text": None})
