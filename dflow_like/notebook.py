@@ -55,13 +55,10 @@ def workflow_text(wf: Any, last: int = 20) -> str:
         return f"{wf.name} (not submitted)"
     from .view.source import plan_for, summarize
 
-    phase = wf.query_status()
     steps = [s for s in wf.query_step() if s.parent_id is not None]
     summary = summarize(wf, plan_for(wf))  # the HTML view's counts: steps and items of the whole plan
-    failed = sum(n for p, n in summary.counts.items() if p in ("Failed", "Error"))
-    counts = f"{summary.done}/{summary.total} steps done{f', {failed} failed' if failed else ''}"
-    message = wf.query_message() if phase in ("Failed", "Error") else ""
-    lines = [f"{wf.id}: {phase}, {counts}{'  ' + message if message else ''}"]
+    message = wf.query_message() if summary.phase in ("Failed", "Error") else ""
+    lines = [f"{summary.headline()}{'  ' + message if message else ''}"]
     if len(steps) > last:
         lines.append(f"  ... {len(steps) - last} earlier steps")
     for s in steps[-last:]:

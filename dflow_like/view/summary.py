@@ -68,6 +68,14 @@ class RunSummary:
     done: int = 0
     total: int = 0
 
+    def headline(self) -> str:
+        """One line for text: ``ID: Phase, done/total steps done, N failed`` (the HTML header's counts)."""
+        failed = sum(n for p, n in self.counts.items() if p in FAILED)
+        return (
+            f"{self.wf_id or self.name}: {self.phase}, {self.done}/{self.total} steps done"
+            f"{f', {failed} failed' if failed else ''}"
+        )
+
     @property
     def submitted(self) -> bool:
         return self.wf_id is not None
