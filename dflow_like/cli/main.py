@@ -210,14 +210,23 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     try:
-        from dflow_like.ui.server import serve
+        from dflow_like.ui.server import PortInUse, serve
     except ImportError as exc:
         print(
             f"dflow-like ui needs the [ui] extra (pip install '.[ui]' in a clone, else 'dflow-like[ui]'): {exc}",
             file=sys.stderr,
         )
         return 1
-    return serve(host=args.host, port=args.port, token=args.token)
+    port, retries = (UI_PORT, UI_PORT_RETRIES) if args.port is None else (args.port, 0)  # a port asked for is kept
+    try:
+        return serve(host=args.host, port=port, token=args.token, retries=retries)
+    except PortInUse as exc:
+        print(f"dflow-like ui: {exc.strerror}", file=sys.stderr)
+        return 1
+
+
+UI_PORT = 8765
+UI_PORT_RETRIES = 50  # as Jupyter's port_retries: a second dashboard takes the next free port
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
@@ -313,7 +322,9 @@ def _parser() -> argparse.ArgumentParser:
     watch.set_defaults(func=cmd_watch)
     ui = sub.add_parser("ui", help="a local web dashboard of runs (needs the [ui] extra)")
     ui.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    ui.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    ui.add_argument(
+        "--port", type=int, default=None, help="port (default: 8765, or the next free one; 0: any free port)"
+    )
     ui.add_argument("--token", default=None, help="the access token (default: a new random one)")
     ui.set_defaults(func=cmd_ui)
     retry = _subcommand(
