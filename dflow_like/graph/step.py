@@ -18,6 +18,7 @@ from .errors import DefinitionError
 from .io import PVC, Outputs, _Field
 from .keywords import check_keywords
 from .names import warn_if_argo_refuses
+from .slice_lengths import check_slice_lengths
 from .slice_names import check_slice_names
 from .template import OPTemplate
 
@@ -207,6 +208,9 @@ class Step:
         if self.slices is not None:
             check_slice_names(self.owner, self.slices, template)
         self._bind_arguments(self.raw_parameters, dict(artifacts or {}))
+        if self.slices is not None:
+            explicit = with_param is not None or with_sequence is not None or with_items is not None
+            check_slice_lengths(self.owner, self.slices, self.raw_parameters, explicit)
         for text, is_when in ((self.when, True), (self.key, False), (self.with_param, False)):
             if text is not None:
                 self._check_syntax(text, is_when)

@@ -197,3 +197,13 @@ def test_an_artifact_given_as_a_parameter_says_where_it_belongs() -> None:
         DefinitionError, match=r"unknown input artifact 'text' .*'text' is an input parameter: pass it in parameters="
     ):
         Step("shout", PythonOPTemplate(Shout), artifacts={"text": None})
+
+
+def test_literal_sliced_lists_of_different_lengths_are_refused_when_the_step_is_made() -> None:
+    """They failed when the step started (``SliceError``), after the steps before it ran."""
+    sliced = PythonOPTemplate(Shout, slices=Slices(input_parameter=["text", "times"], output_parameter=["text"]))
+    with pytest.raises(DefinitionError) as err:
+        Step("shout", sliced, parameters={"text": ["a", "b", "c"], "times": [1, 2]})
+    message = str(err.value)
+    assert "step 'shout'" in message and "parameter 'text' has 3, parameter 'times' has 2" in message
+    Step("shout", sliced, parameters={"text": ["a", "b", "c"], "times": [1, 2]}, with_param=[0, 1])  # items chosen
