@@ -26,7 +26,7 @@ def test_fewer_items_than_the_floor_fail_even_when_none_failed() -> None:
     wf = _loop(5)
     assert run(wf) == "Failed"
     group = wf.query_step(name="energy", type="StepGroup")[0]
-    assert group.message == "2 of 2 items succeeded: fewer than continue_on_num_success=5 succeeded"
+    assert group.message == "2 of 2 items succeeded; continue_on_num_success=5 is not met"  # as the Argo check says
 
 
 def test_a_floor_the_items_reach_passes() -> None:
