@@ -53,11 +53,12 @@ def workflow_text(wf: Any, last: int = 20) -> str:
     """The plain-text twin of ``workflow_html``: a header line, then the last steps."""
     if wf.id is None:
         return f"{wf.name} (not submitted)"
-    phase = wf.query_status()
+    from .view.source import plan_for, summarize
+
     steps = [s for s in wf.query_step() if s.parent_id is not None]
-    done = sum(1 for s in steps if s.phase in ("Succeeded", "Skipped"))
-    message = wf.query_message() if phase in ("Failed", "Error") else ""
-    lines = [f"{wf.id}: {phase}, {done}/{len(steps)} steps done{'  ' + message if message else ''}"]
+    summary = summarize(wf, plan_for(wf))  # the HTML view's counts: steps and items of the whole plan
+    message = wf.query_message() if summary.phase in ("Failed", "Error") else ""
+    lines = [f"{summary.headline()}{'  ' + message if message else ''}"]
     if len(steps) > last:
         lines.append(f"  ... {len(steps) - last} earlier steps")
     for s in steps[-last:]:

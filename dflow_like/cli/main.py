@@ -7,6 +7,7 @@ import os
 import runpy
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,8 @@ def _ran(rec: StepRecord) -> str:
     """Its running time: ``duration`` once ended, else the time since it started."""
     if rec.end_time is not None:
         return _seconds(rec.duration)
+    if rec.phase != "Running":  # not started, or left unfinished by a dead engine: no clock to show
+        return ""
     begin = rec.run_start_time if rec.run_start_time is not None else rec.start_time
     return "" if begin is None else _seconds(time.time() - begin)
 
@@ -81,15 +84,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     before = set(dflow_like.list_workflows())
     sys.argv = [args.file, *args.args]
     # as ``python FILE`` does: the script's folder first, so modules beside it import
-    sys.path.insert(0, os.path.dirname(os.path.abspath(args.file)))
-    runpy.run_path(os.path.abspath(args.file), run_name="__main__")  # absolute, as __file__ under python
+    script = os.path.abspath(args.file)
+    sys.path.insert(0, os.path.dirname(script))
+    try:
+        runpy.run_path(script, run_name="__main__")  # absolute, as __file__ under python
+    except Exception as exc:  # as ``python FILE`` shows it: from the script's frame, not ours and runpy's
+        _print_from(exc, script)
+        return 1
     started = [i for i in dflow_like.list_workflows() if i not in before]
     worst = 0
     for wf_id in started:
-        phase = Workflow(id=wf_id).wait()
-        print(f"{wf_id}: {phase}")
+        wf = Workflow(id=wf_id)
+        phase = wf.wait()
+        failed = len(wf.query_step(type="Pod", phase=["Failed", "Error"])) if phase == "Succeeded" else 0
+        print(f"{wf_id}: {phase}{f' ({failed} failed step(s) tolerated)' if failed else ''}")
         worst = worst or (0 if phase == "Succeeded" else 1)
     return worst
+
+
+def _print_from(exc: BaseException, script: str) -> None:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != script:
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb or exc.__traceback__)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -98,7 +115,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("no workflow runs yet", file=sys.stderr)
         return 0
     print(f"{'ID':<32} {'PHASE':<10} {'STARTED':<20} {'STEPS':>5}")
-    for run in runs:
+    for run in sorted(runs, key=lambda r: -(r.started or 0.0)):  # newest first, as the dashboard lists them
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started)) if run.started else ""
         count = run.steps
         print(f"{run.id:<32} {run.phase:<10} {when:<20} {count:>5} step{'' if count == 1 else 's'}")
@@ -132,12 +149,26 @@ def cmd_logs(args: argparse.Namespace) -> int:
         return 1
     for rec in steps:
         print(f"===== {rec.name} ({rec.phase}) {rec.log_path}", flush=True)
+        for earlier in _earlier_logs(str(rec.log_path)):
+            print(f"      earlier attempt: {earlier}")
         try:
             copy_log(str(rec.log_path), sys.stdout.buffer, args.tail)  # streamed: constant memory
         except FileNotFoundError:
             print("(no output yet)")
         sys.stdout.buffer.flush()
     return 0
+
+
+def _earlier_logs(log_path: str) -> list[str]:
+    """Logs of a local step's earlier attempts (``steps/<id>/<n>/log.txt`` beside this one):
+    a killed or retried attempt's output stays where it was written."""
+    attempt = os.path.dirname(log_path)
+    if not os.path.basename(attempt).isdigit():
+        return []
+    parent = os.path.dirname(attempt)
+    numbers = sorted(int(n) for n in os.listdir(parent) if n.isdigit() and n != os.path.basename(attempt))
+    logs = [os.path.join(parent, str(n), "log.txt") for n in numbers]
+    return [log for log in logs if os.path.exists(log)]
 
 
 def cmd_download(args: argparse.Namespace) -> int:
@@ -179,11 +210,23 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     try:
-        from dflow_like.ui.server import serve
+        from dflow_like.ui.server import PortInUse, serve
     except ImportError as exc:
-        print(f"dflow-like ui needs the [ui] extra (pip install 'dflow-like[ui]'): {exc}", file=sys.stderr)
+        print(
+            f"dflow-like ui needs the [ui] extra (pip install '.[ui]' in a clone, else 'dflow-like[ui]'): {exc}",
+            file=sys.stderr,
+        )
         return 1
-    return serve(host=args.host, port=args.port, token=args.token)
+    port, retries = (UI_PORT, UI_PORT_RETRIES) if args.port is None else (args.port, 0)  # a port asked for is kept
+    try:
+        return serve(host=args.host, port=port, token=args.token, retries=retries)
+    except PortInUse as exc:
+        print(f"dflow-like ui: {exc.strerror}", file=sys.stderr)
+        return 1
+
+
+UI_PORT = 8765
+UI_PORT_RETRIES = 50  # as Jupyter's port_retries: a second dashboard takes the next free port
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
@@ -279,7 +322,9 @@ def _parser() -> argparse.ArgumentParser:
     watch.set_defaults(func=cmd_watch)
     ui = sub.add_parser("ui", help="a local web dashboard of runs (needs the [ui] extra)")
     ui.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    ui.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    ui.add_argument(
+        "--port", type=int, default=None, help="port (default: 8765, or the next free one; 0: any free port)"
+    )
     ui.add_argument("--token", default=None, help="the access token (default: a new random one)")
     ui.set_defaults(func=cmd_ui)
     retry = _subcommand(

@@ -7,6 +7,7 @@ so the local engine and the Argo compiler read the very same strings.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -278,6 +279,8 @@ class _NamedFields(DictMapping):
     def __init__(self, fields: Any = None, kind: type[_Field] | None = None, where: str = "") -> None:
         self._kind = kind
         self._where = where
+        self._owner = ""  # "step 'x'" on a step's bound outputs (``Outputs.bound``)
+        self._noun = "field"
         super().__init__(fields or {})
 
     def __getitem__(self, key: str) -> Any:
@@ -285,7 +288,11 @@ class _NamedFields(DictMapping):
             return self._data[key]
         except KeyError:
             known = ", ".join(self._data) or "none"
-            raise KeyError(f"no field {key!r} (known: {known})") from None
+            close = difflib.get_close_matches(str(key), list(self._data), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            if self._owner:  # a step's outputs: say which step and which kind, as the validator does
+                raise KeyError(f"{self._owner} has no {self._noun} {key!r}{hint} (it has: {known})") from None
+            raise KeyError(f"no field {key!r}{hint} (known: {known})") from None
 
     def __setitem__(self, key: str, value: Any) -> None:
         if self._kind is not None and not isinstance(value, self._kind):
@@ -348,6 +355,8 @@ class Outputs:
     def bound(self, step: Step) -> Outputs:
         """The same fields, as references to ``step``'s outputs."""
         out = Outputs()
+        for fields, noun in ((out.parameters, "output parameter"), (out.artifacts, "output artifact")):
+            fields._owner, fields._noun = f"step {step.name!r}", noun  # a bad reference names the step
         for name, par in self.parameters.items():
             out.parameters._data[name] = par.bound(step)
         for name, art in self.artifacts.items():

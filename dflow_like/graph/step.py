@@ -18,6 +18,7 @@ from .errors import DefinitionError
 from .io import PVC, Outputs, _Field
 from .keywords import check_keywords
 from .names import warn_if_argo_refuses
+from .slice_lengths import check_slice_lengths
 from .slice_names import check_slice_names
 from .template import OPTemplate
 
@@ -66,18 +67,39 @@ def _check_literal(step: Step, name: str, value: Any, expected: Any, sliced: boo
                 f"{step.owner}: parameter {name!r} is sliced, so it must be a list; "
                 f"got {type(value).__name__} {value!r:.60}"
             )
+        for index, item in enumerate(value):  # each item is one input of the OP: checked now, not in its pod
+            if not _templated(item) and not _accepts(item, expected):
+                raise DefinitionError(
+                    f"{step.owner}: parameter {name!r} is sliced and its item {index} should be "
+                    f"{_type_name(expected)}; got {type(item).__name__} {item!r:.60}"
+                )
         return
+    if not _accepts(value, expected):
+        raise DefinitionError(
+            f"{step.owner}: parameter {name!r}: expected {_type_name(expected)}, "
+            f"got {type(value).__name__} {value!r:.60}"
+        )
+
+
+def _templated(value: Any) -> bool:
+    return isinstance(value, ArgoVar) or (isinstance(value, str) and "{{" in value)
+
+
+def _type_name(expected: Any) -> str:
+    return str(getattr(expected, "__name__", expected))
+
+
+def _accepts(value: Any, expected: Any) -> bool:
+    """Whether the OP's input check (typeguard, all items) would take ``value`` as ``expected``."""
     if expected is None or fast_accepts(value, expected):
-        return
+        return True
     from typeguard import CollectionCheckStrategy, TypeCheckError, check_type  # ~40 ms: only when needed
 
     try:
         check_type(value, expected, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
     except TypeCheckError:
-        tname = getattr(expected, "__name__", str(expected))
-        raise DefinitionError(
-            f"{step.owner}: parameter {name!r}: expected {tname}, got {type(value).__name__} {value!r:.60}"
-        ) from None
+        return False
+    return True
 
 
 _NOT_SLICED: frozenset[str] = frozenset()
@@ -186,6 +208,9 @@ class Step:
         if self.slices is not None:
             check_slice_names(self.owner, self.slices, template)
         self._bind_arguments(self.raw_parameters, dict(artifacts or {}))
+        if self.slices is not None:
+            explicit = with_param is not None or with_sequence is not None or with_items is not None
+            check_slice_lengths(self.owner, self.slices, self.raw_parameters, explicit)
         for text, is_when in ((self.when, True), (self.key, False), (self.with_param, False)):
             if text is not None:
                 self._check_syntax(text, is_when)
@@ -227,8 +252,9 @@ class Step:
             declared = declared_p.get(pname)
             if declared is None:
                 known = ", ".join(declared_p) or "none"
+                hint = f"; {pname!r} is an input artifact: pass it in artifacts=" if pname in declared_a else ""
                 raise DefinitionError(
-                    f"{self.owner}: unknown input parameter {pname!r} (the template declares: {known})"
+                    f"{self.owner}: unknown input parameter {pname!r} (the template declares: {known}){hint}"
                 )
             if pname in sliced:  # a generator is consumed once: keep the list
                 value = self.raw_parameters[pname] = item_list(value)
@@ -237,8 +263,9 @@ class Step:
         for aname, value in artifacts.items():
             if aname not in declared_a:
                 known = ", ".join(declared_a) or "none"
+                hint = f"; {aname!r} is an input parameter: pass it in parameters=" if aname in declared_p else ""
                 raise DefinitionError(
-                    f"{self.owner}: unknown input artifact {aname!r} (the template declares: {known})"
+                    f"{self.owner}: unknown input artifact {aname!r} (the template declares: {known}){hint}"
                 )
             self.artifacts[aname] = artifact_argument(self.owner, aname, value)
             if isinstance(value, PVC) and getattr(self.template, "kind", "") != "script":

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import traceback
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from .._values import decode_for_sign, encode_value
@@ -240,11 +241,26 @@ def run_step(spec: StepSpec, template: OPTemplate) -> int:
     except BaseException as exc:  # the runner reports every failure as an exit code
         if isinstance(exc, KeyboardInterrupt):
             raise
-        traceback.print_exc()
+        traceback.print_exception(type(exc), exc, _from_user_code(exc.__traceback__))
         _write(os.path.join(spec.attempt_dir, "error.txt"), f"{type(exc).__name__}: {exc}")
         return _classify(exc)
     _write(os.path.join(spec.attempt_dir, "outputs.json"), json.dumps(result, separators=(",", ":")))
     return codes.SUCCEEDED
+
+
+_MACHINERY = (
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,  # this runner
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python", "op.py"),  # exec_sign_check
+)
+
+
+def _from_user_code(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback from the first frame that is not the runner's (the user's ``execute``),
+    as ``python script.py`` would show it; whole when the error never reached user code."""
+    start = tb
+    while start is not None and start.tb_frame.f_code.co_filename.startswith(_MACHINERY):
+        start = start.tb_next
+    return start if start is not None else tb
 
 
 def _write(path: str, text: str) -> None:

@@ -17,7 +17,7 @@ from ..engine.local.state_store import child_counts, has_counters
 from ..engine.local.workspace import Workspace
 from ..records import StepRecord
 from ..view.plan import PlanNode, plan_from_records, read_plan
-from ..view.summary import RunSummary, local_summary, records_summary
+from ..view.summary import RunSummary, local_summary, records_summary, settle_orphans
 
 __all__ = ["RunRow", "Runs", "StepRow"]
 
@@ -109,6 +109,8 @@ class Runs:
         if plan.path == "":
             summary = local_summary(self._workspace(wf_id).db_path, wf_id, plan)
             summary.phase, summary.message = phase, message
+            if phase == "Error" and self.backend.engine_gone(wf_id):
+                settle_orphans(summary, plan)
             return summary
         return records_summary(self.backend.records(wf_id), plan, wf_id, phase, message)
 

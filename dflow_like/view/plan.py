@@ -116,6 +116,11 @@ def _static_items(step: Step) -> int | None:
     count = getattr(seq, "count", None) if seq is not None else None
     if getattr(seq, "end", None) is None and str(count).strip().isdigit():
         return int(str(count))
+    slices = step.slices  # Slices alone: one item per element of the first sliced list (as dflow's argo_len)
+    if seq is None and step.with_param is None and slices is not None and slices.input_parameter:
+        value = step.raw_parameters.get(slices.input_parameter[0])
+        plain = slices.group_size is None and not slices.sub_path
+        return len(value) if plain and isinstance(value, (list, tuple)) else None
     return None
 
 

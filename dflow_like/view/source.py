@@ -9,7 +9,7 @@ from typing import Any
 from ..graph.collect import children_of
 from .argo import argo_graph
 from .plan import PlanNode, plan_from_records, plan_of, read_plan
-from .summary import RunSummary, local_summary, plan_summary, records_summary
+from .summary import RunSummary, local_summary, plan_summary, records_summary, settle_orphans
 
 __all__ = ["argo_workflow", "local_workspace", "plan_for", "summarize"]
 
@@ -61,6 +61,8 @@ def summarize(wf: Any, plan: PlanNode, backend: Any | None = None) -> RunSummary
     if ws is not None and plan.path == "":  # a plan from the definition: look nodes up by id
         summary = local_summary(ws.db_path, wf.id, plan)
         summary.phase, summary.message = str(phase), str(message)
+        if phase == "Error" and backend.engine_gone(wf.id):
+            settle_orphans(summary, plan)
         return summary
     records = list(backend.records(wf.id))
     return records_summary(records, plan, wf.id, str(phase), str(message))

@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..engine.local.orphans import ORPHANED
 from ..engine.local.state_store import child_counts, has_counters, phase_counts
 from ..records import StepRecord
 from .plan import PlanNode, iter_nodes, node_id
 
 __all__ = [
     "Failure", "NodeState", "RunSummary", "count_leaves", "local_summary", "plan_summary", "progress",
-    "records_summary",
+    "records_summary", "settle_orphans",
 ]  # fmt: skip
 
 FINISHED = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
@@ -66,6 +67,14 @@ class RunSummary:
     failed_total: int = 0
     done: int = 0
     total: int = 0
+
+    def headline(self) -> str:
+        """One line for text: ``ID: Phase, done/total steps done, N failed`` (the HTML header's counts)."""
+        failed = sum(n for p, n in self.counts.items() if p in FAILED)
+        return (
+            f"{self.wf_id or self.name}: {self.phase}, {self.done}/{self.total} steps done"
+            f"{f', {failed} failed' if failed else ''}"
+        )
 
     @property
     def submitted(self) -> bool:
@@ -187,6 +196,23 @@ def _read(db: sqlite3.Connection, wf_id: str, plan: PlanNode) -> RunSummary:
             summary.failures.append(Failure(str(name), str(message or ""), str(nid), log_path))
     progress(summary, plan)
     return summary
+
+
+def settle_orphans(summary: RunSummary, plan: PlanNode) -> None:
+    """For a run whose engine is gone (``LocalBackend.engine_gone``): what it left ``Running`` reads ``Error``.
+
+    The engine writes its steps' ends; killed, it writes none, and the run reads ``Error``
+    (``LocalBackend.status``). The records say the same (``engine/local/orphans.py``); so
+    does the picture, and its progress counts them ended.
+    """
+    for state in summary.states.values():
+        if state.phase == "Running":
+            state.phase, state.message = "Error", ORPHANED
+        if "Running" in state.items:
+            state.items["Error"] = state.items.get("Error", 0) + state.items.pop("Running")
+    if "Running" in summary.counts:
+        summary.counts["Error"] = summary.counts.get("Error", 0) + summary.counts.pop("Running")
+        progress(summary, plan)
 
 
 def _by_name(records: list[StepRecord]) -> dict[str, StepRecord]:

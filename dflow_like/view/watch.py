@@ -31,9 +31,8 @@ class Watch:
     """A running refresh of one workflow's view; ``stop()`` ends it, ``join()`` waits for the end."""
 
     def __init__(self, wf: Any, interval: float, timeout: float | None) -> None:
-        from IPython.display import HTML, display
+        from IPython.display import display
 
-        self._html = HTML
         self.wf_id = wf.id
         self.interval = interval
         self.deadline = None if timeout is None else time.monotonic() + timeout
@@ -43,15 +42,16 @@ class Watch:
         self._plan = plan_for(wf, self._backend)
         self._stop = threading.Event()
         self.phase = "Pending"
-        self.handle = display(HTML(self._render()), display_id=True)  # type: ignore[no-untyped-call]
+        self.handle = display(self._render(), raw=True, display_id=True)  # type: ignore[no-untyped-call]
         self._thread = threading.Thread(target=self._loop, name=f"dflow-watch-{wf.id}", daemon=True)
         self._thread.start()
 
-    def _render(self) -> str:
+    def _render(self) -> dict[str, str]:
+        """The view as a MIME bundle: HTML, and a line of text for front ends without HTML."""
         summary = summarize(self._wf, self._plan, self._backend)
         self.phase = summary.phase
         self._running = summary.running
-        return run_html(self._plan, summary)
+        return {"text/html": run_html(self._plan, summary), "text/plain": summary.headline()}
 
     def _loop(self) -> None:
         while self._running and not self._stop.wait(self.interval):
@@ -61,7 +61,7 @@ class Watch:
                 view = self._render()
             except (sqlite3.Error, OSError):  # a busy or briefly unreadable state store: try again next time
                 continue
-            self.handle.update(self._html(view))  # type: ignore[no-untyped-call]
+            self.handle.update(view, raw=True)  # type: ignore[no-untyped-call]
         self._running = False
 
     @property

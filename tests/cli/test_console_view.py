@@ -46,5 +46,33 @@ def test_ipython_terminal_pretty_print_is_the_step_table() -> None:
     wf.submit()
     assert wf.wait(timeout=60) == "Failed"
     header, *rows = pretty(wf).splitlines()
-    assert header == f"{wf.id}: Failed, 1/2 steps done  step fail failed: ValueError: bad x: 1"
+    assert header == f"{wf.id}: Failed, 2/2 steps done, 1 failed  step fail failed: ValueError: bad x: 1"
     assert [r.split()[:2] for r in rows] == [["hello", "Succeeded"], ["fail", "Failed"]]
+
+
+def test_text_counts_are_the_notebook_views_for_a_tolerant_fan_out() -> None:
+    """A fan-out with a failed item the run tolerates: the text and the HTML count the same
+    steps (its items and the step after it, not the loop's own node: it was "5/6 steps done"
+    for a Succeeded run), and the plan is counted before any step starts."""
+    from IPython.lib.pretty import pretty
+
+    from dflow_like.notebook import workflow_html
+    from dflow_like.python import Slices
+    from tests.view.ops_for_view import Energy
+
+    wf = Workflow("tolerant")
+    fan = Step(
+        "energy",
+        PythonOPTemplate(Energy, slices=Slices(input_parameter=["x"], output_parameter=["energy"])),
+        parameters={"x": [0, 1, 2, 3], "fail": [2]},
+        continue_on_num_success=3,
+    )
+    wf.add(fan)
+    wf.add(Step("after", PythonOPTemplate(Hello), parameters={"name": "x"}))
+    wf.submit()
+    total = int(pretty(wf).splitlines()[0].split(", ")[1].split()[0].split("/")[1])
+    assert total >= 2  # counted from the plan at once, not from the steps started so far (was 0/0)
+    assert wf.wait(timeout=60) == "Succeeded"
+    header = pretty(wf).splitlines()[0]
+    assert header == f"{wf.id}: Succeeded, 5/5 steps done, 1 failed"
+    assert "5/5 steps done" in workflow_html(wf) and "1 Failed" in workflow_html(wf)

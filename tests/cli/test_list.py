@@ -70,3 +70,18 @@ def test_argo_summaries_come_from_one_list_call() -> None:
         RunSummary("w", "Succeeded", 1714564800.0, 1714564805.0, 3),
         RunSummary("fresh", "Pending", None, None, 0),
     ]
+
+
+def test_list_shows_the_newest_run_first(capsys: pytest.CaptureFixture[str]) -> None:
+    """Not by id: a run named "aa" started first is listed after "zz" started later."""
+    first = Workflow("aa")
+    first.add(Step("hello", PythonOPTemplate(Hello), parameters={"name": "a"}))
+    first.submit()
+    assert first.wait(timeout=300) == "Succeeded"
+    second = Workflow("zz")
+    second.add(Step("hello", PythonOPTemplate(Hello), parameters={"name": "b"}))
+    second.submit()
+    assert second.wait(timeout=300) == "Succeeded"
+    assert main(["list"]) == 0
+    ids = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert ids == [second.id, first.id]

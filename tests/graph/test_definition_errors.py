@@ -161,3 +161,49 @@ def test_valid_step_names_do_not_warn() -> None:
         warnings.simplefilter("error")
         hello("Step-1")
         Task("9lives", PythonOPTemplate(Hello), parameters={"name": "x"})
+
+
+def test_unknown_output_name_on_a_step_names_the_step_and_kind() -> None:
+    """``a.outputs.parameters["greting"]`` fails where it is written, as the validator words it."""
+    a = hello("a")
+    with pytest.raises(
+        KeyError, match=r"step 'a' has no output parameter 'greting' \(did you mean 'greeting'\?\) \(it has: greeting\)"
+    ):
+        a.outputs.parameters["greting"]
+    with pytest.raises(
+        KeyError, match=r"step 'a' has no output artifact 'files' \(did you mean 'file'\?\) \(it has: file\)"
+    ):
+        a.outputs.artifacts["files"]
+
+
+def test_a_sliced_list_with_an_item_of_the_wrong_type_is_refused_before_anything_runs() -> None:
+    """Each item of a sliced list is one input of the OP: a wrong one failed only in its own
+    step, after the others ran; now the step is refused, naming the item."""
+    sliced = PythonOPTemplate(Shout, slices=Slices(input_parameter=["times"], output_parameter=["text"]))
+    with pytest.raises(DefinitionError) as err:
+        Step("shout", sliced, parameters={"text": "a", "times": [1, 2, "3"]})
+    message = str(err.value)
+    assert "step 'shout'" in message and "'times'" in message and "item 2 should be int" in message
+    assert "got str '3'" in message
+    Step("shout", sliced, parameters={"text": "a", "times": [1, 2, "{{item}}"]})  # text for the engine: not judged
+
+
+def test_an_artifact_given_as_a_parameter_says_where_it_belongs() -> None:
+    with pytest.raises(
+        DefinitionError, match=r"unknown input parameter 'file' .*'file' is an input artifact: pass it in artifacts="
+    ):
+        Step("shout", PythonOPTemplate(Shout), parameters={"text": "a", "file": "x.txt"})
+    with pytest.raises(
+        DefinitionError, match=r"unknown input artifact 'text' .*'text' is an input parameter: pass it in parameters="
+    ):
+        Step("shout", PythonOPTemplate(Shout), artifacts={"text": None})
+
+
+def test_literal_sliced_lists_of_different_lengths_are_refused_when_the_step_is_made() -> None:
+    """They failed when the step started (``SliceError``), after the steps before it ran."""
+    sliced = PythonOPTemplate(Shout, slices=Slices(input_parameter=["text", "times"], output_parameter=["text"]))
+    with pytest.raises(DefinitionError) as err:
+        Step("shout", sliced, parameters={"text": ["a", "b", "c"], "times": [1, 2]})
+    message = str(err.value)
+    assert "step 'shout'" in message and "parameter 'text' has 3, parameter 'times' has 2" in message
+    Step("shout", sliced, parameters={"text": ["a", "b", "c"], "times": [1, 2]}, with_param=[0, 1])  # items chosen

@@ -89,3 +89,17 @@ def test_the_exit_handler_is_drawn_after_the_steps(tmp_path: Path) -> None:
     assert {node_id(wf.id or "", n.path) for n in iter_nodes(plan)} <= ids  # every drawn node found by id
     view = wf._repr_html_()
     assert "data-name='note' data-phase='Succeeded'" in view and "6/6 steps done" in view
+
+
+def test_a_fan_out_over_a_literal_list_counts_its_items_before_it_runs() -> None:
+    """``Slices`` over ``[...]`` of 6: the progress before submit is over 6 items + 1 step, not 1 + 1."""
+    from dflow_like.notebook import workflow_html
+    from dflow_like.python import Slices
+
+    wf = Workflow("literal")
+    sliced = PythonOPTemplate(Energy, slices=Slices(input_parameter=["x"], output_parameter=["energy"]))
+    fan = Step("energy", sliced, parameters={"x": [0, 1, 2, 3, 4, 5], "fail": []})
+    wf.add(fan)
+    wf.add(Step("collect", PythonOPTemplate(Collect), parameters={"energies": fan.outputs.parameters["energy"]}))
+    assert next(n for n in iter_nodes(plan_of(wf.entrypoint, wf.name)) if n.name == "energy").items == 6
+    assert "0/7 steps done" in workflow_html(wf)

@@ -37,6 +37,8 @@ def test_watch_refreshes_in_place_without_blocking_the_kernel(tmp_path: Path, re
     final = watch_outputs[0]["data"]["text/html"]
     assert "Succeeded" in final and "9/9 steps done" in final and "5 ✓ 1 ✗" in final
     assert "energy diverged for item 2" in final
+    text = watch_outputs[0]["data"]["text/plain"]  # a front end without HTML (nbconvert --to markdown, a console)
+    assert text.endswith(": Succeeded, 9/9 steps done, 1 failed"), text  # was "<IPython.core.display.HTML object>"
     # the kernel ran the next cell while the run (held by its gate) was still going
     assert book.cells[2].outputs[0]["text"].split() in (
         ["while", "Pending", "watch", "done:", "False"],

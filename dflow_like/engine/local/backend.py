@@ -23,6 +23,7 @@ from ...runner.namespace import main_namespace
 from ..backend import FINAL_PHASES as FINAL
 from ..backend import GlobalOutputs, UnsupportedOperation, new_run_id
 from ..step_filter import StepFilter
+from .orphans import mark_orphaned
 from .payload import Payload, public_settings, write_payload
 from .progress import fill_progress
 from .sql_filter import register_functions, sql_where
@@ -189,7 +190,9 @@ class LocalBackend:
         phase, _ = self.status(wf_id)
         if step is None:
             if phase not in ("Failed", "Error"):
-                raise RuntimeError(f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried")
+                raise RuntimeError(
+                    f"workflow {wf_id!r} is {phase}: only a Failed or Error run can be retried{self._tolerated(wf_id)}"
+                )
             self.resume(wf_id)
             return
         from .retry import mark_for_retry
@@ -204,6 +207,17 @@ class LocalBackend:
         finally:
             store.close()
         self._start(ws, resume=True)
+
+    def _tolerated(self, wf_id: str) -> str:
+        """Failed steps a Succeeded run tolerated (``continue_on_*``), and how to re-run one."""
+        failed = [r.name for r in self.records(wf_id) if r.type == "Pod" and r.phase in ("Failed", "Error")]
+        if not failed:
+            return ""
+        shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+        return (
+            f"; it tolerated failed steps ({shown}): retry(step=NAME), or `dflow-like retry {wf_id} NAME`, "
+            "re-runs one and what depends on it"
+        )
 
     def resubmit(self, wf_id: str) -> str:
         raise UnsupportedOperation(
@@ -292,7 +306,8 @@ class LocalBackend:
             checked = row.get("engine_pid")
         return (
             "Error",
-            f"engine process {row.get('engine_pid')} is gone; Workflow(id={wf_id!r}).resume() finishes the run",
+            f"engine process {row.get('engine_pid')} is gone; `dflow-like resume {wf_id}` "
+            f"(or Workflow(id={wf_id!r}).resume()) finishes the run",
         )
 
     def wait(self, wf_id: str, timeout: float | None = None) -> str:
@@ -319,7 +334,14 @@ class LocalBackend:
         finally:
             store.close()
         fill_progress(records)
+        if any(r.phase == "Running" for r in records) and self.engine_gone(wf_id):
+            mark_orphaned(records)
         return records
+
+    def engine_gone(self, wf_id: str) -> bool:
+        """The run is unfinished in its state but no process owns it (``status`` says Error)."""
+        phase, _ = self.status(wf_id)
+        return phase == "Error" and self._row(wf_id)["phase"] not in FINAL
 
     def global_outputs(self, wf_id: str) -> GlobalOutputs:
         """``{"parameters": {name: wire value}, "artifacts": {name: ArtifactRef}}``, as on Argo."""

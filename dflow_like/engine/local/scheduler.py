@@ -525,6 +525,10 @@ def _node_type(template: OPTemplate) -> str:
 
 
 def _group_phase(step: Step, ok: int, total: int) -> tuple[str, str]:
+    needed = step.continue_on_num_success
+    if needed is not None and ok < needed:  # even with no item failed: dflow's CheckNumSuccess (util_ops.py)
+        failed = f"{total - ok} of {total} items failed; " if ok < total else ""
+        return "Failed", f"{failed}{ok} of {total} items succeeded; continue_on_num_success={needed} is not met"
     if ok == total:
         return "Succeeded", ""
     message = f"{total - ok} of {total} items failed"

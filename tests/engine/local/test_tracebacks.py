@@ -67,3 +67,16 @@ def test_cli_run_of_a_relative_path_shows_the_source_line(tmp_path: Path) -> Non
     divide_log = Path(out.stdout.split()[0]).read_text()
     assert f'File "{script}", line 15, in execute' in divide_log
     assert 'return OPIO({"y": 1 / op_in["x"]})' in divide_log
+
+
+def test_a_failed_steps_traceback_starts_at_the_users_code(tmp_path: Path) -> None:
+    """As ``python science.py`` shows it: the runner's own frames (``run_step``, ``_run_python``,
+    the ``exec_sign_check`` wrapper) are not the user's concern and came first."""
+    script = tmp_path / "science.py"
+    script.write_text(SCRIPT)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True)
+    divide_log = Path(out.stdout.split()[0]).read_text()
+    first = divide_log.split("Traceback (most recent call last):\n", 1)[1].splitlines()[0]
+    assert first.startswith(f'  File "{script}", line 15, in execute')
+    assert "dflow_like/runner" not in divide_log and "in run_step" not in divide_log
+    assert divide_log.rstrip().endswith("ZeroDivisionError: division by zero")

@@ -81,3 +81,22 @@ def test_retry_of_a_succeeded_run_and_resubmit_say_why_not() -> None:
         wf.retry()
     with pytest.raises(RuntimeError, match="resubmit\\(\\) is an Argo server call"):
         wf.resubmit()
+
+
+def test_retry_of_a_succeeded_run_with_tolerated_failures_names_them_and_how_to_retry_one() -> None:
+    """A run that tolerated a failed item (``continue_on_num_success``) is Succeeded, so Argo's
+    rule refuses ``retry()``; the refusal names the failed items and the call that re-runs one."""
+    from dflow_like.python import Slices
+    from tests.view.ops_for_view import Energy
+
+    wf = Workflow("tolerant")
+    template = PythonOPTemplate(Energy, slices=Slices(input_parameter=["x"], output_parameter=["energy"]))
+    wf.add(Step("energy", template, parameters={"x": [0, 1, 2], "fail": [1]}, continue_on_num_success=2))
+    wf.submit()
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded"
+    with pytest.raises(RuntimeError, match=r"tolerated failed steps \(energy\(1:1\)\).*dflow-like retry .* NAME"):
+        wf.retry()
+    before = wf.query_step(name="energy(1:1)")[0].log_path
+    wf.retry(step="energy(1:1)")
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded"
+    assert wf.query_step(name="energy(1:1)")[0].log_path != before  # it ran again, in a new attempt

@@ -7,7 +7,10 @@ only when its step succeeded (the output's default is ``0``; a pod running a gro
 items, ``groups.py``, writes how many of them succeeded), and Argo aggregates a
 looped step's output parameter into a JSON list, so the check adds them up. The
 number of items comes from the loop itself (its list or sequence), not from that
-aggregate, which may leave out items that produced no outputs at all.
+aggregate, which may leave out items that produced no outputs at all. The rules are
+dflow's (``CheckNumSuccess``/``CheckSuccessRatio`` in ``src/dflow/util_ops.py``:
+``succ >= threshold``, ``succ >= threshold * total``), so a loop over no items meets a
+ratio, as it does on the local engine.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ else:
     start, end = number("START") or 0, number("END") or 0
     total = abs(end - start) + 1
 threshold, kind = float(os.environ["THRESHOLD"]), os.environ["KIND"]
-met = ok >= threshold if kind == "continue_on_num_success" else total > 0 and ok / total >= threshold
+met = ok >= threshold if kind == "continue_on_num_success" else ok >= threshold * total
 print(f"{os.environ['STEP']}: {ok} of {total} items succeeded; {kind}={os.environ['THRESHOLD']} is "
       + ("met" if met else "not met"))
 sys.exit(0 if met else 1)

@@ -326,6 +326,8 @@ def test_the_check_script_fails_the_run_below_the_threshold() -> None:
     assert _run_check(manifest, success='["1","1"]', **ratio).returncode == 0  # 2 of 4
     assert _run_check(manifest, success='["1"]', **ratio).returncode == 1  # 1 of 4
     assert _run_check(manifest, success="", **ratio).returncode == 1  # every item failed
+    empty = {**ratio, "start": "", "end": "", "items": "[]"}
+    assert _run_check(manifest, success="", **empty).returncode == 0  # no items: met, as dflow's ratio and locally
 
 
 def test_a_success_threshold_needs_a_looped_python_op() -> None:
