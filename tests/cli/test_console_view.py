@@ -56,7 +56,7 @@ def test_text_counts_are_the_notebook_views_for_a_tolerant_fan_out() -> None:
     for a Succeeded run), and the plan is counted before any step starts."""
     from IPython.lib.pretty import pretty
 
-    from dflow_like.notebook import workflow_html
+    from dflow_like._notebook import workflow_html
     from dflow_like.python import Slices
     from tests.view.ops_for_view import Energy
 

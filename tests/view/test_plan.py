@@ -93,7 +93,7 @@ def test_the_exit_handler_is_drawn_after_the_steps(tmp_path: Path) -> None:
 
 def test_a_fan_out_over_a_literal_list_counts_its_items_before_it_runs() -> None:
     """``Slices`` over ``[...]`` of 6: the progress before submit is over 6 items + 1 step, not 1 + 1."""
-    from dflow_like.notebook import workflow_html
+    from dflow_like._notebook import workflow_html
     from dflow_like.python import Slices
 
     wf = Workflow("literal")

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from dflow_like import Step, Workflow
+from dflow_like._notebook import workflow_html
 from dflow_like.cli.main import main
 from dflow_like.engine.local.backend import LocalBackend
-from dflow_like.notebook import workflow_html
 from dflow_like.python import PythonOPTemplate
 from dflow_like.ui.store import Runs
 
