@@ -136,20 +136,42 @@ class SeaweedFS:
         self._wait_ready(timeout)
 
     def _wait_ready(self, timeout: float) -> None:
+        """Until S3 answers and the master locates every volume already on disk.
+
+        After a restart S3 answers before the volume server has reported its volumes to
+        the master; a read in between gets HTTP 500. So readiness also asks the master's
+        ``/dir/lookup`` for each volume the data directory holds.
+        """
         deadline = time.monotonic() + timeout
-        url = f"http://{self.endpoint}/"
         while time.monotonic() < deadline:
             if not self.running:
                 raise RuntimeError(f"weed exited early; see {self.base_dir / 'weed.log'}")
-            try:
-                urllib.request.urlopen(url, timeout=1).close()
+            if self._s3_answers() and all(self._located(volume) for volume in self._volumes_on_disk()):
                 return
-            except urllib.error.HTTPError:
-                return  # 403 without credentials: S3 is up
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"SeaweedFS S3 did not answer on {self.endpoint} in {timeout} s")
+
+    def _s3_answers(self) -> bool:
+        try:
+            urllib.request.urlopen(f"http://{self.endpoint}/", timeout=1).close()
+        except urllib.error.HTTPError:
+            return True  # 403 without credentials: S3 is up
+        except OSError:
+            return False
+        return True
+
+    def _volumes_on_disk(self) -> set[str]:
+        """Volume ids of the data directory's ``<collection>_<id>.dat`` / ``<id>.dat`` files."""
+        return {dat.stem.rsplit("_", 1)[-1] for dat in (self.base_dir / "data").rglob("*.dat")}
+
+    def _located(self, volume: str) -> bool:
+        url = f"http://127.0.0.1:{self.ports['master.port']}/dir/lookup?volumeId={volume}"
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                return bool(json.load(answer).get("locations"))
+        except (OSError, ValueError):
+            return False
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the server by its PID (SIGTERM, then SIGKILL)."""
