@@ -21,7 +21,6 @@ an ``error.txt`` saying so, where the job used to report such an item as succeed
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
@@ -36,7 +35,7 @@ from ..engine.local.warm_imports import ImportMemory, ReportFile, new_modules
 from . import codes
 from .namespace import restore_main_namespace, use_sys_path
 from .remote_entry import run_attempt
-from .step_process import log_to
+from .step_process import leave_child, log_to
 
 __all__ = ["main", "packed_command"]
 
@@ -62,21 +61,14 @@ def _forked(attempt: str, report: ReportFile, known: set[str]) -> int:
     pid = os.fork()
     if pid:
         return pid
-    code = codes.ERROR
-    try:
+
+    def body() -> int:
         log_to(f"{attempt}/log.txt")
         code = run_attempt(Path(attempt))
         report.write(new_modules(known, attempt))
-    except BaseException:
-        with contextlib.suppress(Exception):
-            import traceback
+        return code
 
-            traceback.print_exc()
-    finally:
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
+    leave_child(body)
 
 
 class _Packer:

@@ -12,12 +12,18 @@ container's, and it keeps its S3 credentials to publish the outputs after the st
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import NoReturn
 
 from .._credentials import drop_credentials, needs_store
+from . import codes
 from .spec import StepSpec
 
-__all__ = ["enter_step", "log_to"]
+__all__ = ["enter_step", "leave_child", "log_to"]
 
 
 def log_to(path: str) -> None:
@@ -33,3 +39,23 @@ def enter_step(spec: StepSpec) -> None:
     if spec.envs:
         os.environ.update(spec.envs)
     drop_credentials(keep_s3=needs_store(spec.store, spec.artifacts))
+
+
+def leave_child(body: Callable[[], int]) -> NoReturn:
+    """End a forked step process with ``body()``'s exit code, whatever happens.
+
+    A traceback goes to the step's log if ``body`` raised (the code is then ERROR), the
+    streams are flushed, and ``os._exit`` skips interpreter teardown: the atexit handlers
+    and finalisers inherited from the parent are not the child's to run.
+    """
+    code = codes.ERROR
+    try:
+        code = body()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)

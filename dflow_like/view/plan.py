@@ -215,6 +215,18 @@ def iter_nodes(plan: PlanNode) -> Iterator[PlanNode]:
         stack.extend(reversed(node.children))
 
 
+def planned_steps(plan: PlanNode) -> int:
+    """Leaf steps the plan knows of: a fan-out counts its items where the definition tells
+    them, else 1 (its count is known only when it runs)."""
+    total = 0
+    for node in iter_nodes(plan):
+        if node.fan_out:
+            total += node.items or 1
+        elif not node.children and node.kind in ("Pod", "Collapsed"):
+            total += node.size
+    return total
+
+
 def write_plan(root: Path, plan: PlanNode) -> None:
     (root / PLAN_FILE).write_text(json.dumps(plan.to_json(), separators=(",", ":")))
 

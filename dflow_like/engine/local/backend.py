@@ -141,9 +141,11 @@ class LocalBackend:
 
     def _launch(self, ws: Workspace, resume: bool, credentials_in: int) -> int:
         """Fork the engine from this process when that is safe (``fork_start``), else spawn it."""
+        from ...view.plan import planned_steps, read_plan
         from .fork_start import fork_engine, why_not_fork
 
-        reason = why_not_fork()
+        plan = read_plan(ws.root)
+        reason = why_not_fork(planned_steps(plan) if plan is not None else None)
         if not reason:
             from .daemon import main as engine_main  # imported here once, not in every engine
 

@@ -16,6 +16,11 @@ engine is then spawned as before):
   restarts its threads around ``fork()``);
 - the caller's resident memory is at most half of ``config["worker_max_rss_mb"]``:
   every worker and step fork copies the page tables of all the caller holds;
+- the run plans at most ``FORK_MAX_STEPS`` steps (fan-out items counted where the
+  definition tells them): each step is forked from a worker that carries the caller's
+  whole image, which costs ~0.7 ms more per step than a spawned worker (``bench/scale.py``
+  at 10k items: 2.5 against 1.8 ms per item). Past ~1,000 steps that outweighs the
+  start-up a fork saves (the imports: half a second for the EOS example);
 - the caller was not started with a credential in its environment
   (``DFLOW_LIKE_S3_SECRET_KEY``...): ``/proc/<pid>/environ`` of every process forked
   from it would show it, and credentials stay out of steps' environments.
@@ -57,11 +62,16 @@ from .warm_imports import rss_mib
 
 __all__ = ["become_engine", "fork_engine", "why_not_fork"]
 
+FORK_MAX_STEPS = 1000  # above it a spawned engine's lighter workers win (see the module docstring)
+
 _KEPT: list[Any] = []  # the caller's stream objects, kept alive: never finalized in the engine
 
 
-def why_not_fork() -> str:
-    """Why this process should spawn its engine rather than fork it ("" when forking is fine)."""
+def why_not_fork(planned_steps: int | None = None) -> str:
+    """Why this process should spawn its engine rather than fork it ("" when forking is fine).
+
+    ``planned_steps``: the run's steps as its plan counts them (None: not known).
+    """
     start = str(config["engine_start"]).strip().lower()
     if start == "spawn":
         return 'config["engine_start"] is "spawn"'
@@ -69,6 +79,8 @@ def why_not_fork() -> str:
         raise ValueError(f'config["engine_start"]: expected "auto" or "spawn", got {config["engine_start"]!r}')
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return f"forking the engine is used on Linux only (this is {sys.platform})"
+    if planned_steps is not None and planned_steps > FORK_MAX_STEPS:
+        return f"the run plans {planned_steps} steps, above {FORK_MAX_STEPS}: spawned workers cost less per step"
     hazard = fork_hazard()
     if hazard:
         return hazard

@@ -17,12 +17,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ...runner import codes
 from ...runner.contract import Outcome
 from ...runner.execute import run_step
 from ...runner.limits import MEMORY_KEY, limit_memory
 from ...runner.spec import StepSpec
-from ...runner.step_process import enter_step, log_to
+from ...runner.step_process import enter_step, leave_child, log_to
 from . import cgroups
 
 __all__ = ["Outcome", "become_subreaper", "kill_tree", "sweep_children"]
@@ -54,8 +53,8 @@ def _child(spec_json: str, template: Any, log_path: str, after: Callable[[StepSp
     Never returns: whatever happens, the process ends here with the step's exit code.
     ``after`` runs once the step has run (the worker learns what it imported).
     """
-    code = codes.ERROR
-    try:
+
+    def body() -> int:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the worker's handler is not the step's
         spec = StepSpec.from_json(spec_json)
         os.setsid()
@@ -74,16 +73,9 @@ def _child(spec_json: str, template: Any, log_path: str, after: Callable[[StepSp
         code = run_step(spec, template)
         if after is not None:
             after(spec)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            import traceback
+        return code
 
-            traceback.print_exc()
-    finally:
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
+    leave_child(body)
 
 
 def become_subreaper() -> bool:

@@ -155,6 +155,20 @@ class Scheduler:
     def save(self, rec: StepRecord) -> None:
         self.store.save_node(rec)
 
+    def _ended_by(self, rec: StepRecord, exc: BaseException) -> None:
+        """Record how ``exc`` ended a step: terminated (re-raised), or Error with its message.
+
+        Any other exception is the step's problem, not the engine's: it stays in the record.
+        """
+        if isinstance(exc, asyncio.CancelledError):
+            rec.phase, rec.message, rec.end_time = "Failed", "terminated", time.time()
+            self.save(rec)
+            raise exc
+        if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: the engine's own end
+            raise exc
+        rec.phase, rec.message, rec.end_time = "Error", f"{type(exc).__name__}: {exc}", time.time()
+        self.save(rec)
+
     # --- the workflow ---------------------------------------------------------------------
     async def run(self) -> StepRecord:
         entry = self.table.entrypoint
@@ -289,17 +303,8 @@ class Scheduler:
                 await self._run_fan_out(frame, step, rec, path)
             else:
                 await self._run_one(frame, step, rec, path, NO_ITEM, None)
-        except asyncio.CancelledError:
-            rec.phase, rec.message, rec.end_time = "Failed", "terminated", time.time()
-            self.save(rec)
-            raise
-        except Exception as exc:  # a step's problem must not stop the engine
-            rec.phase, rec.message, rec.end_time = (
-                "Error",
-                f"{type(exc).__name__}: {exc}",
-                time.time(),
-            )
-            self.save(rec)
+        except BaseException as exc:
+            self._ended_by(rec, exc)
         return rec
 
     def _resolve_inputs(self, frame: Frame, step: Step, scope: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
@@ -464,17 +469,8 @@ class Scheduler:
                 for name in step.slices.input_artifact:
                     arts[name] = slice_artifact(step, name, arts.get(name), at)
             await self._run_one(sub, step, rec, item_path, item, (params, arts))
-        except asyncio.CancelledError:
-            rec.phase, rec.message, rec.end_time = "Failed", "terminated", time.time()
-            self.save(rec)
-            raise
-        except Exception as exc:
-            rec.phase, rec.message, rec.end_time = (
-                "Error",
-                f"{type(exc).__name__}: {exc}",
-                time.time(),
-            )
-            self.save(rec)
+        except BaseException as exc:
+            self._ended_by(rec, exc)
         return rec
 
     # --- outputs of Steps/DAG ----------------------------------------------------------------

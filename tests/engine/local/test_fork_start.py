@@ -214,3 +214,46 @@ def test_a_bad_engine_start_setting_is_refused_by_name(monkeypatch: pytest.Monke
     monkeypatch.setitem(config, "engine_start", "thread")
     with pytest.raises(ValueError, match=r'config\["engine_start"\]: expected "auto" or "spawn", got \'thread\''):
         why_not_fork()
+
+
+_WIDE = """
+from dflow_like import Step, Workflow
+from dflow_like.python import OP, PythonOPTemplate, Slices
+
+@OP.function
+def same(x: int) -> {"y": int}:
+    return {"y": x}
+
+wf = Workflow("wide")
+sliced = Slices(input_parameter=["x"], output_parameter=["y"])  # one item per element: the plan counts them
+wf.add(Step("same", PythonOPTemplate(same, slices=sliced), parameters={"x": list(range(%(n)d))}))
+wf.submit()
+wf.wait(timeout=120)
+print(wf.id)
+"""
+
+
+@pytest.mark.parametrize(("items", "forked"), [(20, True), (1001, False)])
+def test_a_run_of_many_planned_steps_gets_a_spawned_engine(tmp_path: Path, items: int, forked: bool) -> None:
+    """Each step forks from a worker carrying the caller's image: past FORK_MAX_STEPS that
+    per-step cost outweighs the imports a forked engine saves (bench/scale.py), so such a
+    run is spawned, and engine.log says why."""
+    from dflow_like.engine.local.fork_start import FORK_MAX_STEPS
+
+    assert 20 <= FORK_MAX_STEPS < 1001
+    (tmp_path / "wide.py").write_text(_WIDE % {"n": items})
+    done = subprocess.run(
+        [sys.executable, "wide.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DFLOW_LIKE_HOME": str(config["home"])},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    wf_id = done.stdout.split()[-1]
+    log = _engine_log(wf_id)
+    reason = f"the run plans {items} steps, above {FORK_MAX_STEPS}"
+    assert (reason in log) is not forked, log
+    assert ("not forked from the caller" in log) is not forked, log
