@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._config import uses_local_engine
-
-__all__ = ["RunSummary", "list_runs"]
+__all__ = ["RunListing", "list_runs"]
 
 
 @dataclass(frozen=True)
-class RunSummary:
+class RunListing:
     """``started``/``finished`` are epoch seconds (None until then); ``steps`` counts the
     run's step records so far (each slice item is one), not the workflow's own."""
 
@@ -26,12 +24,8 @@ class RunSummary:
     steps: int
 
 
-def list_runs() -> list[RunSummary]:
+def list_runs() -> list[RunListing]:
     """A summary of every run the current engine knows (local: every run under the home)."""
-    if uses_local_engine():
-        from .engine.local import LocalBackend
+    from .engine.backend import current_backend
 
-        return LocalBackend().summaries()
-    from .engine.argo.backend import ArgoBackend
-
-    return ArgoBackend().summaries()
+    return current_backend().summaries()

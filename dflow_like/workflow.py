@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._config import blocks_on_submit, uses_local_engine
+from ._config import blocks_on_submit
 from .graph.collect import TemplateTable
 from .graph.context import building, suspended
 from .graph.dag import DAG, Task
@@ -129,14 +129,9 @@ class Workflow:
     def _backend(self) -> Backend:
         """The engine this workflow runs on: local unless ``config["host"]`` names an Argo Server."""
         if self._backend_obj is None:
-            if uses_local_engine():
-                from .engine.local import LocalBackend
+            from .engine.backend import current_backend
 
-                self._backend_obj = LocalBackend()
-            else:
-                from .engine.argo.backend import ArgoBackend
-
-                self._backend_obj = ArgoBackend()
+            self._backend_obj = current_backend()
         return self._backend_obj
 
     def _require_id(self) -> str:
@@ -306,10 +301,6 @@ class Workflow:
 
 def list_workflows() -> list[str]:
     """Ids of the runs the current engine knows (local: every run under the home)."""
-    if uses_local_engine():
-        from .engine.local import LocalBackend
+    from .engine.backend import current_backend
 
-        return LocalBackend().list_ids()
-    from .engine.argo.backend import ArgoBackend
-
-    return list(ArgoBackend().list_ids())
+    return list(current_backend().list_ids())

@@ -17,16 +17,29 @@ from ..artifacts import ArtifactRef
 from .step_filter import StepFilter
 
 if TYPE_CHECKING:
-    from .._run_summary import RunSummary
+    from .._run_summary import RunListing
     from ..records import StepRecord
     from ..workflow import Workflow
 
-__all__ = ["FINAL_PHASES", "Backend", "GlobalOutputs", "UnsupportedOperation", "new_run_id"]
+__all__ = ["FINAL_PHASES", "Backend", "GlobalOutputs", "UnsupportedOperation", "current_backend", "new_run_id"]
 
 FINAL_PHASES = ("Succeeded", "Failed", "Error")
 """Run phases after which nothing changes (Argo's ``Workflow.Status.Fulfilled``)."""
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def current_backend() -> Backend:
+    """The engine the settings name: local unless ``config["host"]`` names an Argo Server."""
+    from .._config import uses_local_engine
+
+    if uses_local_engine():
+        from .local import LocalBackend
+
+        return LocalBackend()
+    from .argo.backend import ArgoBackend
+
+    return ArgoBackend()
 
 
 def new_run_id(name: str) -> str:
@@ -104,6 +117,6 @@ class Backend(Protocol):
         """Ids of the runs this engine knows."""
         ...
 
-    def summaries(self) -> list[RunSummary]:
+    def summaries(self) -> list[RunListing]:
         """Each run's phase, times and step count, read without reading its steps."""
         ...

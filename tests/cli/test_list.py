@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from dflow_like import Step, Workflow
-from dflow_like._run_summary import RunSummary, list_runs
+from dflow_like._run_summary import RunListing, list_runs
 from dflow_like.cli.main import main
 from dflow_like.engine.argo.backend import ArgoBackend
 from dflow_like.engine.local.state_store import StateStore
@@ -67,8 +67,8 @@ class _ListingClient:
 def test_argo_summaries_come_from_one_list_call() -> None:
     backend = ArgoBackend(client=_ListingClient())  # type: ignore[arg-type]
     assert backend.summaries() == [
-        RunSummary("w", "Succeeded", 1714564800.0, 1714564805.0, 3),
-        RunSummary("fresh", "Pending", None, None, 0),
+        RunListing("w", "Succeeded", 1714564800.0, 1714564805.0, 3),
+        RunListing("fresh", "Pending", None, None, 0),
     ]
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..._config import config
-from ..._run_summary import RunSummary
+from ..._run_summary import RunListing
 from ...artifacts import ArtifactPart, ArtifactRef
 from ...graph.errors import DefinitionError
 from ...records import StepRecord
@@ -186,13 +186,13 @@ class ArgoBackend:
     def list_ids(self) -> list[str]:
         return [str((w.get("metadata") or {}).get("name")) for w in self.client.list()]
 
-    def summaries(self) -> list[RunSummary]:
+    def summaries(self) -> list[RunListing]:
         """Each workflow's phase, times and node count (its root not counted), from one list call."""
-        out: list[RunSummary] = []
+        out: list[RunListing] = []
         for workflow in self.client.list():
             status = workflow.get("status") or {}
             nodes = status.get("nodes") or {}
             name = str((workflow.get("metadata") or {}).get("name"))
             started, finished = parse_time(status.get("startedAt")), parse_time(status.get("finishedAt"))
-            out.append(RunSummary(name, workflow_phase(workflow), started, finished, max(len(nodes) - 1, 0)))
+            out.append(RunListing(name, workflow_phase(workflow), started, finished, max(len(nodes) - 1, 0)))
         return out

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..._config import config, home_dir, s3_config
 from ..._credentials import CREDENTIAL_ENV, CredentialError, known_credentials, write_credentials
-from ..._run_summary import RunSummary
+from ..._run_summary import RunListing
 from ...artifacts import ArtifactRef
 from ...records import StepRecord
 from ...runner.namespace import main_namespace
@@ -357,9 +357,9 @@ class LocalBackend:
     def list_ids(self) -> list[str]:
         return Workspace.all_ids(self.home)
 
-    def summaries(self) -> list[RunSummary]:
+    def summaries(self) -> list[RunListing]:
         """Each run's phase, start, finish and step count: a few rows per run, none of its steps."""
-        out: list[RunSummary] = []
+        out: list[RunListing] = []
         for wf_id in self.list_ids():
             try:
                 store = self._reader(wf_id)
@@ -373,7 +373,7 @@ class LocalBackend:
                 continue
             row = row or {}
             started = root_start if root_start is not None else row.get("started")
-            out.append(RunSummary(wf_id, phase, started, row.get("finished"), steps))
+            out.append(RunListing(wf_id, phase, started, row.get("finished"), steps))
         return out
 
 
