@@ -7,12 +7,13 @@ reads, which keeps the cell at full precision and the positions to 1e-8 Å.
 from __future__ import annotations
 
 from pathlib import Path
-
-from ase import Atoms
-from ase.calculators.calculator import Calculator
-from ase.io import read, write
+from typing import TYPE_CHECKING
 
 from dflow_like.python import FatalError
+
+if TYPE_CHECKING:  # ASE is imported where it is used: building a workflow needs none of it
+    from ase import Atoms
+    from ase.calculators.calculator import Calculator
 
 __all__ = ["CALCULATORS", "get_calculator", "read_structure", "write_structure"]
 
@@ -22,6 +23,9 @@ CALCULATORS = ("emt",)
 
 def read_structure(path: str | Path) -> Atoms:
     """Read one structure (the last frame) from an extxyz file."""
+    from ase import Atoms
+    from ase.io import read
+
     atoms = read(str(path), index=-1, format="extxyz")
     if not isinstance(atoms, Atoms):  # pragma: no cover - read(index=-1) returns one frame
         raise FatalError(f"{path}: expected one structure")
@@ -32,6 +36,8 @@ def write_structure(atoms: Atoms, path: str | Path) -> Path:
     """Write ``atoms`` as extxyz (creating parent directories) and return the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
+    from ase.io import write
+
     write(str(out), atoms, format="extxyz")
     return out
 

@@ -6,9 +6,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ase.build import bulk
-from ase.data import atomic_numbers, reference_states
-
 from dflow_like.python import OP, OPIO, Artifact, FatalError, OPIOSign, Parameter
 
 from ._atoms import write_structure
@@ -18,6 +15,8 @@ __all__ = ["BuildBulk"]
 
 def _reference_a(element: str) -> float:
     """The lattice constant ``ase.build.bulk`` uses when none is given."""
+    from ase.data import atomic_numbers, reference_states
+
     state: dict[str, Any] = reference_states[atomic_numbers[element]] or {}
     return float(state.get("a", math.nan))
 
@@ -59,6 +58,8 @@ class BuildBulk(OP):
         if len(supercell) != 3 or min(supercell) < 1:
             raise FatalError(f"supercell must be three positive integers, got {supercell}")
         try:
+            from ase.build import bulk
+
             atoms = bulk(op_in["element"], op_in["crystal"], a=op_in["a"], cubic=op_in["cubic"])
         except (KeyError, ValueError, RuntimeError) as exc:
             raise FatalError(f"cannot build {op_in['crystal']} {op_in['element']}: {exc}") from exc

@@ -7,8 +7,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from ase.eos import EquationOfState
-from ase.units import kJ
 
 from dflow_like.python import OP, OPIO, FatalError, OPIOSign, Parameter
 
@@ -41,6 +39,8 @@ class EOSFit:
 
     @property
     def bulk_modulus_gpa(self) -> float:
+        from ase.units import kJ
+
         return self.bulk_modulus / kJ * 1.0e24
 
 
@@ -56,6 +56,8 @@ def fit_eos(volumes: list[float], energies: list[float], eos: str = "sj") -> EOS
         raise FatalError(f"{len(volumes)} volumes but {len(energies)} energies")
     if len(volumes) < 5:
         raise FatalError(f"an EOS fit needs at least 5 points, got {len(volumes)}")
+    from ase.eos import EquationOfState
+
     fit = EquationOfState(volumes, energies, eos=eos)
     try:
         with warnings.catch_warnings():

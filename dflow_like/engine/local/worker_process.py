@@ -18,6 +18,7 @@ import select
 import signal
 import struct
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,8 +178,9 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
         if message is None:
             os._exit(0)
         if message[0] == "prefetch":  # import a later template's modules while idle (``workers``)
+            began = time.perf_counter()
             _warm_for(memory, replies, message[1], templates[message[1]])
-            send_frame(replies, ("warmed", message[1]))
+            send_frame(replies, ("warmed", message[1], time.perf_counter() - began))
             continue
         spec_json, template_name, log_path, jsonpickle, warm = message
         if not jsonpickle_loaded and (jsonpickle or may_need_jsonpickle(spec_json)):

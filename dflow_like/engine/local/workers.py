@@ -31,6 +31,7 @@ __all__ = ["WorkerLost", "WorkerPool"]
 
 STARTING_SECONDS = 10.0  # how long a cancelled step waits for its worker to say it forked
 RESERVE_SECONDS = 5.0  # how long a prefetched worker waits for its template's first step
+CHEAP_SECONDS = 0.05  # a prefetch quicker than this reserves no worker (a step imports as much itself)
 
 
 def _read_outputs(spec: StepSpec) -> str | None:
@@ -66,7 +67,7 @@ class _Worker:
         self.buffer = b""
         self.started: asyncio.Future[int] | None = None
         self.exited: asyncio.Future[int] | None = None
-        self.warmed: asyncio.Future[str] | None = None  # a prefetch's reply (``prefetch``)
+        self.warmed: asyncio.Future[float] | None = None  # a prefetch's reply: seconds it took
         self.busy = False
         self.dead = False
         self.leaving: tuple[Any, ...] = ()  # ("unsafe", template, reason) or ("retire", reason)
@@ -106,7 +107,7 @@ class _Worker:
         elif message[0] == "exited" and self.exited is not None and not self.exited.done():
             self.exited.set_result(message[1])
         elif message[0] == "warmed" and self.warmed is not None and not self.warmed.done():
-            self.warmed.set_result(message[1])
+            self.warmed.set_result(float(message[2]))
         elif message[0] in ("unsafe", "retire"):
             self.leaving = message
 
@@ -151,14 +152,14 @@ class _Worker:
         code = os.waitstatus_to_exitcode(status)
         return Outcome(code, None, timed_out, pid, _read_outputs(spec) if code == 0 else None)
 
-    async def prefetch(self, template_name: str) -> None:
-        """Have this (idle) worker import what ``template_name``'s steps will import."""
+    async def prefetch(self, template_name: str) -> float:
+        """Have this (idle) worker import what ``template_name``'s steps will import; the seconds it took."""
         self.warmed = asyncio.get_running_loop().create_future()
         try:
             send_frame(self.requests, ("prefetch", template_name))
         except OSError as exc:
             raise ChildProcessError(f"worker process {self.pid} died: {exc}") from None
-        await self.warmed
+        return await self.warmed
 
     def end_requests(self) -> None:
         """Close the request pipe: the worker sees EOF and exits."""
@@ -199,7 +200,10 @@ class WorkerPool:
     a time, in the workflow's order. That worker then waits for the template's first
     step (for up to ``RESERVE_SECONDS``, then it serves any step) and the step waits for
     it while it is still importing, rather than import the same again elsewhere. So
-    the EOS example's plot step finds matplotlib imported while the energies ran.
+    the EOS example's plot step finds matplotlib imported while the energies ran. A
+    prefetch that took under ``CHEAP_SECONDS`` (its package was already loaded) keeps no
+    worker waiting, and the next template's begins; a template whose steps have begun
+    is not prefetched any more.
     """
 
     def __init__(self, templates: dict[str, OPTemplate], handles: list[WorkerHandle]) -> None:
@@ -243,8 +247,9 @@ class WorkerPool:
     async def _prefetch(self, worker: _Worker, name: str, idle: _IdleQueue) -> None:
         worker.busy = True
         done: _Worker | None = None
+        seconds = 0.0
         try:
-            await worker.prefetch(name)
+            seconds = await worker.prefetch(name)
             done = worker
         except ChildProcessError:  # it left: its imports made it unsafe, or it was over its memory
             self._left(worker)
@@ -260,6 +265,11 @@ class WorkerPool:
         elif claimed:  # a step of it is waiting: hand the worker over
             self.prefetched[name] = done
             pending.set_result(done)
+        elif seconds < CHEAP_SECONDS:  # its modules were all but loaded: not worth keeping a worker idle for
+            self.prefetched[name] = done
+            self._release(done, idle)
+            pending.set_result(None)
+            self._maybe_prefetch(idle)
         else:  # kept for that template's first step, for a while (other steps have the rest)
             self.prefetched[name] = done
             self._reserved[name] = done
@@ -333,6 +343,8 @@ class WorkerPool:
 
     async def run(self, spec: StepSpec, template_name: str, log_path: str, timeout: float | None) -> Outcome:
         idle = self._attach()
+        if template_name in self.prefetch_plan:  # its steps have begun: importing ahead is too late
+            self.prefetch_plan.remove(template_name)
         lost: list[str] = []
         while len(lost) <= len(self.workers) + 1:
             worker = await self._acquire(idle, template_name)

@@ -97,3 +97,55 @@ def test_warm_imports_false_is_never_prefetched(mods: Path, tmp_path: Path) -> N
         assert prefetch_plan({"warm": warm, "counted": PythonOPTemplate(uses_counted)}) == ["counted"]
     finally:
         sys.modules.pop("pf_late")
+
+
+_CHEAP = "\n"  # imports in well under workers.CHEAP_SECONDS
+
+
+@OP.function
+def cheap(done: int) -> {"loaded": int}:  # type: ignore[valid-type]  # noqa: F821
+    import pf_cheap  # type: ignore[import-not-found]  # noqa: F401
+
+    return {"loaded": 1}
+
+
+def test_a_quick_prefetch_keeps_no_worker_and_the_next_templates_follows(
+    mods: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The EOS example: the fit's modules were all but loaded, the plot's (matplotlib) were not.
+    A worker kept waiting for the fit's step held up the plot's prefetch until the fit ran
+    (or ``RESERVE_SECONDS`` passed: made long here, the forked engine inherits it)."""
+    from dflow_like.engine.local import workers
+
+    monkeypatch.setattr(workers, "RESERVE_SECONDS", 10 * TIMEOUT)
+    (mods / "pf_cheap.py").write_text(_CHEAP)
+    config["workers"] = 3
+    release = tmp_path / "release"
+    wf = Workflow("prefetch-chain")
+    first = Step("hold", PythonOPTemplate(hold), parameters={"release": str(release)})
+    wf.add(first)
+    done = first.outputs.parameters["done"]
+    wf.add([Step("cheap", PythonOPTemplate(cheap), parameters={"done": done})])
+    wf.add(Step("late", PythonOPTemplate(late), parameters={"done": done}))
+    wf.submit()
+    deadline = time.monotonic() + TIMEOUT
+    while not _imports(mods / "pf_late.log"):  # before: only once ``cheap`` had run
+        assert time.monotonic() < deadline, "pf_late was not imported while hold ran"
+        assert not release.exists()
+        time.sleep(0.02)
+    release.touch()
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded", wf.query_message()
+    assert wf.query_step(name="late")[0].outputs.parameters["loaded"].value == 1
+
+
+def test_a_template_already_running_is_not_prefetched(mods: Path) -> None:
+    """The worker that runs its step imports what it names before forking the step;
+    importing it again in an idle worker (kept for a first step that has begun) only
+    cost the other steps a worker and a CPU."""
+    config["workers"] = 3
+    wf = Workflow("prefetch-self")
+    wf.add(Step("late", PythonOPTemplate(late), parameters={"done": 1}))
+    wf.submit()
+    assert wf.wait(timeout=TIMEOUT) == "Succeeded", wf.query_message()
+    [(importer, _)] = _imports(mods / "pf_late.log")  # before: a second worker imported it too
+    assert wf.query_step(name="late")[0].outputs.parameters["worker"].value == importer
