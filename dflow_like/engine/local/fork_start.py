@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import faulthandler
 import gc
 import os
@@ -58,6 +57,7 @@ from typing import Any
 from ..._config import config
 from ..._credentials import CREDENTIAL_ENV
 from .fork_safety import fork_hazard
+from .titles import retitle
 from .warm_imports import rss_mib
 
 __all__ = ["become_engine", "fork_engine", "why_not_fork"]
@@ -167,38 +167,11 @@ def become_engine(args: list[str], log_path: Path, credentials_in: int, env: Map
     sys.argv = [str(Path(__file__).with_name("__main__.py")), *args]  # as ``python -m`` sets it
     with contextlib.suppress(OSError):
         os.chdir(args[0])  # as the spawned engine, until it reads where the caller was
-    _retitle(f"dflow-like engine {Path(args[0]).name}")
+    retitle(f"dflow-like engine {Path(args[0]).name}")
     hazard = fork_hazard()
     if hazard:  # a library's fork handler started threads here: the engine's own forks would be unsafe
         print(f"engine: forked, but {hazard}; starting as a new interpreter instead", file=sys.stderr, flush=True)
         os.execv(sys.executable, [sys.executable, "-m", "dflow_like.engine.local", *args])  # stdin still unread
-
-
-def _retitle(title: str) -> None:
-    """Show ``title`` as this process's command line (``ps``, ``/proc/<pid>/cmdline``) and name.
-
-    A forked engine, its workers and its steps would otherwise show the caller's command
-    line (``python examples/eos.py``, many times over), and ``pkill -f`` of the script
-    would hit them. The caller's arguments area is overwritten in place, as the
-    ``setproctitle`` package does, cut to that area's size.
-    """
-    from .processes import _libc
-
-    libc = _libc()
-    if libc is None:
-        return
-    with contextlib.suppress(Exception):
-        libc.prctl(15, title.encode()[:15], 0, 0, 0)  # PR_SET_NAME: ``comm``, what top shows
-    try:
-        with open("/proc/self/stat") as fh:
-            fields = fh.read().rsplit(") ", 1)[1].split()
-        start, end = int(fields[45]), int(fields[46])  # arg_start, arg_end (stat fields 48, 49)
-    except (OSError, IndexError, ValueError):
-        return
-    size = end - start
-    if size > 1:
-        data = title.encode()[: size - 1]
-        ctypes.memmove(start, data + b"\0" * (size - len(data)), size)
 
 
 def _reset_signals() -> None:

@@ -23,6 +23,7 @@ from ...runner.limits import MEMORY_KEY, limit_memory
 from ...runner.spec import StepSpec
 from ...runner.step_process import enter_step, leave_child, log_to
 from . import cgroups
+from .titles import retitle
 
 __all__ = ["Outcome", "become_subreaper", "kill_tree", "sweep_children"]
 
@@ -59,6 +60,7 @@ def _child(spec_json: str, template: Any, log_path: str, after: Callable[[StepSp
         spec = StepSpec.from_json(spec_json)
         os.setsid()
         _die_with_parent()
+        retitle(f"dflow-like step {spec.step_name} {spec.workflow_id}")  # what ps and top show
         # The step's directories are made here, in parallel, not by the engine: a mkdir
         # costs ~0.1 ms of kernel time on a VM, and the engine's loop is serial.
         os.makedirs(os.path.join(spec.attempt_dir, "workdir"), exist_ok=True)

@@ -26,6 +26,7 @@ from ..._values import may_need_jsonpickle
 from ...graph.template import OPTemplate
 from ...runner.spec import StepSpec
 from .processes import _PR_SET_PDEATHSIG, _child, _libc, become_subreaper, sweep_children
+from .titles import retitle
 from .warm_imports import ImportMemory, ReportFile, new_modules, rss_mib
 from .warmup import ROUNDS, load_jsonpickle, preload_for, warm_runner
 
@@ -165,6 +166,7 @@ def _worker_loop(requests: int, replies: int, templates: dict[str, OPTemplate]) 
     for sig in (signal.SIGINT, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     _contain()
+    retitle("dflow-like worker")
     preload_for(templates.values())  # in parallel with the engine, not in every step
     gc.freeze()  # a child's collections then never walk (and write to) inherited objects
     memory = ImportMemory(_max_rss_mib())
