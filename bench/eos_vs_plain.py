@@ -6,16 +6,21 @@ Both are timed as a user runs them: ``python <script>`` in an empty directory, f
 process start to exit (interpreter start-up and imports included), alternated so
 they share the machine's load. The workflow's runs get a fresh dflow_like home.
 
-Where the workflow's time goes (2 cores, load ~3; ``python examples/eos.py`` with the
-run's state.db times): the script's imports (~0.48 s: ``dflow_like.ops`` pulls in ASE,
-as the plain script's imports do), submit (~0.03 s), the engine's start (~0.05 s: it is
-forked from the script, ``engine/local/fork_start``, so it imports nothing again),
-build and scale (~0.09 s), the 20 energies (~0.35 s: each its own forked process,
-~12 ms of CPU each, while an idle worker imports matplotlib for the plot step,
-``workers.prefetch``), fit and plot side by side (~0.13 s), the end of the run
-(~0.1 s). The plain script imports ASE and matplotlib one after the other and computes
-its 20 single points in ~0.06 s; the workflow wins back matplotlib's import (~0.25 s)
-by importing it in parallel, and pays a process per step.
+Where the workflow's time goes (2 cores, load ~0.3; ``state.db`` times of a run, and
+``perf`` over all its processes): the script's imports (~0.09 s: numpy and dflow_like;
+the OPs import ASE where they use it), building and submitting (~0.05 s), the
+engine's start (~0.34 s, of which 0.28 s importing ``ase.io`` and EMT once for every
+worker, one CPU idle meanwhile), build and scale (~0.06 s), the 20 energies (~0.29 s:
+each a forked process of ~12 ms of CPU plus ~2.5 ms for its ``fork()`` in the worker,
+where the same single point costs 3 ms inline; an idle worker imports matplotlib for
+the plot step meanwhile, ``workers.prefetch``), fit and plot side by side (~0.14 s),
+the script's exit (~0.03 s). The plain script imports ASE, scipy and matplotlib one
+after the other (~0.6-0.7 s), computes its 20 points in ~0.06 s, plots (~0.14 s) and
+spends 0.12-0.18 s in interpreter teardown (matplotlib's). What stands between the
+two: the process of its own each step runs in. A child that runs the single point
+writes ~1,100 pages it shares with its worker (``python bench/fork_cost.py``:
+1,368 minor faults against 267 for an empty child), 10-12 ms of CPU that a second
+point in the same process would not pay (3 ms).
 """
 
 from __future__ import annotations
