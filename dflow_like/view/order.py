@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..records import StepRecord
-from .plan import iter_nodes, node_id, read_plan
+from .plan import PlanNode, iter_nodes, node_id, read_plan
 from .source import local_workspace
 
-__all__ = ["planned_order", "sort_siblings"]
+__all__ = ["places", "planned_order", "sort_siblings"]
 
 Place = tuple[int, int]  # (layer in its container, position among its siblings in the definition)
 
@@ -26,10 +26,13 @@ def planned_order(wf: Any) -> dict[str, Place]:
     is not saved beside the run (an Argo run: its steps stay in the server's order)."""
     ws = local_workspace(wf._backend(), wf.id)
     plan = read_plan(ws.root) if ws is not None else None
-    if plan is None:
-        return {}
+    return places(plan, wf.id) if plan is not None else {}
+
+
+def places(plan: PlanNode, wf_id: str) -> dict[str, Place]:
+    """The place of each node of a definition's ``plan`` (``plan_of``), by its record id."""
     return {
-        node_id(wf.id, child.path): (child.rank, position)
+        node_id(wf_id, child.path): (child.rank, position)
         for node in iter_nodes(plan)
         for position, child in enumerate(node.children)
     }
