@@ -1,7 +1,8 @@
 """A run's steps in workflow order, for views that list them as a tree (``dflow-like status``).
 
-``query_step()`` lists steps by start time, as dflow's does (``Workflow.query_step`` sorts
-by ``startedAt``). A tree read that way puts a step that a retry ran again after the
+``query_step()`` lists steps by start time, as dflow's does (``Workflow.query_step`` in
+deepmodeling/dflow ``src/dflow/workflow.py``, and ``ArgoWorkflow.get_step`` in
+``argo_objects.py``, sort by ``startedAt``). A tree read that way puts a step that a retry ran again after the
 siblings it ran beside the first time; a tree shows each container's children where the
 definition has them instead: by layer (a ``Steps`` stage, a DAG depth), then as written,
 and a fan-out's items by their index.
