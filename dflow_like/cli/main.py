@@ -8,7 +8,7 @@ import runpy
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dflow_like
@@ -51,12 +51,21 @@ def _phase_counts(records: list[StepRecord]) -> str:
     return ", ".join(f"{n} {phase}" for phase, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def _tree_lines(records: list[StepRecord], everything: bool = True) -> list[str]:
-    """The steps as an indented tree; without ``everything``, a node with many children
-    (a 100k-item fan-out) shows their counts per phase and only those not Succeeded/Skipped."""
+def _tree_lines(
+    records: list[StepRecord], everything: bool = True, order: Mapping[str, tuple[int, int]] | None = None
+) -> list[str]:
+    """The steps as an indented tree, each container's children in workflow order (``order``,
+    ``view/order.py``: a step a retry ran again stays in its place); without ``everything``, a
+    node with many children (a 100k-item fan-out) shows their counts per phase and only those
+    not Succeeded/Skipped."""
+    from dflow_like.view.order import sort_siblings
+
     children: dict[str | None, list[StepRecord]] = {}
     for rec in records:
         children.setdefault(rec.parent_id, []).append(rec)
+    by_id = {rec.id: rec for rec in records}
+    for parent_id, kids in children.items():
+        children[parent_id] = sort_siblings(kids, by_id.get(parent_id or ""), order or {})
     lines = [f"{'STEP':<40} {'PHASE':<10} {'QUEUED':>9} {'RAN':>9}"]
     stack: list[tuple[StepRecord | str, int]] = [(top, 0) for top in reversed(children.get(None, []))]
     while stack:  # depth first, without recursion: a deeply nested run is no recursion limit
@@ -128,7 +137,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     message = wf.query_message()
     print(f"{args.id}: {phase}{'  ' + message if message else ''}")
     records = wf.query_step()
-    print("\n".join(_tree_lines(records, everything=args.all)))
+    from dflow_like.view.order import planned_order
+
+    print("\n".join(_tree_lines(records, everything=args.all, order=planned_order(wf))))
     if len(records) > SHOWN_CHILDREN:
         print(f"{len(records)} steps: {_phase_counts(records)}")
     return 0 if phase in ("Succeeded", "Running", "Pending") else 1
@@ -289,7 +300,8 @@ def _parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=cmd_list)
     status = _subcommand(
         sub, "status", "a tree of a run's steps with phases and times",
-        "QUEUED is the time a step waited for a worker, a parallelism slot or Slurm; RAN the time it ran. "
+        "Steps are listed in workflow order. QUEUED is the time a step waited for a worker, a parallelism slot "
+        "or Slurm; RAN the time it ran (a container, and the run: from its first start, also after a retry). "
         "Exits 1 if the run failed.",
     )  # fmt: skip
     status.add_argument("id", metavar="ID", help="the run's id, as printed by submit() or 'dflow-like list'")

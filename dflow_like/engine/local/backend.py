@@ -134,7 +134,10 @@ class LocalBackend:
         self._children.add(pid)
         try:
             store = StateStore(ws.db_path)
-            store.update_workflow(engine_pid=pid, phase="Pending" if not resume else "Running")
+            if resume:  # the run's clock runs again from its first start (``engine_loop._first_start``)
+                store.update_workflow(engine_pid=pid, phase="Running", finished=None)
+            else:
+                store.update_workflow(engine_pid=pid, phase="Pending")
             store.close()
         finally:  # whatever happened here, the engine must not wait for them forever
             write_credentials(credentials_out, known_credentials())

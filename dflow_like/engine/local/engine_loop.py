@@ -45,7 +45,10 @@ def run_workflow(root: Path, payload: Payload, table: TemplateTable, handles: li
     workspace = Workspace(root.parent.parent, payload.wf_id)
     store = StateStore(workspace.db_path)
     previous = {rec.id: rec for rec in store.nodes()} if resume else {}
-    store.update_workflow(phase="Running", engine_pid=os.getpid(), started=time.time(), message="", terminate=0)
+    store.update_workflow(
+        phase="Running", engine_pid=os.getpid(), started=_first_start(store, resume), finished=None, message="",
+        terminate=0,
+    )  # fmt: skip
     use_s3 = bool(config["debug_s3"])
     prefix = str(s3_config["prefix"] or "")
     leaves = LeafRunner(
@@ -78,6 +81,21 @@ def run_workflow(root: Path, payload: Payload, table: TemplateTable, handles: li
         store.close()
         pool.close()
     return phase
+
+
+def _first_start(store: StateStore, resume: bool) -> float:
+    """When the run first started: a resume or retry keeps it (and clears ``finished``).
+
+    A run's duration is then from its first start to its latest finish, the time until its
+    results were whole, and ``started + duration`` is when it finished. Restarting the
+    clock, as Argo's retry resets ``status.startedAt`` (``createNewRetryWorkflow`` in
+    argo-workflows ``workflow/util/util.go``), made a retried run read as lasting only the
+    retry ("0.0 s" after re-running one quick step); and with the old ``finished`` kept
+    while the retry ran, the dashboard showed a negative duration.
+    """
+    row = store.workflow_row() if resume else None
+    started = row.get("started") if row else None
+    return float(started) if started is not None else time.time()
 
 
 def _terminated(store: StateStore) -> bool:

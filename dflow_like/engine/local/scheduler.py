@@ -176,7 +176,7 @@ class Scheduler:
         params = {n: encode_value(p.value) for n, p in entry.inputs.parameters.items() if p.has_value}
         params.update({k: v for k, v in self.workflow_scope["parameters"].items() if k in entry.inputs.parameters})
         root.inputs = IORecord({n: ParameterRecord(n, v) for n, v in params.items()})
-        root.start_time = time.time()
+        root.start_time = self._first_start(root.id)
         root.phase = "Running"
         self.save(root)
         try:
@@ -339,6 +339,15 @@ class Scheduler:
         rec.workdir, rec.log_path, rec.attempts = source.workdir, source.log_path, source.attempts
         rec.job_id = source.job_id  # a resumed run keeps the Slurm job that produced the outputs
 
+    def _first_start(self, node_id: str) -> float:
+        """A container's start: when it first started, also when a resume or retry enters it
+        again. Its duration then covers the children it kept from before (a leaf run again
+        gets a new start: its duration is that run's), as the run's own does
+        (``engine_loop._first_start``); restarted, a container around one retried quick step
+        read "0.0 s" beside a kept child that took seconds."""
+        prev = self.previous.get(node_id)
+        return prev.start_time if prev is not None and prev.start_time is not None else time.time()
+
     def _reused(self, rec: StepRecord, step: Step) -> bool:
         source = self.reuse.get(rec.key) if rec.key else None
         if source is not None:
@@ -365,6 +374,7 @@ class Scheduler:
             return
         template = step.template
         if isinstance(template, (Steps, DAG)):
+            rec.start_time = self._first_start(rec.id)
             rec.phase = "Running"
             self.save(rec)
             await self._run_container(rec, template, params, arts, path, frame.semaphores)
@@ -412,6 +422,7 @@ class Scheduler:
         if self._reused(rec, step):
             self.save(rec)
             return
+        rec.start_time = self._first_start(rec.id)
         items = fan_out_items(step, scope, params, arts)
         rec.phase = "Running"
         self.save(rec)
