@@ -241,6 +241,8 @@ class StateStore:
         self.db.execute(f"UPDATE workflow SET {assignments}", tuple(fields.values()))
 
     def save_node(self, rec: StepRecord, pid: int | None = None, job_id: str | None = None) -> None:
+        if not self._seq:  # a resumed engine numbers its new nodes after those it found
+            self._seq = int(self.db.execute("SELECT coalesce(max(seq), 0) FROM nodes").fetchone()[0])
         self._seq += 1
         self.begin()
         self._defer_commit()
