@@ -290,18 +290,26 @@ class ArgoRuns:
             raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
         if node.get("type") != "Pod":
             return ""
-        name = str((workflow.get("metadata") or {}).get("name") or wf_id)
+        return self._log(workflow, node_id, node, str((workflow.get("metadata") or {}).get("name") or wf_id))
+
+    def _log(self, workflow: dict[str, Any], node_id: str, node: dict[str, Any], name: str) -> str:
+        """As Argo's UI reads a step's log (``getContainerLogs``, ui/src/shared/services/
+        workflows-service.ts): a finished step's ``main-logs`` artifact (``archiveLogs``) first,
+        else its pod's; a run read from the archive has no pods left, only the artifact."""
         uid = self.archived_uid(workflow)
-        if uid is None:
-            return self.client.logs(name, pod_name(workflow, node))
-        # its pods are gone with it: the log Argo kept, read as Argo's UI reads it
-        # (getContainerLogsFromArtifact, ui/src/shared/services/workflows-service.ts)
-        if not any(a.get("name") == LOG_ARTIFACT for a in (node.get("outputs") or {}).get("artifacts") or []):
+        kept = any(a.get("name") == LOG_ARTIFACT for a in (node.get("outputs") or {}).get("artifacts") or [])
+        if uid is not None and not kept:
             raise ArgoError(
                 f"workflow {name!r} is archived (its pods are gone) and this step kept no "
                 f"{LOG_ARTIFACT!r} artifact (the controller's archiveLogs)"
             )
-        return self.client.output_artifact_text(name, node_id, LOG_ARTIFACT, uid).rstrip("\n")
+        if kept and node.get("phase") not in ("Pending", "Running"):
+            try:
+                return self.client.output_artifact_text(name, node_id, LOG_ARTIFACT, uid).rstrip("\n")
+            except ArgoError:
+                if uid is not None:
+                    raise
+        return self.client.logs(name, pod_name(workflow, node))
 
     def children(
         self, wf_id: str, parent_id: str, page: int = 0, phase: str = "", workflow: dict[str, Any] | None = None

@@ -296,6 +296,24 @@ def test_an_archived_runs_pages_read_the_archive(served: Served, double: ArgoDou
     assert status == 200 and "run(0:a)" in items and "run(1:b)" in items
 
 
+def test_a_finished_steps_kept_log_is_read_before_its_pods(served: Served, double: ArgoDouble) -> None:
+    """In the cluster too, as Argo's UI does: a finished step's ``main-logs`` first (its pod may
+    be gone), its pod's log when the artifact cannot be read."""
+    argo_run(double)
+    kept = nodes("Failed")
+    kept[f"{WF}-4"]["outputs"] = {"artifacts": [{"name": "main-logs", "s3": {"key": LOG_KEY}}]}
+    double.advance(WF, nodes=kept)
+    double.objects[LOG_KEY] = b"Traceback: from the kept log\n"
+    workflow = ArgoClient(double.url, double.token).get(WF)
+    double.set_logs(WF, [(pod_name(workflow, workflow["status"]["nodes"][f"{WF}-4"]), "from the pod")])
+    status, page = served.get(f"/argo/runs/{WF}/steps/{WF}-4")
+    assert status == 200 and "Traceback: from the kept log" in page and "from the pod" not in page
+    assert ("GET", f"/artifact-files/argo/workflows/{WF}/{WF}-4/outputs/main-logs") in double.requests
+    del double.objects[LOG_KEY]
+    status, page = served.get(f"/argo/runs/{WF}/steps/{WF}-4")
+    assert status == 200 and "from the pod" in page
+
+
 def _get_bytes(served: Served, path: str) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(f"{served.base}{path}?token={served.token}", timeout=30) as response:
