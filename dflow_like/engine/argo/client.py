@@ -167,8 +167,7 @@ class ArgoClient:
     ) -> None:
         """Write one file of an unarchived output artifact (a directory of objects) to ``path``:
         ``/artifact-files/{namespace}/workflows/{workflow}/{node}/outputs/{artifact}/{file}``
-        (``GetArtifactFile``, artifact_server.go: the file is appended to the artifact's key);
-        ``file=""`` is the artifact itself (one file, such as a ``main-logs``)."""
+        (``GetArtifactFile``, artifact_server.go: the file is appended to the artifact's key)."""
         parts = (*self._file_route(name, uid), node_id, "outputs", artifact, *filter(None, file.split("/")))
         url = f"/artifact-files/{_quoted(*parts)}"
         self._artifact_get(url, self._artifact_context(name, node_id, artifact) + f", file {file!r}", path)
