@@ -65,7 +65,8 @@ def create_app(token: str, home: Path | None = None, argo: ArgoRuns | None = _UN
         rows, notes = runs.runs(phase, text), startup
         if argo is not None:
             try:
-                rows += argo.runs(phase, text)
+                argo_rows, archive_notes = argo.listing(phase, text)
+                rows, notes = rows + argo_rows, notes + archive_notes
             except ArgoError as exc:
                 notes = (f"Argo runs not shown: {exc}",)
         rows.sort(key=lambda r: r.created or 0.0, reverse=True)
@@ -212,9 +213,11 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
 
     def artifact(request: Request) -> Response:
         wf_id, nid, name = (request.path_params[k] for k in ("wf_id", "node_id", "name"))
-        ref, owners = argo.artifact(wf_id, nid, name)  # an unknown node or artifact is a 404
+        workflow = argo.workflow(wf_id)
+        ref, owners = argo.artifact(wf_id, nid, name, workflow)  # an unknown node or artifact is a 404
+        uid = argo.archived_uid(workflow)  # a run read from the archive: the routes by uid
         try:
-            return artifact_download(name, lambda out: place_argo_artifact(argo.client, wf_id, ref, owners, out))
+            return artifact_download(name, lambda out: place_argo_artifact(argo.client, wf_id, ref, owners, out, uid))
         except StorageError as exc:
             return PlainTextResponse(f"502: {exc}", 502)
 

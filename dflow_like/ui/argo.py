@@ -8,18 +8,27 @@ node of every run. A step's log comes from the server's log stream of its pod,
 named as Argo names it (``pod_name``). A step's output artifacts are read as the
 client reads them (``ArgoBackend.records``: the layouts pods report, a loop's outputs
 gathered from its items); ``argo_artifacts.py`` fetches their files.
+
+Archived runs are listed too, as Argo's own list shows them since 3.5 (``ListWorkflows``
+in server/workflow/workflow_server.go: the archive's runs beside the cluster's, one entry
+per uid); on a 3.4 server, which lists only the cluster's, the archive is asked
+(``ListArchivedWorkflows``) and merged here the same way. A run read from the archive
+(garbage-collected from the cluster) has its page as any other: its status and nodes come
+from the archive, a step's log from its ``main-logs`` artifact (``archiveLogs``) as Argo's
+UI reads it, its artifacts through the server's routes by uid.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from ..artifacts import ArtifactPart, ArtifactRef
 from ..engine.argo.backend import _with_layouts
-from ..engine.argo.client import ArgoClient
+from ..engine.argo.client import ARCHIVING_STATUS, ArgoClient, ArgoError, in_cluster
 from ..engine.argo.loop_records import with_gathered_outputs
 from ..engine.argo.status import node_record, parse_time, workflow_phase
 from ..records import StepRecord
@@ -28,15 +37,19 @@ from ..view.plan import PlanNode
 from ..view.summary import RunSummary
 from .store import PAGE, RunRow, StepRow
 
-__all__ = ["LIST_FIELDS", "ArgoRuns", "argo_runs_from_config", "pod_name"]
+__all__ = ["LIST_FIELDS", "ArgoRuns", "argo_runs_from_config", "merge_archived", "pod_name"]
 
-# What the runs list shows of each workflow (Argo's own UI asks for a similar list).
+# What the runs list shows of each workflow (Argo's own UI asks for a similar list); the uid
+# and labels say which runs are archived and which entries are one run.
 LIST_FIELDS = ",".join(
     (
-        "metadata.resourceVersion", "items.metadata.name", "items.metadata.creationTimestamp",
-        "items.status.phase", "items.status.startedAt", "items.status.finishedAt", "items.status.message",
+        "metadata.resourceVersion", "items.metadata.name", "items.metadata.uid", "items.metadata.labels",
+        "items.metadata.creationTimestamp", "items.status.phase", "items.status.startedAt",
+        "items.status.finishedAt", "items.status.message",
     )
 )  # fmt: skip
+_UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+LOG_ARTIFACT = "main-logs"  # the log Argo keeps of a step's main container (archiveLogs)
 POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
 _MAX_PREFIX = 253 - 10  # a Kubernetes name's limit, less the hash (workflow/util/pod_name.go)
 
@@ -91,6 +104,41 @@ def _plain_layouts(record: StepRecord, node: Mapping[str, Any]) -> StepRecord:
     return record
 
 
+def merge_archived(
+    live: list[dict[str, Any]], archived: list[dict[str, Any]]
+) -> list[tuple[str, dict[str, Any], bool]]:
+    """Each run once, as ``(id, workflow, archived)``: entries with one uid are one run, the
+    cluster's entry kept (Argo 3.5's ``mergeWithArchivedWorkflows`` keeps the one labelled
+    ``Archived``, in the cluster, over the archive's ``Persisted`` one). A run is archived when
+    the archive holds it, or its label says so (``isArchivedWorkflow``, ui/src/shared/models/
+    workflows.ts: ``Archived`` or ``Persisted``). Its id is its name, which pages read it by,
+    unless the name reads another run (one in the cluster; else the archive's newest by start,
+    as Argo's ``GetWorkflow`` by name picks: persist/sqldb/workflow_archive.go): then its uid."""
+    runs: dict[str, tuple[dict[str, Any], bool]] = {}
+    for wf, from_archive in [*((w, False) for w in live), *((w, True) for w in archived)]:
+        meta = wf.get("metadata") or {}
+        uid = str(meta.get("uid") or meta.get("name") or "")
+        label = (meta.get("labels") or {}).get(ARCHIVING_STATUS)
+        if uid in runs:
+            runs[uid] = (runs[uid][0], True)
+        else:
+            runs[uid] = (wf, from_archive or label in ("Archived", "Persisted"))
+    by_name: dict[str, str] = {}  # name -> uid of the run that name reads
+    for uid, (wf, _) in sorted(runs.items(), key=lambda kv: _reads_first(kv[1][0])):
+        by_name.setdefault(str((wf.get("metadata") or {}).get("name") or ""), uid)
+    out = []
+    for uid, (wf, is_archived) in runs.items():
+        name = str((wf.get("metadata") or {}).get("name") or "")
+        out.append((name if by_name.get(name) == uid else uid, wf, is_archived))
+    return out
+
+
+def _reads_first(wf: dict[str, Any]) -> tuple[int, float]:
+    """Which of the runs of one name a name reads: the cluster's, else the latest started."""
+    started = parse_time((wf.get("status") or {}).get("startedAt"))
+    return (0 if in_cluster(wf) else 1, -(started or 0.0))
+
+
 class ArgoRuns:
     """The workflows of one Argo Server namespace, as the dashboard shows them."""
 
@@ -110,21 +158,64 @@ class ArgoRuns:
         return ArgoBackend(self.client)
 
     def runs(self, phase: str = "", text: str = "") -> list[RunRow]:
+        return self.listing(phase, text)[0]
+
+    def listing(self, phase: str = "", text: str = "") -> tuple[list[RunRow], tuple[str, ...]]:
+        """The runs (the cluster's and the archive's, once each) and what could not be listed:
+        an archive the server does not answer for leaves the cluster's runs listed."""
+        live = self.client.list(fields=LIST_FIELDS)
+        notes: tuple[str, ...] = ()
+        try:
+            archived = self.client.list_archived()
+        except ArgoError as exc:
+            archived, notes = [], (f"Archived Argo runs not shown: {exc}",)
         rows = []
-        for wf in self.client.list(fields=LIST_FIELDS):
+        for wf_id, wf, is_archived in merge_archived(live, archived):
             meta, status = wf.get("metadata") or {}, wf.get("status") or {}
             name = str(meta.get("name") or "")
             row = RunRow(
-                name, name, workflow_phase(wf), parse_time(meta.get("creationTimestamp")),
+                wf_id, name, workflow_phase(wf), parse_time(meta.get("creationTimestamp")),
                 parse_time(status.get("startedAt")), parse_time(status.get("finishedAt")),
-                str(status.get("message") or ""), engine=self.engine,
+                str(status.get("message") or ""), engine=self.engine, archived=is_archived,
             )  # fmt: skip
             if (not text or text.lower() in name.lower()) and (not phase or row.phase == phase):
                 rows.append(row)
-        return rows
+        return rows, notes
 
     def workflow(self, wf_id: str) -> dict[str, Any]:
-        return self.client.get(wf_id)
+        """The run ``wf_id`` names: a uid (``merge_archived``) reads the archive; a name reads the
+        cluster, then the archive's latest run of that name (Argo >= 3.5 does that itself,
+        ``getWorkflow`` in server/workflow/workflow_server.go; 3.4 answers 404)."""
+        if _UID.fullmatch(wf_id):
+            try:
+                return self.client.get_archived(wf_id)
+            except ArgoError:
+                pass  # a name may look like a uid
+        try:
+            return self.client.get(wf_id)
+        except ArgoError as exc:
+            if exc.status != 404:
+                raise
+            found = self._archived_by_name(wf_id)
+            if found is None:
+                raise
+            return found
+
+    def _archived_by_name(self, name: str) -> dict[str, Any] | None:
+        try:
+            runs = self.client.list_archived(name=name)
+        except ArgoError:
+            return None  # no archive (or none we may read): the cluster's 404 stands
+        runs = [r for r in runs if (r.get("metadata") or {}).get("name") == name]
+        if not runs:
+            return None
+        newest = min(runs, key=_reads_first)
+        return self.client.get_archived(str((newest.get("metadata") or {}).get("uid") or ""))
+
+    @staticmethod
+    def archived_uid(workflow: dict[str, Any]) -> str | None:
+        """The uid the server's artifact routes read a run by, if it is read from the archive."""
+        return None if in_cluster(workflow) else str((workflow.get("metadata") or {}).get("uid") or "") or None
 
     def view(self, wf_id: str) -> tuple[PlanNode, RunSummary]:
         """The graph of one run and its state, from one answer of the server."""
@@ -199,7 +290,26 @@ class ArgoRuns:
             raise KeyError(f"Argo workflow {wf_id!r} has no node {node_id!r}")
         if node.get("type") != "Pod":
             return ""
-        return self.client.logs(wf_id, pod_name(workflow, node))
+        return self._log(workflow, node_id, node, str((workflow.get("metadata") or {}).get("name") or wf_id))
+
+    def _log(self, workflow: dict[str, Any], node_id: str, node: dict[str, Any], name: str) -> str:
+        """As Argo's UI reads a step's log (``getContainerLogs``, ui/src/shared/services/
+        workflows-service.ts): a finished step's ``main-logs`` artifact (``archiveLogs``) first,
+        else its pod's; a run read from the archive has no pods left, only the artifact."""
+        uid = self.archived_uid(workflow)
+        kept = any(a.get("name") == LOG_ARTIFACT for a in (node.get("outputs") or {}).get("artifacts") or [])
+        if uid is not None and not kept:
+            raise ArgoError(
+                f"workflow {name!r} is archived (its pods are gone) and this step kept no "
+                f"{LOG_ARTIFACT!r} artifact (the controller's archiveLogs)"
+            )
+        if kept and node.get("phase") not in ("Pending", "Running"):
+            try:
+                return self.client.output_artifact_text(name, node_id, LOG_ARTIFACT, uid).rstrip("\n")
+            except ArgoError:
+                if uid is not None:
+                    raise
+        return self.client.logs(name, pod_name(workflow, node))
 
     def children(
         self, wf_id: str, parent_id: str, page: int = 0, phase: str = "", workflow: dict[str, Any] | None = None

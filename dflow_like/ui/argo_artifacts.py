@@ -8,7 +8,8 @@ or when the store refuses, the files come from the Argo Server's artifact endpoi
 artifact as stored: the ``.tgz`` Argo made (unpacked here as storage trees are, its top
 directory being the output path's base name) or an ``archive: none`` file; an unarchived
 directory (a loop item's output) comes file by file through ``/artifact-files/``
-(``GetArtifactFile``), whose listings say what it holds.
+(``GetArtifactFile``), whose listings say what it holds. A run read from the archive
+(garbage-collected from the cluster) is read through the same routes by its uid.
 """
 
 from __future__ import annotations
@@ -32,10 +33,16 @@ def storage_configured() -> bool:
 
 
 def place_argo_artifact(
-    client: ArgoClient, wf_id: str, ref: ArtifactRef, owners: dict[str, tuple[str, str]], dest: Path
+    client: ArgoClient,
+    wf_id: str,
+    ref: ArtifactRef,
+    owners: dict[str, tuple[str, str]],
+    dest: Path,
+    uid: str | None = None,
 ) -> list[str]:
     """Place an output artifact of run ``wf_id`` in ``dest`` as ``download_artifact`` would
-    (``ref`` and ``owners`` as ``ArgoRuns.artifact`` gives them)."""
+    (``ref`` and ``owners`` as ``ArgoRuns.artifact`` gives them); ``uid`` for a run the
+    server reads from its archive (``ArgoRuns.archived_uid``)."""
     refused: Exception | None = None
     if storage_configured():
         try:
@@ -44,7 +51,7 @@ def place_argo_artifact(
             refused = exc
             shutil.rmtree(dest, ignore_errors=True)
     try:
-        return _place(ref, dest, ServerArtifacts(client, wf_id, owners))
+        return _place(ref, dest, ServerArtifacts(client, wf_id, owners, uid))
     except StorageError as exc:
         why = f"storage refused it ({refused}); " if refused else "no storage credentials are set (s3_config); "
         raise StorageError(f"artifact {ref.name!r} of {wf_id}: {why}the Argo Server: {exc}") from None
@@ -74,8 +81,10 @@ class ServerArtifacts:
 
     verifies_transfers = True
 
-    def __init__(self, client: ArgoClient, wf_id: str, owners: dict[str, tuple[str, str]]) -> None:
-        self.client, self.wf_id, self.owners = client, wf_id, owners
+    def __init__(
+        self, client: ArgoClient, wf_id: str, owners: dict[str, tuple[str, str]], uid: str | None = None
+    ) -> None:
+        self.client, self.wf_id, self.owners, self.uid = client, wf_id, owners, uid
 
     def _owner(self, key: str) -> tuple[str, str, str]:
         """(node id, artifact name, path inside the artifact) of ``key``."""
@@ -91,9 +100,9 @@ class ServerArtifacts:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
             if inside:
-                self.client.output_artifact_file(self.wf_id, node, artifact, inside, path)
+                self.client.output_artifact_file(self.wf_id, node, artifact, inside, path, self.uid)
             else:
-                self.client.output_artifact(self.wf_id, node, artifact, path)
+                self.client.output_artifact(self.wf_id, node, artifact, path, self.uid)
         except ArgoError as exc:
             raise ObjectNotFound(str(exc)) from None
 
@@ -108,7 +117,7 @@ class ServerArtifacts:
 
         def walk(directory: str) -> None:
             try:
-                entries = self.client.output_artifact_listing(self.wf_id, node, artifact, directory)
+                entries = self.client.output_artifact_listing(self.wf_id, node, artifact, directory, self.uid)
             except ArgoError as exc:
                 if exc.status == 404:
                     return

@@ -50,14 +50,20 @@ def _phase(phase: str) -> str:
     return f"<span class='phase' style='color:{phase_color(phase)[0]}'>{html.escape(phase)}</span>"
 
 
+def _archived(r: RunRow) -> str:
+    """An archived Argo run says so (its id is its uid when its name reads another run)."""
+    return f" data-archived='true' title='{html.escape(r.name)}, archived'" if r.archived else ""
+
+
 def runs_page(runs: list[RunRow], phase: str, text: str, notes: tuple[str, ...] = ()) -> str:
     options = "".join(
         f"<option{' selected' if p == phase else ''} value='{p}'>{p or 'any phase'}</option>" for p in ("", *PHASES)
     )
     rows = "".join(
-        f"<tr class='run' data-id='{html.escape(r.id)}' data-engine='{r.engine}'>"
+        f"<tr class='run' data-id='{html.escape(r.id)}' data-engine='{r.engine}'{_archived(r)}>"
         f"<td><a href='{ARGO if r.engine == 'argo' else LOCAL}/{quote(r.id)}'>{html.escape(r.id)}</a></td>"
-        f"<td>{html.escape(r.engine)}</td><td>{_phase(r.phase)}</td><td>{_when(r.started or r.created)}</td>"
+        f"<td>{html.escape(r.engine)}{' (archived)' if r.archived else ''}</td>"
+        f"<td>{_phase(r.phase)}</td><td>{_when(r.started or r.created)}</td>"
         f"<td>{_duration(r.started or r.created, r.finished)}</td><td>{html.escape(r.message)}</td></tr>"
         for r in runs
     )

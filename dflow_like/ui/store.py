@@ -34,6 +34,7 @@ class RunRow:
     finished: float | None
     message: str = ""
     engine: str = "local"  # or "argo": where its page is (``/runs/`` or ``/argo/runs/``)
+    archived: bool = False  # an Argo run its server keeps in the workflow archive
 
 
 @dataclass

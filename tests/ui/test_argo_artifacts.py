@@ -152,6 +152,35 @@ def test_without_storage_credentials_the_argo_servers_artifact_route_serves_them
     assert f"/artifact-files/argo/workflows/{wf_id}/{item}/outputs/note/note3.txt" in asked
 
 
+def test_an_archived_runs_artifacts_come_through_the_servers_routes_by_uid(
+    argo_run: tuple[ArgoDouble, str], s3_settings: SeaweedFS
+) -> None:
+    """Once the run is archived and deleted from the cluster, the server reads it from its archive
+    by uid (``GetOutputArtifactByUID`` and ``GetArtifactFile``'s ``archived-workflows``,
+    artifact_server.go); its name route no longer knows it. The same files come back."""
+    double, wf_id = argo_run
+    server = s3_settings
+    double.artifact_repository = {
+        "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
+        "secretKey": server.secret_key, "insecure": True,
+    }  # fmt: skip
+    s3_config.update(access_key="", secret_key="")
+    make, fan, item = _node_id(double, wf_id, "make"), _fan_path(double, wf_id), _node_id(double, wf_id, "fan(0:0)")
+    double.workflows[("argo", wf_id)]["metadata"].setdefault("uid", "6f1c2a9e-0b7d-4c1e-9a51-3d2f8e7b6a10")
+    uid = double.archive(wf_id)
+    for base, token in _serve(double):
+        status, data, disposition = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/single", token)
+        assert status == 200 and data == ops.SINGLE and "result.bin" in disposition
+        status, data, _ = _download(base, f"/argo/runs/{wf_id}/steps/{make}/artifacts/tree", token)
+        assert status == 200 and _unzipped(data) == {f"tree/{rel}": content for rel, content in ops.TREE.items()}
+        status, data, _ = _download(base, f"/argo/runs/{wf_id}/steps/{urllib.parse.quote(fan)}/artifacts/note", token)
+        assert status == 200 and _unzipped(data) == {"note3.txt": b"item 3", "note5.txt": b"item 5"}
+    asked = [p for m, p in double.requests if p.startswith(("/artifacts", "/artifact-files/"))]
+    assert f"/artifacts-by-uid/{uid}/{make}/single" in asked
+    assert f"/artifact-files/argo/archived-workflows/{uid}/{item}/outputs/note/note3.txt" in asked
+    assert not any(p.startswith(("/artifacts/", "/artifact-files/argo/workflows/")) for p in asked)
+
+
 def test_with_storage_refusing_the_dashboard_falls_back_to_the_argo_server(
     argo_run: tuple[ArgoDouble, str], s3_settings: SeaweedFS
 ) -> None:

@@ -3,17 +3,22 @@
 The runs list holds the server's workflows beside the local runs (phase, start, duration),
 asking only for the fields it shows; a run page draws the graph coloured by phase, the step
 table and the failures; a step page shows its pod's log as the server streams it; the
-actions call the server. The dashboard is served by uvicorn as ``dflow-like ui`` serves it.
+actions call the server. Runs the server keeps in its workflow archive are listed too, once
+each and marked archived, and their pages read the archive once the cluster has deleted them.
+The dashboard is served by uvicorn as ``dflow-like ui`` serves it.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 import socket
+import tarfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,15 +30,16 @@ from dflow_like.ui.argo import ArgoRuns, _fnv1a_32, pod_name
 from tests.engine.argo.argo_double import ArgoDouble, running_double
 from tests.view.workflows import energy_workflow
 
-from .argo_runs import WF, argo_run
+from .argo_runs import TIMES, WF, argo_run, nodes
 from .serving import Served, serve_app
 
 pytest.importorskip("uvicorn")
 
 
 @pytest.fixture
-def double() -> Iterator[ArgoDouble]:
-    with running_double() as server:
+def double(request: pytest.FixtureRequest) -> Iterator[ArgoDouble]:
+    """The Argo Server; parametrized ``indirect`` with True, Argo >= 3.6's unified list (``unified``)."""
+    with running_double(unified=getattr(request, "param", False)) as server:
         yield server
 
 
@@ -207,3 +213,141 @@ def test_argo_pages_need_the_token_too(served: Served, double: ArgoDouble) -> No
     except urllib.error.HTTPError as exc:
         assert exc.code == 403
     assert "shutdown" not in double.workflows[("argo", WF)]["spec"]
+
+
+# --- the workflow archive ---------------------------------------------------------------
+
+OLD = "energy-old"
+ARCHIVED = "data-archived='true'"
+LOG_KEY = f"{WF}/{WF}-run/main.log"
+
+
+def _old_run(double: ArgoDouble) -> str:
+    """A run that finished, was archived and was then deleted from the cluster; its uid."""
+    double.create("argo", {"workflow": {"metadata": {"name": OLD}, "spec": {"entrypoint": "main"}}})
+    double.advance(OLD, phase="Succeeded", startedAt="2024-04-01T08:00:00Z", finishedAt="2024-04-01T08:00:10Z")
+    return double.archive(OLD)
+
+
+@pytest.mark.parametrize("double", [False, True], ids=["argo-3.4", "argo-3.6-unified"], indirect=True)
+def test_archived_runs_are_listed_once_each_and_marked(served: Served, double: ArgoDouble) -> None:
+    """Argo 3.4 lists only the cluster's runs (the archive is asked beside it); 3.6 lists both
+    itself: either way a run both in the cluster and archived is one row, marked archived."""
+    argo_run(double)
+    double.archive(WF, delete=False)  # archived, still in the cluster (its TTL not yet reached)
+    _old_run(double)
+    double.create("argo", {"workflow": {"metadata": {"name": "fresh"}, "spec": {"entrypoint": "main"}}})
+    status, page = served.get("/")
+    assert status == 200
+    rows = _rows(page)
+    assert page.count(f"data-id='{WF}'") == 1 and {WF, OLD, "fresh"} <= set(rows)
+    assert ARCHIVED in rows[WF] and ARCHIVED in rows[OLD] and ARCHIVED not in rows["fresh"]
+    assert "(archived)" in rows[OLD] and f"href='/argo/runs/{OLD}'" in rows[OLD]
+    assert ">Succeeded<" in rows[OLD] and "10.0 s" in rows[OLD]
+    asked = [p for m, p in double.requests if m == "GET" and p.startswith("/api/v1/archived-workflows?")]
+    assert asked and "listOptions.fieldSelector=metadata.namespace%3Dargo" in asked[-1]
+    status, succeeded = served.get("/?phase=Succeeded")
+    assert set(_rows(succeeded)) >= {OLD} and WF not in _rows(succeeded)
+    status, listed = served.get("/api/runs")
+    assert '"archived": true' in listed.replace('":true', '": true')
+
+
+def _archived_failed_run(double: ArgoDouble) -> str:
+    """``WF`` failed, its failed pod's log kept as ``main-logs`` (archiveLogs) and its ``prep``
+    output a ``.tgz``, both in the (in-memory) artifact repository; archived, then deleted."""
+    argo_run(double)
+    kept = nodes("Failed")
+    kept[f"{WF}-4"]["outputs"] = {"artifacts": [{"name": "main-logs", "s3": {"key": LOG_KEY}}]}
+    double.advance(WF, nodes=kept)
+    double.objects[LOG_KEY] = b"Traceback: energy diverged\n"
+    tarred = io.BytesIO()
+    with tarfile.open(fileobj=tarred, mode="w:gz") as tar:
+        info = tarfile.TarInfo("data/numbers.txt")
+        info.size = len(b"1 2 3")
+        info.mtime = 1714564800  # 2024-05-01 (a zip cannot hold times before 1980)
+        tar.addfile(info, io.BytesIO(b"1 2 3"))
+    double.objects["k/data.tgz"] = tarred.getvalue()
+    return double.archive(WF)
+
+
+@pytest.mark.parametrize("double", [False, True], ids=["argo-3.4", "argo-3.6-unified"], indirect=True)
+def test_an_archived_runs_pages_read_the_archive(served: Served, double: ArgoDouble) -> None:
+    """Gone from the cluster, the run still has its graph, steps, the failed step's log (its
+    ``main-logs`` artifact, as Argo's UI reads it) and its artifacts (the server's routes by uid)."""
+    uid = _archived_failed_run(double)
+    assert ("argo", WF) not in double.workflows
+    status, page = served.get(f"/argo/runs/{WF}")
+    assert status == 200
+    graph = page[page.index("<svg") : page.index("</svg>")]
+    phases = dict(re.findall(r"data-name='([^']+)' data-phase='([^']+)'", graph))
+    assert phases == {WF: "Failed", "prep": "Succeeded", "run": "Failed"}
+    assert "1 failed" in page and "Error (exit code 1)" in page
+    status, step = served.get(f"/argo/runs/{WF}/steps/{WF}-4")
+    assert status == 200 and "Traceback: energy diverged" in step
+    assert ("GET", f"/artifact-files/argo/archived-workflows/{uid}/{WF}-4/outputs/main-logs") in double.requests
+    status, other = served.get(f"/argo/runs/{WF}/steps/{WF}-5")  # kept no log
+    assert status == 200 and "archived" in other and "main-logs" in other
+    status, data = _get_bytes(served, f"/argo/runs/{WF}/steps/{WF}-2/artifacts/data")
+    assert status == 200
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")} == {"data/numbers.txt": b"1 2 3"}
+    assert ("GET", f"/artifacts-by-uid/{uid}/{WF}-2/data") in double.requests
+    status, items = served.get(f"/argo/runs/{WF}/children/{urllib.parse.quote(WF + '-3:run')}")
+    assert status == 200 and "run(0:a)" in items and "run(1:b)" in items
+
+
+def test_a_finished_steps_kept_log_is_read_before_its_pods(served: Served, double: ArgoDouble) -> None:
+    """In the cluster too, as Argo's UI does: a finished step's ``main-logs`` first (its pod may
+    be gone), its pod's log when the artifact cannot be read."""
+    argo_run(double)
+    kept = nodes("Failed")
+    kept[f"{WF}-4"]["outputs"] = {"artifacts": [{"name": "main-logs", "s3": {"key": LOG_KEY}}]}
+    double.advance(WF, nodes=kept)
+    double.objects[LOG_KEY] = b"Traceback: from the kept log\n"
+    workflow = ArgoClient(double.url, double.token).get(WF)
+    double.set_logs(WF, [(pod_name(workflow, workflow["status"]["nodes"][f"{WF}-4"]), "from the pod")])
+    status, page = served.get(f"/argo/runs/{WF}/steps/{WF}-4")
+    assert status == 200 and "Traceback: from the kept log" in page and "from the pod" not in page
+    assert ("GET", f"/artifact-files/argo/workflows/{WF}/{WF}-4/outputs/main-logs") in double.requests
+    del double.objects[LOG_KEY]
+    status, page = served.get(f"/argo/runs/{WF}/steps/{WF}-4")
+    assert status == 200 and "from the pod" in page
+
+
+def _get_bytes(served: Served, path: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"{served.base}{path}?token={served.token}", timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_an_archived_run_whose_name_was_taken_again_is_listed_by_its_uid(served: Served, double: ArgoDouble) -> None:
+    """The name reads the cluster's run (as Argo's ``GetWorkflow`` does); the archived one keeps a
+    row of its own, addressed by uid as the archive addresses it."""
+    first = _archived_failed_run(double)
+    double.create("argo", {"workflow": {"metadata": {"name": WF}, "spec": {"entrypoint": "main"}}})
+    double.advance(WF, phase="Running", nodes=nodes("Running"), startedAt=TIMES["startedAt"])
+    rows = _rows(served.get("/")[1])
+    assert ARCHIVED not in rows[WF] and ">Running<" in rows[WF]
+    assert ARCHIVED in rows[first] and f"href='/argo/runs/{first}'" in rows[first] and ">Failed<" in rows[first]
+    status, page = served.get(f"/argo/runs/{first}")
+    assert status == 200 and "Error (exit code 1)" in page
+    status, live = served.get(f"/argo/runs/{WF}")
+    assert status == 200 and "Error (exit code 1)" not in live
+
+
+def test_an_archive_the_token_may_not_read_leaves_the_clusters_runs_listed(served: Served, double: ArgoDouble) -> None:
+    argo_run(double)
+    double.archive_forbidden = True
+    status, page = served.get("/")
+    assert status == 200 and WF in _rows(page)
+    assert "Archived Argo runs not shown" in page and "403" in page
+
+
+def test_an_unknown_name_is_still_a_404_with_an_archive(served: Served, double: ArgoDouble) -> None:
+    _old_run(double)
+    status, _ = served.get("/argo/runs/no-such-run")
+    assert status == 404
+    status, _ = served.get("/argo/runs/00000000-0000-0000-0000-000000000000")
+    assert status == 404

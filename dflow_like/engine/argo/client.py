@@ -5,6 +5,11 @@ generated models: those reject valid server answers (``startedAt: null``, enum
 values newer than the package), and a workflow's status must never crash a poll.
 Every failure becomes an :class:`ArgoError` that names the host, namespace and
 workflow and never contains the token.
+
+Archived runs (the workflow archive, ``ArchivedWorkflowService``: server/workflowarchive/
+archived_workflow_server.go) are addressed by uid, as the Argo Server addresses them: the
+archive's list and get, and the artifact routes that read a run from the archive
+(``/artifacts-by-uid/``, ``/artifact-files/{namespace}/archived-workflows/{uid}/``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,12 @@ from typing import Any
 
 from ._optional import import_optional
 
-__all__ = ["ArgoClient", "ArgoError"]
+__all__ = ["ARCHIVING_STATUS", "ArgoClient", "ArgoError", "in_cluster"]
+
+# The label Argo keeps a run's archiving state in (``LabelKeyWorkflowArchivingStatus``,
+# workflow/common/common.go): ``Pending``, ``Archived`` (archived, still in the cluster), and
+# ``Persisted`` on a run read from the archive (persist/sqldb/workflow_archive.go, Argo >= 3.5).
+ARCHIVING_STATUS = "workflows.argoproj.io/workflow-archiving-status"
 
 _TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
 _Query = list[tuple[str, Any]]  # query parameters, in order
@@ -48,6 +58,7 @@ class ArgoClient:
         self._token = _bare_token(token)
         self._verify_ssl = verify_ssl
         self._api = _workflow_api(self.host, self._token, verify_ssl)
+        self._archive_api = _archive_api(self._api.api_client)
 
     def __repr__(self) -> str:
         return f"ArgoClient(host={self.host!r}, namespace={self.namespace!r})"
@@ -73,6 +84,40 @@ class ArgoClient:
             query.append(("fields", fields))
         answer = self._call("list", "", "list_workflows", query=query)
         return list(answer.get("items") or [])  # Argo sends "items": null when empty
+
+    def list_archived(
+        self, label_selector: str | None = None, name: str | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """The namespace's archived workflows, each as the archive lists it (metadata, phase,
+        times, message; no nodes), labelled ``Persisted``. The namespace goes in the field selector
+        (``metadata.namespace=``), which every server reads: Argo 3.4 knows no ``namespace``
+        parameter here, later ones still accept the selector (``BuildListOptions``,
+        server/utils/list_options.go); ``name`` selects one name (``metadata.name=``)."""
+        selector = f"metadata.namespace={self.namespace}" + (f",metadata.name={name}" if name else "")
+        query: _Query = [("listOptions.fieldSelector", selector)]
+        if label_selector:
+            query.append(("listOptions.labelSelector", label_selector))
+        context = f"Argo list of archived workflows in namespace {self.namespace!r} at {self.host}"
+        answer = self._call("list", "", "list_archived_workflows", query=query, api=self._archive_api, context=context)
+        items = list(answer.get("items") or [])
+        for item in items:  # labelled as Argo >= 3.5 labels what it reads from the archive
+            meta = item.setdefault("metadata", {})
+            (meta.get("labels") or meta.setdefault("labels", {}))[ARCHIVING_STATUS] = "Persisted"
+        return items
+
+    def get_archived(self, uid: str) -> dict[str, Any]:
+        """One archived workflow, whole (its nodes too), by uid; labelled ``Persisted`` as Argo
+        labels what it reads from the archive (Argo 3.4 did not). A run of another namespace is
+        not found: this client sees one namespace."""
+        context = f"Argo get of archived workflow {uid!r} in namespace {self.namespace!r} at {self.host}"
+        workflow: dict[str, Any] = self._call(
+            "get", uid, "get_archived_workflow", path={"uid": uid}, api=self._archive_api, context=context
+        )
+        meta = workflow.setdefault("metadata", {})
+        if meta.get("namespace") not in (None, self.namespace):
+            raise ArgoError(f"{context} failed: HTTP 404: not found in this namespace", 404)
+        (meta.get("labels") or meta.setdefault("labels", {}))[ARCHIVING_STATUS] = "Persisted"
+        return workflow
 
     def terminate(self, name: str) -> None:
         self._put("terminate", name, "terminate_workflow")
@@ -104,33 +149,54 @@ class ArgoClient:
         raw = self._call("logs", name, "workflow_logs", query=query, raw=True)
         return _log_text(raw, self._context("logs", name))
 
-    def output_artifact(self, name: str, node_id: str, artifact: str, path: str) -> None:
+    def output_artifact(self, name: str, node_id: str, artifact: str, path: str, uid: str | None = None) -> None:
         """Write a node's output artifact to ``path`` as the server stores it (a ``.tgz`` unless
         ``archive: none``), through ``/artifacts/{namespace}/{workflow}/{node}/{artifact}``:
         ``GetOutputArtifact`` in server/artifacts/artifact_server.go, an HTTP route served
-        beside the gRPC workflow API (server/apiserver/argoserver.go), hence not in its client."""
-        where = (self.namespace, name, node_id, artifact)
-        self._artifact_get("/artifacts/" + _quoted(*where), self._artifact_context(*where[1:]), path)
+        beside the gRPC workflow API (server/apiserver/argoserver.go), hence not in its client.
+        With ``uid``, of the archived run: ``/artifacts-by-uid/{uid}/{node}/{artifact}``
+        (``GetOutputArtifactByUID``; the name route reads only the cluster's runs)."""
+        context = self._artifact_context(name, node_id, artifact)
+        if uid:
+            self._artifact_get("/artifacts-by-uid/" + _quoted(uid, node_id, artifact), context, path)
+        else:
+            self._artifact_get("/artifacts/" + _quoted(self.namespace, name, node_id, artifact), context, path)
 
-    def output_artifact_file(self, name: str, node_id: str, artifact: str, file: str, path: str) -> None:
+    def output_artifact_file(
+        self, name: str, node_id: str, artifact: str, file: str, path: str, uid: str | None = None
+    ) -> None:
         """Write one file of an unarchived output artifact (a directory of objects) to ``path``:
         ``/artifact-files/{namespace}/workflows/{workflow}/{node}/outputs/{artifact}/{file}``
         (``GetArtifactFile``, artifact_server.go: the file is appended to the artifact's key)."""
-        parts = (self.namespace, "workflows", name, node_id, "outputs", artifact, *file.split("/"))
+        parts = (*self._file_route(name, uid), node_id, "outputs", artifact, *filter(None, file.split("/")))
         url = f"/artifact-files/{_quoted(*parts)}"
         self._artifact_get(url, self._artifact_context(name, node_id, artifact) + f", file {file!r}", path)
 
+    def output_artifact_text(self, name: str, node_id: str, artifact: str, uid: str | None = None) -> str:
+        """A one-file output artifact's text, through ``GetArtifactFile`` as Argo's UI reads a
+        step's ``main-logs`` (``getArtifactLogsPath``, ui/src/shared/services/workflows-service.ts)."""
+        parts = (*self._file_route(name, uid), node_id, "outputs", artifact)
+        data = self._artifact_get(f"/artifact-files/{_quoted(*parts)}", self._artifact_context(name, node_id, artifact))
+        return data.decode("utf-8", "replace")
+
     def output_artifact_listing(
-        self, name: str, node_id: str, artifact: str, directory: str = ""
+        self, name: str, node_id: str, artifact: str, directory: str = "", uid: str | None = None
     ) -> builtins.list[str]:
         """What the server lists in a directory of an unarchived output artifact: file names, and
         sub-directories ending in ``/`` (``renderDirectoryListing``, artifact_server.go; one
         level, except that a directory holding only sub-directories is named by its deeper path)."""
-        parts = [self.namespace, "workflows", name, node_id, "outputs", artifact, *filter(None, directory.split("/"))]
+        route = self._file_route(name, uid)
+        parts = [*route, node_id, "outputs", artifact, *filter(None, directory.split("/"))]
         context = self._artifact_context(name, node_id, artifact) + (f", directory {directory!r}" if directory else "")
         page = self._artifact_get(f"/artifact-files/{_quoted(*parts)}/", context)
         names = (html.unescape(found) for found in re.findall(r'<li><a href="[^"]*">([^<]*)</a></li>', page.decode()))
         return [n for n in names if n != ".."]
+
+    def _file_route(self, name: str, uid: str | None) -> tuple[str, str, str]:
+        """``GetArtifactFile``'s run: ``workflows/{name}``, or ``archived-workflows/{uid}`` for
+        a run read from the archive (artifact_server.go: "'id' field represents 'uid' for
+        archived workflows and 'name' for non-archived")."""
+        return (self.namespace, "archived-workflows", uid) if uid else (self.namespace, "workflows", name)
 
     def _artifact_context(self, name: str, node_id: str, artifact: str) -> str:
         where = f"workflow {name!r} in namespace {self.namespace!r} at {self.host}"
@@ -180,8 +246,13 @@ class ArgoClient:
         body: Any = None,
         query: _Query | None = None,
         raw: bool = False,
+        path: dict[str, str] | None = None,
+        api: Any = None,
+        context: str | None = None,
     ) -> Any:
-        """Call one endpoint of WorkflowServiceApi; return its JSON body (text if ``raw``).
+        """Call one endpoint of WorkflowServiceApi (or of ``api``, such as the archive's); return
+        its JSON body (text if ``raw``); ``path`` gives the path's parameters when they are not
+        the namespace and ``name``.
 
         The generated endpoint wrappers type-check bodies against the models (and
         refuse ``_check_input_type=False``), so the request goes through the
@@ -189,9 +260,9 @@ class ArgoClient:
         """
         exceptions = import_optional("argo_workflows.exceptions")
         urllib3 = import_optional("urllib3")
-        context = self._context(action, name)
-        settings = getattr(self._api, f"{operation}_endpoint").settings
-        path_params = {"namespace": self.namespace, **({"name": name} if name else {})}
+        context = context or self._context(action, name)
+        settings = getattr(api or self._api, f"{operation}_endpoint").settings
+        path_params = path if path is not None else {"namespace": self.namespace, **({"name": name} if name else {})}
         try:
             response = self._api.api_client.call_api(
                 settings["endpoint_path"], settings["http_method"], path_params=path_params,
@@ -254,6 +325,19 @@ def _workflow_api(host: str, token: str | None, verify_ssl: bool) -> Any:
         config.api_key["BearerToken"] = token
         config.api_key_prefix["BearerToken"] = "Bearer"
     return service.WorkflowServiceApi(argo.ApiClient(config))
+
+
+def _archive_api(api_client: Any) -> Any:
+    """The archive's service on the same connection (``ArchivedWorkflowServiceApi``)."""
+    service = import_optional("argo_workflows.api.archived_workflow_service_api")
+    return service.ArchivedWorkflowServiceApi(api_client)
+
+
+def in_cluster(workflow: dict[str, Any]) -> bool:
+    """Whether the run is (still) in the cluster, as Argo's UI decides it (``isWorkflowInCluster``,
+    ui/src/shared/models/workflows.ts): not one read from the archive (``Persisted``)."""
+    labels = (workflow.get("metadata") or {}).get("labels") or {}
+    return labels.get(ARCHIVING_STATUS) != "Persisted"
 
 
 def _server_message(body: Any) -> str:

@@ -10,12 +10,27 @@ output artifact from that S3 store as the server's ``/artifacts/`` route does (s
 responses (including fields the generated models reject, such as
 ``startedAt: null``) and its error handling; it proves nothing about how Argo
 executes a manifest.
+
+The workflow archive (:meth:`ArgoDouble.archive`, as the controller's ``archiveWorkflowAux``
+in workflow/controller/controller.go stores a finished run, and its TTL then deletes it)
+is served as ``ArchivedWorkflowService`` serves it (server/workflowarchive/
+archived_workflow_server.go, paths in pkg/apiclient/workflowarchive/workflow-archive.proto):
+``GET /api/v1/archived-workflows`` (``listOptions.fieldSelector`` ``metadata.namespace=`` and
+``metadata.name=``, or ``namespace``; ``listOptions.labelSelector``; ``namePrefix``; the
+entries as persist/sqldb/workflow_archive.go ``ListWorkflows`` gives them: no nodes, labelled
+``Persisted``, in ``Workflows.Less`` order) and ``GET /api/v1/archived-workflows/{uid}``
+(the whole workflow; 404 ``not found``), and the artifact routes read an archived run by uid
+(``/artifacts-by-uid/``, ``/artifact-files/{ns}/archived-workflows/{uid}/``). By default the
+workflow API is Argo 3.4's, which knows only the cluster's runs; ``unified=True`` is Argo
+>= 3.6's (server/workflow/workflow_server.go): ``ListWorkflows`` appends the archive's runs
+to the cluster's not yet archived, and ``GetWorkflow`` falls back to the archive by name.
 """
 
 from __future__ import annotations
 
 import copy
 import html
+import io
 import itertools
 import json
 import mimetypes
@@ -27,25 +42,33 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__ = ["ArgoDouble", "only_fields", "running_double"]
 
 _NOW = "2024-05-01T12:00:00Z"
+ARCHIVING_STATUS = "workflows.argoproj.io/workflow-archiving-status"  # LabelKeyWorkflowArchivingStatus
 
 
 class ArgoDouble:
     """In-memory workflows behind a stdlib HTTP server on 127.0.0.1 (a free port)."""
 
-    def __init__(self, token: str | None = "v2:double-token") -> None:
+    def __init__(self, token: str | None = "v2:double-token", unified: bool = False) -> None:
         self.token = token
+        self.unified = unified  # Argo >= 3.6's ListWorkflows/GetWorkflow, which read the archive too
         self.workflows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.archived: dict[str, dict[str, Any]] = {}  # uid -> the workflow as archived
         self.logs: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path) as received
         # The namespace's default artifact repository (``artifactRepository.s3`` of the controller's
         # ConfigMap), its credentials resolved: endpoint, bucket, accessKey, secretKey, insecure.
         self.artifact_repository: dict[str, Any] | None = None
+        # Or, for tests that need no S3 server, the repository's objects in memory (key -> bytes).
+        self.objects: dict[str, bytes] = {}
+        # An archive the token may not read: ListArchivedWorkflows answers PermissionDenied (403).
+        self.archive_forbidden = False
         self._versions = itertools.count(1000)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -88,6 +111,20 @@ class ArgoDouble:
             wf["status"].update(copy.deepcopy(status))
             self._touch(wf)
             return copy.deepcopy(wf)
+
+    def archive(self, name: str, namespace: str = "argo", delete: bool = True) -> str:
+        """Archive workflow ``name`` as the controller does (the whole workflow stored by uid, the
+        cluster's copy labelled ``Archived``); ``delete`` then removes it from the cluster, as its
+        TTL (or ``argo delete``) does. Returns its uid."""
+        with self._lock:
+            wf = self.find(namespace, name)
+            uid = str(wf["metadata"]["uid"])
+            self.archived[uid] = copy.deepcopy(wf)
+            wf["metadata"].setdefault("labels", {})[ARCHIVING_STATUS] = "Archived"
+            self._touch(wf)
+            if delete:
+                del self.workflows[(namespace, name)]
+            return uid
 
     def set_logs(self, name: str, lines: list[tuple[str, str]], namespace: str = "argo") -> None:
         """Log lines of a workflow as ``(pod_name, content)`` pairs, in order."""
@@ -145,7 +182,55 @@ class ArgoDouble:
 
     def list_body(self, namespace: str) -> dict[str, Any]:
         items = [copy.deepcopy(w) for (ns, _), w in self.workflows.items() if ns == namespace]
+        if self.unified:  # the cluster's runs not yet archived, then the archive's (ListWorkflows, >= 3.6)
+            items = [w for w in items if (w["metadata"].get("labels") or {}).get(ARCHIVING_STATUS) != "Archived"]
+            items += self.archived_list(namespace, "", "", "")["items"] or []
         return {"metadata": {"resourceVersion": str(next(self._versions))}, "items": items or None}
+
+    def archived_list(self, namespace: str, name: str, prefix: str, labels: str) -> dict[str, Any]:
+        """``ListArchivedWorkflows`` with no limit: the archive's columns of each run
+        (``ListWorkflows`` in persist/sqldb/workflow_archive.go), sorted by ``Workflows.Less``
+        (pkg/apis/workflow/v1alpha1/workflow_types.go: unfinished first, then the latest finished)."""
+        wanted = _label_requirements(labels)
+        items = []
+        for wf in self.archived.values():
+            meta = wf["metadata"]
+            if namespace and meta.get("namespace") != namespace:
+                continue
+            if (name and meta["name"] != name) or not str(meta["name"]).startswith(prefix):
+                continue
+            if not _labels_match(meta.get("labels") or {}, wanted):
+                continue
+            items.append(_archive_columns(wf))
+        items.sort(key=lambda w: str(w["metadata"].get("creationTimestamp") or ""), reverse=True)
+        items.sort(key=lambda w: str(w["status"].get("finishedAt") or ""), reverse=True)
+        items.sort(key=lambda w: bool(w["status"].get("finishedAt")))  # stable: unfinished first
+        return {"metadata": {}, "items": items or None}
+
+    def archived_get(self, uid: str) -> dict[str, Any]:
+        """``GetArchivedWorkflow``: the whole run as archived, labelled ``Persisted``."""
+        wf = self.archived.get(uid)
+        if wf is None:
+            raise _HttpError(404, 5, "not found")
+        found = copy.deepcopy(wf)
+        found["metadata"].setdefault("labels", {})[ARCHIVING_STATUS] = "Persisted"
+        return found
+
+    def get(self, namespace: str, name: str) -> dict[str, Any]:
+        """``GetWorkflow``: the cluster's run; on Argo >= 3.6 (``unified``), else the archive's
+        latest run of that name (``getWorkflow``, server/workflow/workflow_server.go)."""
+        wf = self.workflows.get((namespace, name))
+        if wf is not None or not self.unified:
+            return copy.deepcopy(self.find(namespace, name))
+        runs = [
+            w
+            for w in self.archived.values()
+            if w["metadata"]["name"] == name and w["metadata"]["namespace"] == namespace
+        ]
+        if not runs:
+            self.find(namespace, name)  # the cluster's 404
+        latest = max(runs, key=lambda w: str((w.get("status") or {}).get("startedAt") or ""))
+        return self.archived_get(str(latest["metadata"]["uid"]))
 
     def log_lines(self, namespace: str, name: str, pod: str | None) -> Iterator[str]:
         self.find(namespace, name)
@@ -153,15 +238,16 @@ class ArgoDouble:
             if pod is None or pod == pod_name:
                 yield json.dumps({"result": {"content": content, "podName": pod_name}})
 
-    def output_artifact(self, namespace: str, name: str, node_id: str, artifact: str) -> tuple[bytes, str]:
+    def output_artifact(self, workflow: dict[str, Any], node_id: str, artifact: str) -> tuple[bytes, str]:
         """The stored object of a node's output artifact and its file name, as Argo's
         ``GetOutputArtifact`` (server/artifacts/artifact_server.go) gives them: streamed as
-        stored (``returnArtifact``: a ``.tgz`` stays one), named by its key's base name."""
-        client, bucket, key = self._locate(namespace, name, node_id, "outputs", artifact)
+        stored (``returnArtifact``: a ``.tgz`` stays one), named by its key's base name.
+        ``workflow``: the cluster's run (``/artifacts/``) or the archive's (``/artifacts-by-uid/``)."""
+        client, bucket, key = self._locate(workflow, node_id, "outputs", artifact)
         return _object(client, bucket, key), posixpath.basename(key.rstrip("/"))
 
     def artifact_file(
-        self, namespace: str, name: str, node_id: str, direction: str, artifact: str, file_name: str, listing: bool
+        self, workflow: dict[str, Any], node_id: str, direction: str, artifact: str, file_name: str, listing: bool
     ) -> tuple[int, bytes, dict[str, str]]:
         """``GetArtifactFile`` (artifact_server.go): the artifact's key with ``file_name``
         appended (``AppendToKey``); a path without a trailing slash that is a "directory"
@@ -169,7 +255,7 @@ class ArgoDouble:
         (307) to the slash form, which lists every object under it (``ListDirectory``, recursive)
         as ``renderDirectoryListing`` does, or redirects to ``index.html`` at its root; a file
         is streamed as ``returnArtifact`` does."""
-        client, bucket, key = self._locate(namespace, name, node_id, direction, artifact)
+        client, bucket, key = self._locate(workflow, node_id, direction, artifact)
         key = posixpath.normpath(posixpath.join(key, file_name or "."))
         under = [o.object_name for o in client.list_objects(bucket, prefix=key + "/", recursive=True)]
         under = [str(k) for k in under if not str(k).endswith("/")]
@@ -197,13 +283,12 @@ class ArgoDouble:
         page = f'<html><body><ul>\n<li><a href="..">..</a></li>\n{items}</ul></body></html>'
         return 200, page.encode(), {"Content-Type": "text/html; charset=utf-8"}
 
-    def _locate(self, namespace: str, name: str, node_id: str, direction: str, artifact: str) -> tuple[Any, str, str]:
+    def _locate(self, wf: dict[str, Any], node_id: str, direction: str, artifact: str) -> tuple[Any, str, str]:
         """``getArtifactAndDriver`` (artifact_server.go): the node's artifact by name (500 when
         absent), relocated to the artifact repository unless its own location is full
         (``Relocate``; S3 ``HasLocation``: endpoint, bucket and key)."""
         from minio import Minio
 
-        wf = self.find(namespace, name)
         node = ((wf.get("status") or {}).get("nodes") or {}).get(node_id)
         if node is None:
             raise _HttpError(500, 13, "Internal Server Error")
@@ -212,6 +297,8 @@ class ArgoDouble:
         if art is None or not (art.get("s3") or {}).get("key"):
             raise _HttpError(500, 13, "Internal Server Error")
         s3, repo = art["s3"], self.artifact_repository or {}
+        if not repo and self.objects:
+            return _MemoryBucket(self.objects), "", str(s3["key"])
         full = all(s3.get(k) for k in ("endpoint", "bucket", "key"))
         if not repo or (full and s3.get("endpoint") != repo.get("endpoint")):
             raise _HttpError(500, 13, "Internal Server Error")  # the double holds only the repository's keys
@@ -224,6 +311,28 @@ class ArgoDouble:
 
     def _touch(self, wf: dict[str, Any]) -> None:
         wf["metadata"]["resourceVersion"] = str(next(self._versions))
+
+
+class _MemoryBucket:
+    """``ArgoDouble.objects`` read as the S3 client reads a bucket (a missing key: ``KeyError``)."""
+
+    def __init__(self, objects: dict[str, bytes]) -> None:
+        self.objects = objects
+
+    def get_object(self, bucket: str, key: str) -> Any:
+        data = self.objects[key]
+
+        class Response(io.BytesIO):
+            def release_conn(self) -> None:
+                return
+
+        return Response(data)
+
+    def stat_object(self, bucket: str, key: str) -> None:
+        self.objects[key]
+
+    def list_objects(self, bucket: str, prefix: str, recursive: bool = True) -> list[Any]:
+        return [SimpleNamespace(object_name=k) for k in sorted(self.objects) if k.startswith(prefix)]
 
 
 class _HttpError(Exception):
@@ -240,6 +349,8 @@ def _object(client: Any, bucket: str, key: str) -> bytes:
 
     try:
         response = client.get_object(bucket, key)
+    except KeyError:
+        raise _HttpError(404, 5, "Not Found") from None
     except S3Error as exc:
         if exc.code in ("NoSuchKey", "NoSuchBucket"):
             raise _HttpError(404, 5, "Not Found") from None
@@ -261,9 +372,71 @@ def _exists(client: Any, bucket: str, key: str) -> bool:
 
     try:
         client.stat_object(bucket, key)
-    except S3Error:
+    except (S3Error, KeyError):
         return False
     return True
+
+
+def _archive_columns(wf: dict[str, Any]) -> dict[str, Any]:
+    """What the archive lists of a run: the columns ``ListWorkflows`` selects
+    (persist/sqldb/workflow_archive.go), its labels marked ``Persisted``, no nodes."""
+    meta, status = wf["metadata"], wf.get("status") or {}
+    labels = {**(meta.get("labels") or {}), ARCHIVING_STATUS: "Persisted"}
+    kept = ("phase", "startedAt", "finishedAt", "progress", "message", "estimatedDuration", "resourcesDuration")
+    return {
+        "metadata": {
+            "name": meta["name"], "namespace": meta["namespace"], "uid": meta["uid"],
+            "creationTimestamp": meta.get("creationTimestamp"), "labels": labels,
+            "annotations": dict(meta.get("annotations") or {}),
+        },
+        "spec": {k: v for k, v in (wf.get("spec") or {}).items() if k == "suspend"},
+        "status": {k: status[k] for k in kept if k in status},
+    }  # fmt: skip
+
+
+def _label_requirements(selector: str) -> list[tuple[str, str, str]]:
+    """A label selector's equality and existence requirements as ``(key, op, value)``
+    (``k=v``, ``k==v``, ``k!=v``, ``k``, ``!k``: ``labels.ParseToRequirements``); set-based
+    ones (``in``, ``notin``) are refused (400)."""
+    out: list[tuple[str, str, str]] = []
+    for part in filter(None, (p.strip() for p in selector.split(","))):
+        if " in " in part or " notin " in part or "(" in part:
+            raise _HttpError(400, 3, f"unsupported label selector {part!r} in the double")
+        if "!=" in part:
+            key, value = part.split("!=", 1)
+            out.append((key.strip(), "!=", value.strip()))
+        elif "=" in part:
+            key, value = part.replace("==", "=").split("=", 1)
+            out.append((key.strip(), "=", value.strip()))
+        elif part.startswith("!"):
+            out.append((part[1:].strip(), "!", ""))
+        else:
+            out.append((part, "exists", ""))
+    return out
+
+
+def _labels_match(labels: dict[str, str], wanted: list[tuple[str, str, str]]) -> bool:
+    checks = {
+        "=": lambda k, v: labels.get(k) == v,
+        "!=": lambda k, v: labels.get(k) != v,
+        "!": lambda k, v: k not in labels,
+        "exists": lambda k, v: k in labels,
+    }
+    return all(checks[op](key, value) for key, op, value in wanted)
+
+
+def _archive_query(query: dict[str, list[str]]) -> tuple[str, str]:
+    """The namespace and name of ``ListArchivedWorkflows``' field selector (or ``namespace``), as
+    ``BuildListOptions`` (server/utils/list_options.go) reads them; other selectors are refused."""
+    namespace, name = (query.get("namespace") or [""])[0], ""
+    for selector in filter(None, (query.get("listOptions.fieldSelector") or [""])[0].split(",")):
+        if selector.startswith("metadata.namespace="):
+            namespace = selector.split("=", 1)[1].lstrip("=")
+        elif selector.startswith("metadata.name="):
+            name = selector.split("=", 1)[1].lstrip("=")
+        else:
+            raise _HttpError(400, 3, f"unsupported requirement {selector}")
+    return namespace, name
 
 
 def _suffix() -> str:
@@ -292,7 +465,7 @@ def _handler_for(double: ArgoDouble) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             url = urlsplit(self.path)
             double.requests.append((method, self.path))
-            if url.path.startswith(("/artifacts/", "/artifact-files/")) and method == "GET":
+            if url.path.startswith(("/artifacts/", "/artifacts-by-uid/", "/artifact-files/")) and method == "GET":
                 self._artifact(url.path)
                 return
             try:
@@ -316,11 +489,17 @@ def _handler_for(double: ArgoDouble) -> type[BaseHTTPRequestHandler]:
                     raise _HttpError(401, 16, "Unauthorized")
                 if path.startswith("/artifact-files/"):
                     status, data, headers = self._artifact_file(path)
+                elif path.startswith("/artifacts-by-uid/"):  # getArtifactByUID: /artifacts-by-uid/{uid}/{node}/{name}
+                    parts = [unquote(p) for p in path.split("/", 4)]
+                    if len(parts) != 5:
+                        raise _HttpError(400, 3, "Bad Request")
+                    data, filename = double.output_artifact(self._archived(parts[2]), parts[3], parts[4])
+                    status, headers = 200, _file_headers(filename)
                 else:
                     parts = [unquote(p) for p in path.split("/", 5)]
                     if len(parts) != 6:
                         raise _HttpError(400, 3, "Bad Request")
-                    data, filename = double.output_artifact(*parts[2:6])
+                    data, filename = double.output_artifact(double.find(parts[2], parts[3]), *parts[4:6])
                     status, headers = 200, _file_headers(filename)
             except _HttpError as err:
                 status, data = err.status, f"{err.message}\n".encode()
@@ -342,10 +521,24 @@ def _handler_for(double: ArgoDouble) -> type[BaseHTTPRequestHandler]:
             parts = [unquote(p) for p in path.split("/")]
             if len(parts) < 8 or parts[6] not in ("outputs", "inputs"):
                 raise _HttpError(400, 3, "Bad Request")
-            if parts[3] != "workflows":  # archived workflows are not kept by the double
+            if parts[3] == "workflows":
+                workflow = double.find(parts[2], parts[4])
+            elif parts[3] == "archived-workflows":  # by uid, of this namespace only
+                workflow = self._archived(parts[4])
+                if workflow["metadata"].get("namespace") != parts[2]:
+                    raise _HttpError(400, 3, "Bad Request")
+            else:
                 raise _HttpError(400, 3, "Bad Request")
             file_name = posixpath.normpath("/".join(parts[8:])) if len(parts) > 8 else ""
-            return double.artifact_file(parts[2], parts[4], parts[5], parts[6], parts[7], file_name, path.endswith("/"))
+            return double.artifact_file(workflow, parts[5], parts[6], parts[7], file_name, path.endswith("/"))
+
+        def _archived(self, uid: str) -> dict[str, Any]:
+            """``wfArchive.GetWorkflow(uid)`` as the artifact routes read it (404 "workflow not
+            yet archived")."""
+            workflow = double.archived.get(uid)
+            if workflow is None:
+                raise _HttpError(404, 5, "workflow not yet archived")
+            return workflow
 
         def _check_token(self) -> None:
             if double.token and self.headers.get("Authorization") != f"Bearer {double.token}":
@@ -381,6 +574,16 @@ def _route(
     double: ArgoDouble, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]
 ) -> tuple[int, Any]:
     parts = path.strip("/").split("/")
+    if parts[:3] == ["api", "v1", "archived-workflows"] and method == "GET" and len(parts) <= 4:
+        if len(parts) == 4:
+            return 200, double.archived_get(parts[3])
+        namespace, name = _archive_query(query)
+        if double.archive_forbidden:  # auth.CanI refused (archived_workflow_server.go)
+            raise _HttpError(
+                403, 7, f'Permission denied, you are not allowed to list workflows in namespace "{namespace}".'
+            )
+        prefix, labels = (query.get("namePrefix") or [""])[0], (query.get("listOptions.labelSelector") or [""])[0]
+        return 200, double.archived_list(namespace, name, prefix, labels)
     if parts[:3] != ["api", "v1", "workflows"] or len(parts) < 4:
         raise _HttpError(404, 5, f"Not Found: {path}")
     namespace, rest = parts[3], parts[4:]
@@ -392,7 +595,7 @@ def _route(
             return 200, only_fields(double.list_body(namespace), fields)
     elif len(rest) == 1:
         if method == "GET":
-            return 200, only_fields(copy.deepcopy(double.find(namespace, rest[0])), fields)
+            return 200, only_fields(double.get(namespace, rest[0]), fields)
         if method == "DELETE":
             double.find(namespace, rest[0])
             del double.workflows[(namespace, rest[0])]
@@ -436,8 +639,8 @@ def only_fields(answer: dict[str, Any], fields: str) -> dict[str, Any]:
 
 
 @contextmanager
-def running_double(token: str | None = "v2:double-token") -> Iterator[ArgoDouble]:
-    double = ArgoDouble(token).start()
+def running_double(token: str | None = "v2:double-token", unified: bool = False) -> Iterator[ArgoDouble]:
+    double = ArgoDouble(token, unified).start()
     try:
         yield double
     finally:
