@@ -33,7 +33,7 @@ def artifact_download(name: str, place: Callable[[Path], list[str]]) -> FileResp
         if len(files) == 1 and paths == files:
             return FileResponse(files[0], filename=files[0].name, background=cleanup)
         archive = tmp / f"{name}.zip"
-        with zipfile.ZipFile(archive, "w") as zf:
+        with zipfile.ZipFile(archive, "w", strict_timestamps=False) as zf:  # a file from before 1980 zips as 1980
             for f in files:
                 zf.write(f, f.relative_to(out))
     except BaseException:
