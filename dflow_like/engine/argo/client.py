@@ -8,8 +8,9 @@ workflow and never contains the token.
 
 Archived runs (the workflow archive, ``ArchivedWorkflowService``: server/workflowarchive/
 archived_workflow_server.go) are addressed by uid, as the Argo Server addresses them: the
-archive's list and get, and the artifact routes that read a run from the archive
-(``/artifacts-by-uid/``, ``/artifact-files/{namespace}/archived-workflows/{uid}/``).
+archive's list and get, its retry and resubmit (which start a run in the cluster), and the
+artifact routes that read a run from the archive (``/artifacts-by-uid/``,
+``/artifact-files/{namespace}/archived-workflows/{uid}/``).
 """
 
 from __future__ import annotations
@@ -118,6 +119,30 @@ class ArgoClient:
             raise ArgoError(f"{context} failed: HTTP 404: not found in this namespace", 404)
         (meta.get("labels") or meta.setdefault("labels", {}))[ARCHIVING_STATUS] = "Persisted"
         return workflow
+
+    def retry_archived(self, uid: str, step: str | None = None) -> str:
+        """Retry a run the cluster no longer holds, from the archive (``RetryArchivedWorkflow``,
+        server/workflowarchive/archived_workflow_server.go: ``PUT /api/v1/archived-workflows/{uid}/retry``).
+        The server recreates the run in the cluster under its name (a new uid), its failed steps
+        reset; it refuses (409) while a run of that name is in the cluster, and a run neither
+        Failed nor Error (400, ``FormulateRetryWorkflow``) unless ``step`` names one to rerun.
+        The namespace goes in the body, as Argo's UI sends it (``retryArchived``,
+        ui/src/shared/services/workflows-service.ts): the server creates the run there.
+        Returns the new run's name."""
+        extra = {"restartSuccessful": True, "nodeFieldSelector": f"displayName={step}"} if step else {}
+        return self._archived_put("retry", uid, "retry_archived_workflow", **extra)
+
+    def resubmit_archived(self, uid: str, memoized: bool = False) -> str:
+        """A new run of an archived one (``ResubmitArchivedWorkflow``: ``PUT
+        /api/v1/archived-workflows/{uid}/resubmit``), named from its name; ``memoized`` needs a
+        Failed or Error run (``FormulateResubmitWorkflow``). Returns the new run's name."""
+        return self._archived_put("resubmit", uid, "resubmit_archived_workflow", memoized=memoized)
+
+    def _archived_put(self, action: str, uid: str, operation: str, **extra: Any) -> str:
+        context = f"Argo {action} of archived workflow {uid!r} in namespace {self.namespace!r} at {self.host}"
+        body = {"uid": uid, "namespace": self.namespace, **extra}
+        new = self._call(action, uid, operation, body=body, path={"uid": uid}, api=self._archive_api, context=context)
+        return str(new["metadata"]["name"])
 
     def terminate(self, name: str) -> None:
         self._put("terminate", name, "terminate_workflow")

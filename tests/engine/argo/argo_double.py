@@ -20,7 +20,10 @@ archived_workflow_server.go, paths in pkg/apiclient/workflowarchive/workflow-arc
 entries as persist/sqldb/workflow_archive.go ``ListWorkflows`` gives them: no nodes, labelled
 ``Persisted``, in ``Workflows.Less`` order) and ``GET /api/v1/archived-workflows/{uid}``
 (the whole workflow; 404 ``not found``), and the artifact routes read an archived run by uid
-(``/artifacts-by-uid/``, ``/artifact-files/{ns}/archived-workflows/{uid}/``). By default the
+(``/artifacts-by-uid/``, ``/artifact-files/{ns}/archived-workflows/{uid}/``). An archived run is
+retried and resubmitted as ``RetryArchivedWorkflow`` and ``ResubmitArchivedWorkflow`` do
+(``PUT /api/v1/archived-workflows/{uid}/retry`` and ``/resubmit``, the namespace in the body):
+see :meth:`ArgoDouble.archived_retry` and :meth:`ArgoDouble.archived_resubmit`. By default the
 workflow API is Argo 3.4's, which knows only the cluster's runs; ``unified=True`` is Argo
 >= 3.6's (server/workflow/workflow_server.go): ``ListWorkflows`` appends the archive's runs
 to the cluster's not yet archived, and ``GetWorkflow`` falls back to the archive by name.
@@ -168,7 +171,11 @@ class ArgoDouble:
 
     def _resubmit(self, namespace: str, old: dict[str, Any], memoized: bool) -> dict[str, Any]:
         meta = old["metadata"]
-        labels = {"workflows.argoproj.io/resubmitted-from-workflow": meta["name"]}
+        # the labels FormulateResubmitWorkflow does not carry over (the creator's others aside)
+        dropped = ("workflows.argoproj.io/creator", "workflows.argoproj.io/phase", "workflows.argoproj.io/completed")
+        dropped += (ARCHIVING_STATUS,)
+        labels = {k: v for k, v in (meta.get("labels") or {}).items() if k not in dropped}
+        labels["workflows.argoproj.io/resubmitted-from-workflow"] = meta["name"]
         new = {
             "apiVersion": old.get("apiVersion"),
             "kind": "Workflow",
@@ -215,6 +222,67 @@ class ArgoDouble:
         found = copy.deepcopy(wf)
         found["metadata"].setdefault("labels", {})[ARCHIVING_STATUS] = "Persisted"
         return found
+
+    def archived_retry(self, uid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``RetryArchivedWorkflow`` (server/workflowarchive/archived_workflow_server.go): the archived
+        run (404 ``not found``) is created again in the body's namespace under its own name, with a
+        new uid, unless a run of that name is there (409 ``AlreadyExists``: "use argo retry {name}
+        instead"). ``FormulateRetryWorkflow`` (workflow/util/util.go) makes it: Failed or Error runs
+        only (a Succeeded one needs ``restartSuccessful`` and ``nodeFieldSelector``; else 400), the
+        ``completed`` and archiving-status labels dropped, phase unset (the controller's to set),
+        ``shutdown`` cleared; the failed pods (and the nodes the selector picks) deleted with what
+        follows them (``resetPath``'s ``getChildren``), the group nodes above them reset to Running,
+        the rest kept. (No Retry nodes or offloaded statuses here; the request's namespace is
+        required, as the server creates the run in it: Argo's UI always sends it.)"""
+        old = self.archived_get(uid)
+        namespace, name = self._archived_namespace(body), str(old["metadata"]["name"])
+        restart, selector = bool(body.get("restartSuccessful")), str(body.get("nodeFieldSelector") or "")
+        with self._lock:
+            if (namespace, name) in self.workflows:
+                raise _HttpError(409, 6, f"Workflow already exists on cluster, use argo retry {name} instead")
+        phase = str(old["status"].get("phase") or "")
+        if phase == "Succeeded" and not (restart and selector):
+            raise _HttpError(
+                400, 3, "To retry a succeeded workflow, set the options restartSuccessful and nodeFieldSelector"
+            )
+        if phase not in ("Failed", "Error", "Succeeded"):
+            raise _HttpError(400, 3, f"Cannot retry a workflow in phase {phase}")
+        new = copy.deepcopy(old)
+        meta, status = new["metadata"], new["status"]
+        for label in ("workflows.argoproj.io/completed", ARCHIVING_STATUS):
+            (meta.get("labels") or {}).pop(label, None)
+        spec = new.setdefault("spec", {})
+        spec.pop("shutdown", None)
+        if spec.get("activeDeadlineSeconds") == 0:  # it was terminated
+            del spec["activeDeadlineSeconds"]
+        status.pop("phase", None)
+        status.update(message="", startedAt=_NOW, finishedAt=None)
+        status["nodes"] = _retry_nodes(status.get("nodes") or {}, _node_selector(selector) if restart else None)
+        meta.update(uid=str(uuid.uuid4()), namespace=namespace)
+        meta.pop("resourceVersion", None)
+        with self._lock:
+            if (namespace, name) in self.workflows:
+                raise _HttpError(409, 6, f'workflows.argoproj.io "{name}" already exists')
+            self._touch(new)
+            self.workflows[(namespace, name)] = new
+        return copy.deepcopy(new)
+
+    def archived_resubmit(self, uid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``ResubmitArchivedWorkflow``: a new run of the archived one in the body's namespace, as
+        ``FormulateResubmitWorkflow`` makes it (``generateName`` from its name, its spec, its user
+        labels, ``resubmitted-from-workflow``); ``memoized`` needs a Failed or Error run (400)."""
+        old = self.archived_get(uid)
+        namespace, memoized = self._archived_namespace(body), bool(body.get("memoized"))
+        if memoized and old["status"].get("phase") not in ("Failed", "Error"):
+            raise _HttpError(400, 3, "workflow must be Failed/Error to resubmit in memoized mode")
+        return self._resubmit(namespace, old, memoized)
+
+    @staticmethod
+    def _archived_namespace(body: dict[str, Any]) -> str:
+        namespace = str(body.get("namespace") or "")
+        if not namespace:
+            raise _HttpError(400, 3, "the double needs the namespace to create the run in (Argo's UI sends it)")
+        return namespace
 
     def get(self, namespace: str, name: str) -> dict[str, Any]:
         """``GetWorkflow``: the cluster's run; on Argo >= 3.6 (``unified``), else the archive's
@@ -439,6 +507,51 @@ def _archive_query(query: dict[str, list[str]]) -> tuple[str, str]:
     return namespace, name
 
 
+_GROUPS = ("Steps", "StepGroup", "DAG", "TaskGroup")  # isGroupNodeType (workflow/util/util.go)
+
+
+def _node_selector(selector: str) -> tuple[str, str]:
+    """A node field selector of one ``field=value`` (``SelectorMatchesNode``'s ``displayName``,
+    ``name``, ``id``, ``templateName``, ``phase``); others are refused by the double (400)."""
+    field, _, value = selector.replace("==", "=").partition("=")
+    if field not in ("displayName", "name", "id", "templateName", "phase") or not value or "," in value:
+        raise _HttpError(400, 3, f"unsupported node field selector {selector!r} in the double")
+    return field, value
+
+
+def _retry_nodes(nodes: dict[str, Any], selected: tuple[str, str] | None) -> dict[str, Any]:
+    """``FormulateRetryWorkflow``'s nodes: each failed pod (and each node ``selected`` picks) is
+    deleted with its descendants (``resetPath``: the node and ``getChildren``); the group nodes
+    above it reset (``resetNode``: Running, no message, not finished); the others kept."""
+    parents = {child: nid for nid, node in nodes.items() for child in node.get("children") or []}
+    starts = [
+        nid
+        for nid, node in nodes.items()
+        if (node.get("type") == "Pod" and node.get("phase") in ("Failed", "Error"))
+        or (selected is not None and str(node.get(selected[0]) or "") == selected[1])
+    ]
+    deleted: set[str] = set()
+    todo = list(starts)
+    while todo:
+        nid = todo.pop()
+        if nid not in deleted:
+            deleted.add(nid)
+            todo.extend((nodes.get(nid) or {}).get("children") or [])
+    reset: set[str] = set()
+    for nid in starts:
+        up = parents.get(nid)
+        while up is not None:
+            if (nodes.get(up) or {}).get("type") in _GROUPS:
+                reset.add(up)
+            up = parents.get(up)
+    kept = {nid: copy.deepcopy(node) for nid, node in nodes.items() if nid not in deleted}
+    for nid in reset - deleted:
+        node = kept[nid]
+        node.update(phase=node["phase"] if node.get("phase") == "Skipped" else "Running", message="",
+                    startedAt=_NOW, finishedAt=None)  # fmt: skip
+    return kept
+
+
 def _suffix() -> str:
     return "".join(random.choices(string.ascii_lowercase + string.digits, k=5))
 
@@ -574,6 +687,11 @@ def _route(
     double: ArgoDouble, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]
 ) -> tuple[int, Any]:
     parts = path.strip("/").split("/")
+    if parts[:3] == ["api", "v1", "archived-workflows"] and method == "PUT" and len(parts) == 5:
+        if parts[4] == "retry":
+            return 200, double.archived_retry(parts[3], body)
+        if parts[4] == "resubmit":
+            return 200, double.archived_resubmit(parts[3], body)
     if parts[:3] == ["api", "v1", "archived-workflows"] and method == "GET" and len(parts) <= 4:
         if len(parts) == 4:
             return 200, double.archived_get(parts[3])
