@@ -168,8 +168,10 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
 
     def run(request: Request) -> Response:
         wf_id = request.path_params["wf_id"]
-        plan, summary = argo.view(wf_id)
-        return HTMLResponse(run_page(wf_id, plan, summary, request.query_params.get("msg", ""), ARGO))
+        workflow = argo.workflow(wf_id)
+        plan, summary = argo.view(wf_id, workflow)
+        verbs, why = argo.actions(workflow)  # an archived run: Argo's actions for it
+        return HTMLResponse(run_page(wf_id, plan, summary, request.query_params.get("msg", ""), ARGO, verbs, why))
 
     def run_json(request: Request) -> Response:
         wf_id = request.path_params["wf_id"]
@@ -222,13 +224,19 @@ def _argo_routes(argo: ArgoRuns) -> list[Route]:
             return PlainTextResponse(f"502: {exc}", 502)
 
     def action(request: Request) -> Response:
+        """An action on the cluster's run; on one read from the archive, Argo's actions for it
+        (``ArgoRuns.act_archived``: a retry shows the run it starts in the cluster)."""
         wf_id, verb = request.path_params["wf_id"], request.path_params["verb"]
+        shown: str | None = None
         try:
-            argo.workflow(wf_id)  # an unknown name is refused before any action
-            message = _act_on(argo.backend(), wf_id, verb)
+            workflow = argo.workflow(wf_id)  # an unknown name is refused before any action
+            if argo.archived_uid(workflow) is None:
+                message = _act_on(argo.backend(), wf_id, verb)
+            else:
+                shown, message = argo.act_archived(workflow, verb)
         except (KeyError, ArgoError) as exc:
             message = f"{verb} failed: {exc}"
-        return RedirectResponse(f"{ARGO}/{quote(wf_id)}?msg={quote(message)}", status_code=303)
+        return RedirectResponse(f"{ARGO}/{quote(shown or wf_id)}?msg={quote(message)}", status_code=303)
 
     return [
         Route(f"/api{ARGO}/{{wf_id}}/view", run_json),

@@ -15,7 +15,10 @@ per uid); on a 3.4 server, which lists only the cluster's, the archive is asked
 (``ListArchivedWorkflows``) and merged here the same way. A run read from the archive
 (garbage-collected from the cluster) has its page as any other: its status and nodes come
 from the archive, a step's log from its ``main-logs`` artifact (``archiveLogs``) as Argo's
-UI reads it, its artifacts through the server's routes by uid.
+UI reads it, its artifacts through the server's routes by uid. Its actions are Argo's for it:
+retry goes through the archive (``RetryArchivedWorkflow``, which creates the run again in the
+cluster under its name), and a finished run offers neither terminate nor resume, as Argo's UI
+offers neither (``WorkflowOperationsMap``, ui/src/shared/workflow-operations-map.ts).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ LIST_FIELDS = ",".join(
         "items.status.finishedAt", "items.status.message",
     )
 )  # fmt: skip
+ACTIONS = ("terminate", "resume", "retry")  # a run page's buttons
+RETRIED = ("Failed", "Error")  # the phases Argo's UI offers retry for (FormulateRetryWorkflow's, without options)
 _UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 LOG_ARTIFACT = "main-logs"  # the log Argo keeps of a step's main container (archiveLogs)
 POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
@@ -217,9 +222,37 @@ class ArgoRuns:
         """The uid the server's artifact routes read a run by, if it is read from the archive."""
         return None if in_cluster(workflow) else str((workflow.get("metadata") or {}).get("uid") or "") or None
 
-    def view(self, wf_id: str) -> tuple[PlanNode, RunSummary]:
+    def view(self, wf_id: str, workflow: dict[str, Any] | None = None) -> tuple[PlanNode, RunSummary]:
         """The graph of one run and its state, from one answer of the server."""
-        return argo_graph(self.workflow(wf_id))
+        return argo_graph(workflow or self.workflow(wf_id))
+
+    def actions(self, workflow: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+        """The actions a run's page offers, and why it offers no others. A run read from the
+        archive is finished: Argo's UI offers it retry when it Failed or Error (and resubmit,
+        which the dashboard has not), never terminate (a Running run's) nor resume (a suspended
+        run's): ``WorkflowOperationsMap``, ui/src/shared/workflow-operations-map.ts."""
+        if self.archived_uid(workflow) is None:
+            return ACTIONS, ""
+        phase = workflow_phase(workflow)
+        retry = phase in RETRIED
+        why = (
+            f"This run is archived ({phase}): Argo keeps it only in its archive and nothing of it runs, "
+            "so terminate and resume are not offered (as in Argo's UI)"
+        )
+        return (("retry",), why + "; retry runs its failed steps again in the cluster.") if retry else ((), why + ".")
+
+    def act_archived(self, workflow: dict[str, Any], verb: str) -> tuple[str | None, str]:
+        """``verb`` on a run read from the archive, as Argo's UI does it: the run the page then
+        shows (None: this one), and what happened. Retry asks the archive (``retryArchived`` in
+        ui/src/shared/services/workflows-service.ts, for a run not in the cluster), which creates
+        the run again in the cluster under its name: the page shows that run. Terminate and resume
+        are refused with why: Argo offers neither for a finished run (``actions``)."""
+        if verb == "retry":
+            new = self.client.retry_archived(self.archived_uid(workflow) or "")
+            return new, f"retrying the failed steps: {new} runs again in the cluster (retried from the archive)"
+        if verb in ("terminate", "resume"):
+            return None, f"{verb} is not offered. {self.actions(workflow)[1]}"
+        raise KeyError(f"no action {verb!r} (terminate, resume, retry)")
 
     def step(
         self, wf_id: str, node_id: str, workflow: dict[str, Any] | None = None, outputs: bool = True

@@ -140,12 +140,24 @@ def run_view(wf_id: str, plan: PlanNode, summary: RunSummary, prefix: str = LOCA
     )
 
 
-def run_page(wf_id: str, plan: PlanNode, summary: RunSummary, flash: str = "", prefix: str = LOCAL) -> str:
+def run_page(
+    wf_id: str,
+    plan: PlanNode,
+    summary: RunSummary,
+    flash: str = "",
+    prefix: str = LOCAL,
+    verbs: tuple[str, ...] = ("terminate", "resume", "retry"),
+    why: str = "",
+) -> str:
+    """A run's page: its action buttons (``verbs``; ``why`` says why the others are not offered,
+    as for an archived Argo run), the flash of the last action, the refreshed view."""
     actions = "".join(
         f"<form class='inline' method='post' action='{prefix}/{quote(wf_id)}/{verb}'>"
         f"<button id='{verb}'>{verb}</button></form> "
-        for verb in ("terminate", "resume", "retry")
+        for verb in verbs
     )
+    if why:
+        actions += f"<span class='note' id='actions-note'>{html.escape(why)}</span>"
     note = f"<p class='flash' id='flash'>{html.escape(flash)}</p>" if flash else ""
     script = (
         "const view=document.getElementById('view');"

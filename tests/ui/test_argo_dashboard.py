@@ -351,3 +351,106 @@ def test_an_unknown_name_is_still_a_404_with_an_archive(served: Served, double: 
     assert status == 404
     status, _ = served.get("/argo/runs/00000000-0000-0000-0000-000000000000")
     assert status == 404
+
+
+# --- actions on archived runs (Argo's UI: workflow-operations-map.ts, retry-workflow-panel.tsx) ---
+
+BUTTON = re.compile(r"<button id='([a-z]+)'>")
+
+
+def _post(served: Served, path: str) -> tuple[str, str]:
+    """POST an action: where it redirects (path and flash message) without following it."""
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    request = urllib.request.Request(f"{served.base}{path}?token={served.token}", data=b"", method="POST")
+    try:
+        urllib.request.build_opener(Stay).open(request, timeout=30)
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 303, exc.code
+        where = urllib.parse.urlsplit(exc.headers["Location"])
+        return where.path, urllib.parse.parse_qs(where.query)["msg"][0]
+    raise AssertionError(f"POST {path} did not redirect")
+
+
+def _live_actions(double: ArgoDouble) -> list[tuple[str, str]]:
+    return [(m, p) for m, p in double.requests if m == "PUT" and p.startswith("/api/v1/workflows/")]
+
+
+@pytest.mark.parametrize("double", [False, True], ids=["argo-3.4", "argo-3.6-unified"], indirect=True)
+def test_an_archived_failed_run_is_retried_from_the_archive_and_the_page_follows_the_new_run(
+    served: Served, double: ArgoDouble
+) -> None:
+    """A failed run gone from the cluster offers only retry, as Argo's UI; retry goes through the
+    archive (``RetryArchivedWorkflow``), which starts the run again in the cluster under its name,
+    and the dashboard then shows that run, the archived one listed beside it by uid."""
+    uid = _archived_failed_run(double)
+    status, page = served.get(f"/argo/runs/{WF}")
+    assert status == 200 and BUTTON.findall(page) == ["retry"]
+    assert "archived (Failed)" in page and "terminate and resume are not offered" in page
+    where, message = _post(served, f"/argo/runs/{WF}/retry")
+    assert where == f"/argo/runs/{WF}" and "runs again in the cluster" in message
+    assert ("PUT", f"/api/v1/archived-workflows/{uid}/retry") in double.requests and not _live_actions(double)
+    live = double.workflows[("argo", WF)]
+    assert live["metadata"]["uid"] != uid and f"{WF}-4" not in live["status"]["nodes"]  # the failed item again
+    status, page = served.get(f"{where}?msg={urllib.parse.quote(message)}")
+    assert status == 200 and BUTTON.findall(page) == ["terminate", "resume", "retry"]  # the cluster's run
+    assert "runs again in the cluster" in page and "actions-note" not in page
+    rows = _rows(served.get("/")[1])
+    assert ARCHIVED not in rows[WF] and ARCHIVED in rows[uid] and ">Failed<" in rows[uid]
+
+
+def test_terminate_and_resume_of_an_archived_run_say_why_not(served: Served, double: ArgoDouble) -> None:
+    """Nothing of an archived run runs: Argo's UI offers terminate only for a Running run and
+    resume only for a suspended one, so a stale page's POST is answered with why, and the
+    server is not asked."""
+    _archived_failed_run(double)
+    for verb in ("terminate", "resume"):
+        where, message = _post(served, f"/argo/runs/{WF}/{verb}")
+        assert where == f"/argo/runs/{WF}"
+        assert message.startswith(f"{verb} is not offered. This run is archived (Failed)") and "retry" in message
+    assert not _live_actions(double) and ("argo", WF) not in double.workflows
+    assert not any(m == "PUT" for m, _ in double.requests)
+
+
+def test_a_succeeded_archived_run_offers_no_action_and_a_retry_says_what_argo_asks(
+    served: Served, double: ArgoDouble
+) -> None:
+    """Argo's UI offers retry for a Failed or Error run only; asked anyway, the server says what
+    it needs (``FormulateRetryWorkflow``) and the page shows it."""
+    _old_run(double)
+    status, page = served.get(f"/argo/runs/{OLD}")
+    assert status == 200 and BUTTON.findall(page) == [] and "archived (Succeeded)" in page
+    where, message = _post(served, f"/argo/runs/{OLD}/retry")
+    assert where == f"/argo/runs/{OLD}" and message.startswith("retry failed:")
+    assert "HTTP 400" in message and "restartSuccessful and nodeFieldSelector" in message
+    assert ("argo", OLD) not in double.workflows
+
+
+def test_an_archived_run_whose_name_is_in_the_cluster_again_is_not_retried_over_it(
+    served: Served, double: ArgoDouble
+) -> None:
+    """The server refuses while a run of that name is in the cluster (409, "use argo retry {name}
+    instead"); the page of the archived run, read by uid, says so."""
+    first = _archived_failed_run(double)
+    double.create("argo", {"workflow": {"metadata": {"name": WF}, "spec": {"entrypoint": "main"}}})
+    where, message = _post(served, f"/argo/runs/{first}/retry")
+    assert where == f"/argo/runs/{first}" and message.startswith("retry failed:")
+    assert "409" in message and f"use argo retry {WF} instead" in message
+    assert double.workflows[("argo", WF)]["status"]["phase"] == "Pending"  # the new run untouched
+
+
+def test_an_archived_run_still_in_the_cluster_is_acted_on_there(served: Served, double: ArgoDouble) -> None:
+    """Archived but not yet deleted (its TTL not reached), the run is the cluster's: the usual
+    buttons and endpoints, as Argo's UI retries through the archive only a run not in the cluster."""
+    argo_run(double)
+    double.archive(WF, delete=False)
+    status, page = served.get(f"/argo/runs/{WF}")
+    assert status == 200
+    assert BUTTON.findall(page) == ["terminate", "resume", "retry"] and "actions-note" not in page
+    where, message = _post(served, f"/argo/runs/{WF}/retry")
+    assert where == f"/argo/runs/{WF}" and message == "retrying the failed steps"
+    assert _live_actions(double) == [("PUT", f"/api/v1/workflows/argo/{WF}/retry")]
+    assert not any(p.endswith("/retry") and "archived" in p for _, p in double.requests)
