@@ -127,6 +127,8 @@ def test_terminate_and_retry_from_the_run_page(dashboard: Dashboard, browser: An
     poll(lambda: wf.query_status() == "Failed", "the run to stop")
     _follow(browser, "#retry")
     poll(lambda: "retry" in _flash(browser), "the page after retry")  # retried, or a clear word that it cannot
+    wf.terminate()  # the retried gate would hold forever: no engine outlives the test
+    poll(lambda: wf.query_status() == "Failed", "the retried run to stop")
 
 
 def test_a_running_step_log_is_followed_in_the_page(dashboard: Dashboard, browser: Any, tmp_path: Path) -> None:

@@ -120,6 +120,9 @@ class LocalBackend:
         they are sent only once its pid is recorded: the run's state never goes back
         from what the engine wrote to ``Pending``.
         """
+        store = StateStore(ws.db_path)
+        store.update_workflow(terminate=0)  # an earlier run's request; one from now on stands
+        store.close()
         credentials_in, credentials_out = os.pipe()  # the engine's stdin: its credentials
         try:
             pid = self._launch(ws, resume, credentials_in)
@@ -178,7 +181,9 @@ class LocalBackend:
             ),
             (os.POSIX_SPAWN_DUP2, 1, 2),
         ]
-        return os.posix_spawn("/bin/sh", args, self._engine_env(), file_actions=actions, setsid=True)
+        return os.posix_spawn(  # SIGTERM blocked until the engine listens for it (``stop.StopRequest``)
+            "/bin/sh", args, self._engine_env(), file_actions=actions, setsid=True, setsigmask=[signal.SIGTERM]
+        )
 
     def resume(self, wf_id: str) -> None:
         ws = self._existing(wf_id)

@@ -16,6 +16,7 @@ from ..._config import config, s3_config
 from ..._credentials import apply_credentials, read_credentials
 from ...graph.collect import TemplateTable
 from .payload import Payload, read_payload
+from .stop import StopRequest
 from .warm_imports import preload_for_fan_outs
 from .worker_process import spawn_workers
 
@@ -61,7 +62,7 @@ def _record_failure(root: Path, exc: BaseException, what: str) -> None:
         store.close()
 
 
-def run_engine(root: Path, resume: bool) -> str:
+def run_engine(root: Path, resume: bool, stop: StopRequest | None = None) -> str:
     try:
         payload, table = _load(root)
     except Exception as exc:  # an import error, an object that does not unpickle, ...
@@ -74,7 +75,7 @@ def run_engine(root: Path, resume: bool) -> str:
     handles = spawn_workers(size, dict(table.by_name))
     from .engine_loop import run_workflow  # after the fork: see the module docstring
 
-    return run_workflow(root, payload, table, handles, resume)
+    return run_workflow(root, payload, table, handles, resume, stop or StopRequest())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(paths) != 1:
         print("usage: python -m dflow_like.engine.local WORKFLOW_DIR [--resume]", file=sys.stderr)
         return 2
+    stop = StopRequest()
+    stop.listen()  # before the workers fork: they and the steps start with it unblocked
     try:
-        phase = run_engine(Path(paths[0]), resume)
+        phase = run_engine(Path(paths[0]), resume, stop)
     except Exception as exc:  # a bug of the engine's own: say so where the user looks, then resume() can go on
         _record_failure(Path(paths[0]), exc, "the engine failed (Workflow(id).resume() goes on from here)")
         return 1

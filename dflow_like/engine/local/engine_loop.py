@@ -17,6 +17,7 @@ from .leaf import LeafRunner
 from .payload import Payload
 from .scheduler import Scheduler
 from .state_store import StateStore
+from .stop import StopRequest
 from .worker_process import WorkerHandle
 from .workers import WorkerPool
 from .workspace import Workspace
@@ -24,12 +25,14 @@ from .workspace import Workspace
 __all__ = ["run_workflow"]
 
 
-async def _run(scheduler: Scheduler, store: StateStore) -> str:
+async def _run(scheduler: Scheduler, store: StateStore, stop: StopRequest) -> str:
     loop = asyncio.get_running_loop()
     store.call_later = loop.call_later  # group node writes into one commit per interval
     task = asyncio.ensure_future(scheduler.run())
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, task.cancel)
+    if stop.requested or _terminated(store):  # asked while the engine started: stop as asked
+        task.cancel()
     try:
         root = await task
     except asyncio.CancelledError:
@@ -39,15 +42,19 @@ async def _run(scheduler: Scheduler, store: StateStore) -> str:
     return root.phase
 
 
-def run_workflow(root: Path, payload: Payload, table: TemplateTable, handles: list[WorkerHandle], resume: bool) -> str:
-    """Run the workflow to its end on the already forked workers; return its phase."""
+def run_workflow(
+    root: Path, payload: Payload, table: TemplateTable, handles: list[WorkerHandle], resume: bool, stop: StopRequest
+) -> str:
+    """Run the workflow to its end on the already forked workers; return its phase.
+
+    ``terminate`` in the state is the launcher's to clear (``LocalBackend._start``, before
+    it starts this engine): a request that came while the engine started stands."""
     pool = WorkerPool(dict(table.by_name), handles)
     workspace = Workspace(root.parent.parent, payload.wf_id)
     store = StateStore(workspace.db_path)
     previous = {rec.id: rec for rec in store.nodes()} if resume else {}
     store.update_workflow(
-        phase="Running", engine_pid=os.getpid(), started=_first_start(store, resume), finished=None, message="",
-        terminate=0,
+        phase="Running", engine_pid=os.getpid(), started=_first_start(store, resume), finished=None, message=""
     )  # fmt: skip
     use_s3 = bool(config["debug_s3"])
     prefix = str(s3_config["prefix"] or "")
@@ -68,7 +75,7 @@ def run_workflow(root: Path, payload: Payload, table: TemplateTable, handles: li
         cache=StepCache(payload.cache, "s3" if use_s3 else "local") if getattr(payload, "cache", None) else None,
     )
     try:
-        phase = asyncio.run(_run(scheduler, store))
+        phase = asyncio.run(_run(scheduler, store, stop))
         message = "terminated" if phase == "Failed" and _terminated(store) else ""
         records = store.nodes()
         if phase != "Succeeded" and not message:

@@ -57,6 +57,7 @@ from typing import Any
 from ..._config import config
 from ..._credentials import CREDENTIAL_ENV
 from .fork_safety import fork_hazard
+from .stop import blocked_terminate
 from .titles import retitle
 from .warm_imports import rss_mib
 
@@ -129,10 +130,16 @@ def fork_engine(
     for stream in (sys.stdout, sys.stderr):  # else the child holds a copy of unwritten output
         with contextlib.suppress(Exception):
             stream.flush()
-    with warnings.catch_warnings():  # Python 3.12+ warns of any thread; a BLAS pool passed the rule above
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    mask = blocked_terminate()  # until the engine listens for it (``stop.StopRequest``)
+    try:
+        with warnings.catch_warnings():  # Python 3.12+ warns of any thread; a BLAS pool passed the rule above
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
     if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return pid
     code = 1  # pragma: no cover - the engine process (its coverage is the tests' runs)
     try:  # pragma: no cover

@@ -39,6 +39,7 @@ from typing import Any
 
 from .fork_safety import Census
 from .import_hints import static_imports
+from .stop import blocked_terminate
 
 __all__ = ["NO_ENGINE_PRELOAD", "ImportMemory", "ReportFile", "new_modules", "preload_for_fan_outs", "rss_mib"]
 
@@ -211,6 +212,7 @@ def preload_for_fan_outs(templates: Mapping[str, Any], root: str) -> None:
         os.environ[NO_ENGINE_PRELOAD] = "1"
         os.chdir(root)
         _resend_credentials()  # the new engine reads them from its stdin again
+        blocked_terminate()  # as its launcher started it: until the new engine listens for it
         # the engine's own command line: a forked engine's ``orig_argv`` is its caller's
         os.execv(sys.executable, [sys.executable, "-m", "dflow_like.engine.local", *sys.argv[1:]])
 

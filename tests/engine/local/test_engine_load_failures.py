@@ -9,6 +9,7 @@ leave the run ``Error`` with the cause in ``query_message()``, ``dflow-like stat
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -141,11 +142,15 @@ def test_an_engine_that_crashes_says_so(tmp_path: Path, monkeypatch: pytest.Monk
     store.init_workflow("crash-00000", "crash", 0.0)
     store.close()
 
-    def broken(root: Path, resume: bool) -> str:
+    def broken(root: Path, resume: bool, stop: object = None) -> str:
         raise AssertionError("scheduler invariant broken")
 
     monkeypatch.setattr(daemon, "run_engine", broken)
-    assert daemon.main([str(root)]) == 1
+    previous = signal.getsignal(signal.SIGTERM)  # the engine's entry listens for SIGTERM: not this test's process
+    try:
+        assert daemon.main([str(root)]) == 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     wf = Workflow(id="crash-00000")
     assert wf.query_status() == "Error"
     message = wf.query_message()

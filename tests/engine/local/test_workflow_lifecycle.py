@@ -9,6 +9,7 @@ import pytest
 from dflow_like import Step, Workflow, list_workflows
 from dflow_like.python import PythonOPTemplate
 from tests.ops_for_tests import Fail, Hello, Sleep
+from tests.polling import poll
 
 TIMEOUT = 60
 
@@ -100,3 +101,25 @@ def test_retry_of_a_succeeded_run_with_tolerated_failures_names_them_and_how_to_
     wf.retry(step="energy(1:1)")
     assert wf.wait(timeout=TIMEOUT) == "Succeeded"
     assert wf.query_step(name="energy(1:1)")[0].log_path != before  # it ran again, in a new attempt
+
+
+@pytest.mark.parametrize("start", ["auto", "spawn"])
+def test_terminate_right_after_a_resume_stops_the_run_as_terminated(tmp_path: Path, start: str) -> None:
+    """Terminate reaches an engine that is still starting (the dashboard's retry, then
+    terminate a moment later): before, the signal killed it mid start-up and the run read
+    "Error: engine process gone", or, sent before its pid was known, the engine's start
+    wiped the request and the run went on for good."""
+    from dflow_like import config
+
+    config["engine_start"] = start
+    wf = Workflow("stopped")
+    wf.add(Step("nap", PythonOPTemplate(Sleep), parameters={"seconds": 60, "log": str(tmp_path / "log")}))
+    wf.submit()
+    poll(lambda: [s.phase for s in wf.query_step(name="nap")] == ["Running"], "nap to run")
+    wf.terminate()
+    assert wf.wait(timeout=TIMEOUT) == "Failed"
+    wf.resume()
+    wf.terminate()  # at once: the new engine has not installed its own handlers yet
+    assert wf.wait(timeout=TIMEOUT) == "Failed", wf.query_message()
+    assert wf.query_message() == "terminated"
+    assert [s.phase for s in wf.query_step(name="nap")] == ["Failed"]
