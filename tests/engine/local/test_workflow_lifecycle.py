@@ -123,3 +123,13 @@ def test_terminate_right_after_a_resume_stops_the_run_as_terminated(tmp_path: Pa
     assert wf.wait(timeout=TIMEOUT) == "Failed", wf.query_message()
     assert wf.query_message() == "terminated"
     assert [s.phase for s in wf.query_step(name="nap")] == ["Failed"]
+
+
+def test_terminate_right_after_submit_stops_the_run_as_terminated(tmp_path: Path) -> None:
+    wf = Workflow("stopped-early")
+    wf.add(Step("nap", PythonOPTemplate(Sleep), parameters={"seconds": 60, "log": str(tmp_path / "log")}))
+    wf.submit()
+    wf.terminate()  # the engine is still loading the workflow
+    assert wf.wait(timeout=TIMEOUT) == "Failed", wf.query_message()
+    assert wf.query_message() == "terminated"
+    assert not (tmp_path / "log").exists() or wf.query_step(name="nap")[0].phase == "Failed"
