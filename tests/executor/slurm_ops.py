@@ -12,7 +12,7 @@ from tests.polling import gate
 
 
 class Where(OP):
-    """Reports which process ran it and under which Slurm job."""
+    """Reports which process ran it, where (its working directory) and under which Slurm job."""
 
     @classmethod
     def get_input_sign(cls) -> OPIOSign:
@@ -20,14 +20,15 @@ class Where(OP):
 
     @classmethod
     def get_output_sign(cls) -> OPIOSign:
-        return OPIOSign({"y": int, "job": str, "host": str, "note": Artifact(Path)})
+        return OPIOSign({"y": int, "job": str, "host": str, "cwd": str, "note": Artifact(Path)})
 
     @OP.exec_sign_check
     def execute(self, op_in: OPIO) -> OPIO:
         Path("note.txt").write_text(f"x={op_in['x']}")
         job = os.environ.get("SLURM_ARRAY_JOB_ID") or os.environ.get("SLURM_JOB_ID", "")
         print(f"running x={op_in['x']} in job {job!r}")
-        return OPIO({"y": op_in["x"] * 10, "job": job, "host": socket.gethostname(), "note": Path("note.txt")})
+        out = {"y": op_in["x"] * 10, "job": job, "host": socket.gethostname(), "cwd": os.getcwd()}
+        return OPIO({**out, "note": Path("note.txt")})
 
 
 class Boom(OP):

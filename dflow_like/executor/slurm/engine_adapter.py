@@ -9,6 +9,11 @@ one after another, ``pool_size`` at once, by one process that imports the OP's m
 once and forks a child per item (``runner/packed.py``). Each item leaves an
 ``exit_code`` file, so items sharing a job still each get their own outcome.
 
+Over SSH (``DispatcherExecutor(host=...)``) every job's attempt directories are copied to
+the cluster and back (``transport.py``): the ``step.json`` a job reads names its attempt
+directory on the cluster, so the runner works in the copy, and the local output paths in
+``outputs.json`` are turned back into this machine's once the copy has come back.
+
 ``sbatch`` runs in a thread, never on the engine's loop. While the controller cannot be
 reached (restarted, failed over, overloaded), a submission backs off and tries again
 for up to ``OUTAGE_SECONDS``, and the step's message says it is waiting.
@@ -18,15 +23,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
+import json
 import re
 import shlex
 import signal
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...artifacts import ArtifactRef
 from ...runner.contract import Outcome
 from ...runner.namespace import main_namespace
 from ...runner.packed import packed_command
@@ -39,8 +46,6 @@ from .states import JobState, JobStatus
 __all__ = ["SlurmStepExecutor"]
 
 POLL_SECONDS = 0.25
-_PYTHON = [sys.executable]
-_RUNNER = [*_PYTHON, "-m", "dflow_like.runner"]
 ARRAY_GATHER_SECONDS = 0.05
 OUTAGE_SECONDS = 600.0  # how long a submission rides out an unreachable controller
 MAX_BACKOFF_SECONDS = 30.0
@@ -88,13 +93,16 @@ class SlurmStepExecutor:
     def _prepare(self, spec: StepSpec, template: Any) -> Path:
         attempt = Path(spec.attempt_dir)
         spec.workdir.mkdir(parents=True, exist_ok=True)
-        spec.write()
+        there = self.slurm.transport.remote_path(spec.attempt_dir)
+        (attempt / "step.json").write_text(dataclasses.replace(spec, attempt_dir=there).to_json())
         write_template(attempt, template, main_namespace())
         return attempt
 
-    @staticmethod
-    def _command(attempt: str) -> list[str]:
-        return [*_RUNNER, "--log", f"{attempt}/log.txt", attempt]
+    def _runner(self) -> list[str]:
+        return [*self.slurm.python(), "-m", "dflow_like.runner"]
+
+    def _command(self, attempt: str) -> list[str]:
+        return [*self._runner(), "--log", f"{attempt}/log.txt", attempt]
 
     def _group_size(self, spec: StepSpec) -> int:
         return int(spec.extra.get("group_size") or self.spec.group_size or 1)
@@ -144,11 +152,17 @@ class SlurmStepExecutor:
         pool = int(batch[0][0].extra.get("pool_size") or 1)
         for start in range(0, len(batch), size):
             chunk = batch[start : start + size]
-            command = packed_command(_PYTHON, [spec.attempt_dir for spec, _ in chunk], pool)
-            first = Path(chunk[0][0].attempt_dir)
+            attempts = [spec.attempt_dir for spec, _ in chunk]
+            command = packed_command(self.slurm.python(), attempts, pool)
+            first = Path(attempts[0])
             try:
                 submit = functools.partial(
-                    self.slurm.submit, command, str(first), chunk[0][0].step_name, str(first / "group.log")
+                    self.slurm.submit,
+                    command,
+                    str(first),
+                    chunk[0][0].step_name,
+                    str(first / "group.log"),
+                    also=attempts[1:],
                 )
                 job = await self._sbatch([spec for spec, _ in chunk], submit)
             except Exception as exc:
@@ -162,18 +176,24 @@ class SlurmStepExecutor:
 
     async def _submit_array(self, group: str) -> None:
         batch = self._batches.pop(group)
-        first = Path(batch[0][0].attempt_dir)
-        listing = first.parent.parent / f"array-{first.parent.name}-{len(batch)}.txt"
-        listing.write_text("".join(f"{spec.attempt_dir}\n" for spec, _ in batch))
-        pick = f'"$(sed -n "$((SLURM_ARRAY_TASK_ID+1))p" {shlex.quote(str(listing))})"'
-        command = ["sh", "-c", f'd={pick}; exec {shlex.join(_RUNNER)} --log "$d/log.txt" "$d"']
+        attempts = [spec.attempt_dir for spec, _ in batch]
+        there = self.slurm.transport.remote_path
+        first = Path(attempts[0])
+        listing = first / "array.txt"  # where the job runs: task N's attempt directory is line N+1
+        listing.write_text("".join(f"{there(attempt)}\n" for attempt in attempts))
+        pick = f'"$(sed -n "$((SLURM_ARRAY_TASK_ID+1))p" {shlex.quote(there(str(listing)))})"'
+        command = ["sh", "-c", f'd={pick}; exec {shlex.join(self._runner())} --log "$d/log.txt" "$d"']
+        submit = functools.partial(
+            self.slurm.submit,
+            command,
+            str(first),
+            batch[0][0].step_name,
+            str(first / "array.log"),
+            len(batch),
+            also=attempts[1:],
+        )
         try:
-            job = await self._sbatch(
-                [spec for spec, _ in batch],
-                lambda: self.slurm.submit(
-                    command, str(listing.parent), batch[0][0].step_name, str(listing) + ".log", len(batch)
-                ),
-            )
+            job = await self._sbatch([spec for spec, _ in batch], submit)
         except Exception as exc:
             for _, future in batch:
                 if not future.done():  # a step cancelled (terminate) while we waited
@@ -228,6 +248,8 @@ class SlurmStepExecutor:
             with contextlib.suppress(Exception):
                 self.slurm.cancel(job_id)
             raise
+        if attempt and self.slurm.spec.is_remote:
+            _localize_outputs(Path(attempt), self.slurm.transport.remote_path(attempt))
         code_file = Path(attempt, "exit_code") if attempt else None
         if code_file is not None and code_file.exists() and status.state in (JobState.SUCCEEDED, JobState.FAILED):
             return Outcome(int(code_file.read_text()), reason=f"Slurm job {job_id}")
@@ -243,3 +265,25 @@ class SlurmStepExecutor:
     async def attach(self, job_id: str, timeout: float | None, attempt: str | None = None) -> Outcome:
         """Resume: wait for a job a previous engine submitted instead of submitting again."""
         return await self.wait_job(job_id, timeout, attempt)
+
+
+def _localize_outputs(attempt: Path, there: str) -> None:
+    """Point ``outputs.json``'s local artifacts at ``attempt`` instead of its cluster copy ``there``."""
+    path = attempt / "outputs.json"
+    if there == str(attempt) or not path.exists():
+        return
+    data = json.loads(path.read_text())
+
+    def here(ref: ArtifactRef) -> ArtifactRef:
+        parts = []
+        for part in ref.parts:
+            key = part.tree.key
+            if part.tree.storage == "local" and (key == there or key.startswith(there + "/")):
+                part = dataclasses.replace(
+                    part, tree=dataclasses.replace(part.tree, key=str(attempt) + key[len(there) :])
+                )
+            parts.append(part)
+        return dataclasses.replace(ref, parts=tuple(parts))
+
+    data["artifacts"] = {n: here(ArtifactRef.from_json(a)).to_json() for n, a in data["artifacts"].items()}
+    path.write_text(json.dumps(data, separators=(",", ":")))

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..dispatcher import DispatcherExecutor
 from .parsing import (
@@ -32,6 +32,10 @@ __all__ = ["SlurmError", "SlurmExecutor", "SlurmSubmitError", "transport_for"]
 
 _Row = tuple[JobStatus, str]
 _GONE = ("Invalid job id", "already completing or completed")
+# In a remote job's working directory: the other directories the job uses, one a line
+# (a packed job's other items), so fetching its results, even after an engine restart,
+# brings every one of them back.
+STAGED_FILE = ".dflow-staged"
 
 
 class SlurmError(RuntimeError):
@@ -84,13 +88,19 @@ class SlurmExecutor:
 
     # -- submit ----------------------------------------------------------------------------
 
-    def runner_command(self, step_dir: str) -> list[str]:
-        """``python -m dflow_like.runner STEP_DIR`` with the Python the spec asks for."""
+    def python(self) -> list[str]:
+        """The Python that runs step runners where the jobs run: the spec's, else this
+        interpreter locally and ``python3`` on a remote cluster (this one's path means
+        nothing there)."""
         python = self.spec.remote_command if self.spec.is_remote else None
         python = python or self.spec.command
         if not python:
             python = ["python3"] if self.spec.is_remote else [sys.executable]
-        return [*python, "-m", "dflow_like.runner", step_dir]
+        return list(python)
+
+    def runner_command(self, step_dir: str) -> list[str]:
+        """``python -m dflow_like.runner STEP_DIR`` with the Python the spec asks for."""
+        return [*self.python(), "-m", "dflow_like.runner", step_dir]
 
     def submit(
         self,
@@ -99,19 +109,23 @@ class SlurmExecutor:
         job_name: str,
         log_path: str,
         array_size: int | None = None,
+        also: Sequence[str] = (),
     ) -> str:
         """Submit ``command`` to run in ``workdir``; return Slurm's job id at once.
 
-        Paths in ``command`` under ``workdir`` are rewritten to the remote copy over SSH.
+        ``also``: other directories the job reads and writes (a packed job's other items).
+        Over SSH each is copied to the cluster with ``workdir``, paths in ``command`` under
+        any of them are rewritten to the remote copy, and all come back when the job ends.
         An array job's tasks are ``ID_0 .. ID_{N-1}``; each reads ``$SLURM_ARRAY_TASK_ID``.
         """
         workdir = os.path.abspath(workdir)
+        staged = [workdir, *(os.path.abspath(d) for d in also if os.path.abspath(d) != workdir)]
         log_path = os.path.abspath(log_path)
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         remote = self.transport.remote_path
         script = render_script(
             self.spec,
-            [self._map_path(arg, workdir) for arg in command],
+            [self._map_path(arg, staged) for arg in command],
             remote(workdir),
             job_name,
             remote(log_path),
@@ -119,13 +133,17 @@ class SlurmExecutor:
         )
         with open(log_path + ".sbatch", "w", encoding="utf-8") as handle:
             handle.write(script)
-        self.transport.put(workdir)
+        if self.spec.is_remote and len(staged) > 1:
+            with open(os.path.join(workdir, STAGED_FILE), "w", encoding="utf-8") as handle:
+                handle.write("".join(f"{d}\n" for d in staged[1:]))
+        for directory in staged:
+            self.transport.put(directory)
         if self.spec.is_remote and not log_path.startswith(workdir + os.sep):
             self.transport.run(["mkdir", "-p", "--", remote(os.path.dirname(log_path))])
         return self._sbatch(script, job_name)
 
-    def _map_path(self, arg: str, workdir: str) -> str:
-        if arg == workdir or arg.startswith(workdir + os.sep):
+    def _map_path(self, arg: str, staged: Sequence[str]) -> str:
+        if any(arg == d or arg.startswith(d + os.sep) for d in staged):
             return self.transport.remote_path(arg)
         return arg
 
@@ -211,27 +229,51 @@ class SlurmExecutor:
         return {k: row for k, row in found.items() if _base(k) in bases}
 
     def _remember(self, rows: dict[str, _Row]) -> None:
-        """Keep final states; bring a remote job's directory back once all its tasks ended."""
+        """Keep final states; bring a remote job's directories back as its tasks end.
+
+        An array task ``ID_N`` whose job staged a directory per task (``STAGED_FILE``) gets
+        its own directory back when it ends, before the engine reads it; the job's working
+        directory (which later tasks still start in) comes back, and the copies are removed,
+        once every task has ended.
+        """
         for key, (status, _) in rows.items():
             if status.state.finished:
                 self._final[key] = status
         if not self.spec.is_remote:
             return
-        by_base: dict[str, list[_Row]] = {}
+        by_base: dict[str, dict[str, _Row]] = {}
         for key, row in rows.items():
-            by_base.setdefault(_base(key), []).append(row)
+            by_base.setdefault(_base(key), {})[key] = row
         for base, base_rows in by_base.items():
-            if base not in self._fetched and all(s.state.finished for s, _ in base_rows):
-                self._fetch(base, {wd for _, wd in base_rows if wd})
+            if base in self._fetched:
+                continue
+            for key, (status, workdir) in base_rows.items():
+                index = key.partition("_")[2]
+                if status.state.finished and index.isdigit() and key not in self._fetched:
+                    dirs = self._staged(workdir)
+                    if len(dirs) > 1 and int(index) < len(dirs):
+                        self.transport.get(dirs[int(index)])
+                        self._fetched.add(key)
+            if all(s.state.finished for s, _ in base_rows.values()):
+                self._fetch(base, {wd for _, wd in base_rows.values() if wd})
+
+    def _staged(self, remote_dir: str) -> list[str]:
+        """The local directories a job's working directory (on the cluster) stands for."""
+        root = getattr(self.transport, "remote_root", "")
+        if not (root and remote_dir.startswith(root + "/")):
+            return []
+        local_dir = remote_dir[len(root) :]
+        return [local_dir, *_lines(os.path.join(local_dir, STAGED_FILE))]
 
     def _fetch(self, base: str, remote_dirs: Iterable[str]) -> None:
-        root = getattr(self.transport, "remote_root", "")
+        """Bring back each job directory and the directories it lists in ``STAGED_FILE``."""
         for remote_dir in remote_dirs:
-            if root and remote_dir.startswith(root + "/"):
-                local_dir = remote_dir[len(root) :]
-                self.transport.get(local_dir)
-                if self.spec.clean:
-                    self.transport.remove(local_dir)
+            dirs = self._staged(remote_dir)
+            for directory in dirs:
+                self.transport.get(directory)
+            if self.spec.clean:
+                for directory in dirs:
+                    self.transport.remove(directory)
         self._fetched.add(base)
 
     def _answer(self, job_ids: list[str], rows: dict[str, _Row], failure: JobStatus | None) -> dict[str, JobStatus]:
@@ -263,6 +305,14 @@ class SlurmExecutor:
     def close(self) -> None:
         """Release the transport (an SSH connection); the jobs are not touched."""
         self.transport.close()
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return [line for line in handle.read().splitlines() if line]
+    except FileNotFoundError:
+        return []
 
 
 def _lost(job_id: str) -> JobStatus:

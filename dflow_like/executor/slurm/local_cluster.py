@@ -2,6 +2,13 @@
 benchmarks. Needs root and Debian's ``slurm-wlm`` + ``munge``; every daemon is stopped by the
 PID it wrote, so nothing else on the machine is touched.
 
+Its node has a name of its own (``slurmd -N``), never the machine's: Slurm's cgroups live at
+``/sys/fs/cgroup/<controller>/slurm_<node>/uid_<uid>/job_<id>`` and every cluster numbers its
+jobs from 1, so two clusters on one machine (a test run beside a benchmark or another test
+run) whose nodes shared the hostname shared each job's cgroup: when one cluster's job N ended,
+its slurmstepd killed every process in that cgroup, the other cluster's job N included, which
+Slurm then reported as ``FAILED`` (``JobLaunchFailure``, exit 0:9).
+
 Tuned to keep tests quick: ``batch_sched_delay=0`` (Slurm's default lets batch jobs wait up
 to 3 s to be scheduled; slurmctld still schedules on its ~1 s background tick),
 ``KillWait=1``/``OverTimeLimit=0`` (a timed-out job dies at the
@@ -14,6 +21,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -89,6 +97,7 @@ class LocalSlurmCluster:
         self.cgroup = cgroup
         self.scheduler_parameters = scheduler_parameters
         self.hostname = socket.gethostname().split(".")[0]
+        self.node_name = f"{self.hostname}-dl{secrets.token_hex(4)}"  # this cluster's alone: see the module doc
         self.slurm_conf = str(self.base / "slurm.conf")
         self.note = ""
 
@@ -156,11 +165,11 @@ class LocalSlurmCluster:
             "CgroupPlugin=cgroup/v1\nConstrainRAMSpace=yes\nConstrainSwapSpace=yes\n"
         )
         self._run_daemon([shutil.which("slurmctld", path=_PATH) or "slurmctld", "-f", self.slurm_conf])
-        self._run_daemon([shutil.which("slurmd", path=_PATH) or "slurmd", "-f", self.slurm_conf])
+        self._run_daemon([shutil.which("slurmd", path=_PATH) or "slurmd", "-f", self.slurm_conf, "-N", self.node_name])
         self._wait(self._node_idle, timeout, "the node did not become idle")
 
     def _slurm_conf(self) -> str:
-        b, host = self.base, self.hostname
+        b, host, node = self.base, self.hostname, self.node_name
         cgroup = self.cgroup
         lines = [
             "ClusterName=dflowlike",
@@ -192,17 +201,17 @@ class LocalSlurmCluster:
             "MinJobAge=300",
             "MaxArraySize=10001",
             *([f"SchedulerParameters={self.scheduler_parameters}"] if self.scheduler_parameters else []),
-            f"NodeName={host} NodeAddr=127.0.0.1 CPUs={self.cpus} Sockets=1 "
+            f"NodeName={node} NodeHostname={host} NodeAddr=127.0.0.1 CPUs={self.cpus} Sockets=1 "
             f"CoresPerSocket={self.cpus} ThreadsPerCore=1 RealMemory={self.memory_mb} "
             "State=UNKNOWN",
-            f"PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP",
+            f"PartitionName=debug Nodes={node} Default=YES MaxTime=INFINITE State=UP",
         ]
         return "\n".join(lines) + "\n"
 
     def _node_idle(self) -> bool:
         if not _alive(self._pid("run/slurmd.pid")):
             raise ClusterUnavailable(f"slurmd exited: {self._log_tail('log/slurmd.log')}")
-        done = self.run(["sinfo", "-h", "-n", self.hostname, "-o", "%T"])
+        done = self.run(["sinfo", "-h", "-n", self.node_name, "-o", "%T"])
         return done.returncode == 0 and done.stdout.strip() == "idle"
 
     def run(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -262,9 +271,10 @@ class LocalSlurmCluster:
         self._wait(lambda: self.run(["sinfo", "-h"]).returncode == 0, timeout, "slurmctld did not answer")
 
     def stop(self) -> None:
-        """Stop every daemon this cluster started (by PID) and remove its directory."""
+        """Stop every daemon this cluster started (by PID) and remove its directory and cgroups."""
         self._stop_slurm()
         _terminate(self._pid("munge/munged.pid"))
+        _remove_cgroups(f"slurm_{self.node_name}")
         if self._own_dir:
             shutil.rmtree(self.base, ignore_errors=True)
 
@@ -279,6 +289,17 @@ def _terminate(pid: int, timeout: float = 10.0) -> None:
             return
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
+
+
+def _remove_cgroups(name: str) -> None:
+    """Remove this cluster's (empty) cgroup trees, deepest first; one still in use stays."""
+    root = Path("/sys/fs/cgroup")
+    for top in root.glob(f"*/{name}") if root.is_dir() else ():
+        for path, _, _ in os.walk(top, topdown=False):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
 
 
 def _half_memory_mb() -> int:
