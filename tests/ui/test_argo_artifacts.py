@@ -99,6 +99,14 @@ def _serve(double: ArgoDouble) -> Iterator[tuple[str, str]]:
         yield base, token
 
 
+def _server_reads_the_store(double: ArgoDouble, server: SeaweedFS) -> None:
+    """The Argo Server holds the artifact repository's keys (its configmap and secret)."""
+    double.artifact_repository = {
+        "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
+        "secretKey": server.secret_key, "insecure": True,
+    }  # fmt: skip
+
+
 def test_argo_artifacts_download_from_storage_as_written(argo_run: tuple[ArgoDouble, str]) -> None:
     double, wf_id = argo_run
     make, fan = _node_id(double, wf_id, "make"), _fan_path(double, wf_id)
@@ -131,10 +139,7 @@ def test_without_storage_credentials_the_argo_servers_artifact_route_serves_them
 ) -> None:
     double, wf_id = argo_run
     server = s3_settings
-    double.artifact_repository = {
-        "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
-        "secretKey": server.secret_key, "insecure": True,
-    }  # fmt: skip
+    _server_reads_the_store(double, server)
     s3_config.update(access_key="", secret_key="")  # the dashboard's user has no storage keys
     make = _node_id(double, wf_id, "make")
     for base, token in _serve(double):
@@ -160,10 +165,7 @@ def test_an_archived_runs_artifacts_come_through_the_servers_routes_by_uid(
     artifact_server.go); its name route no longer knows it. The same files come back."""
     double, wf_id = argo_run
     server = s3_settings
-    double.artifact_repository = {
-        "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
-        "secretKey": server.secret_key, "insecure": True,
-    }  # fmt: skip
+    _server_reads_the_store(double, server)
     s3_config.update(access_key="", secret_key="")
     make, fan, item = _node_id(double, wf_id, "make"), _fan_path(double, wf_id), _node_id(double, wf_id, "fan(0:0)")
     double.workflows[("argo", wf_id)]["metadata"].setdefault("uid", "6f1c2a9e-0b7d-4c1e-9a51-3d2f8e7b6a10")
@@ -186,10 +188,7 @@ def test_with_storage_refusing_the_dashboard_falls_back_to_the_argo_server(
 ) -> None:
     double, wf_id = argo_run
     server = s3_settings
-    double.artifact_repository = {
-        "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
-        "secretKey": server.secret_key, "insecure": True,
-    }  # fmt: skip
+    _server_reads_the_store(double, server)
     s3_config.update(secret_key="not-the-key")  # keys set, but the store refuses them
     make = _node_id(double, wf_id, "make")
     for base, token in _serve(double):
@@ -207,10 +206,7 @@ def test_the_doubles_artifact_route_needs_the_argo_token(
     """As ``gateKeeping`` in artifact_server.go: the bearer token, in the header or the cookie."""
     double, wf_id = argo_run
     server = s3_settings
-    double.artifact_repository = {
-        "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
-        "secretKey": server.secret_key, "insecure": True,
-    }  # fmt: skip
+    _server_reads_the_store(double, server)
     make = _node_id(double, wf_id, "make")
     url = f"{double.url}/artifacts/argo/{wf_id}/{make}/single"
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -317,10 +313,7 @@ def test_a_plain_templates_tarred_outputs_download_as_a_file_and_a_directory(
             {"name": "log", "path": "/tmp/run.log", "s3": {"key": f"{prefix}/run.log.tgz"}},
         ]
         if through == "server":
-            double.artifact_repository = {
-                "endpoint": server.endpoint, "bucket": server.bucket, "accessKey": server.access_key,
-                "secretKey": server.secret_key, "insecure": True,
-            }  # fmt: skip
+            _server_reads_the_store(double, server)
             s3_config.update(access_key="", secret_key="")
         for base, token in _serve(double):
             status, data, disposition = _download(base, f"/argo/runs/{WF}/steps/{WF}-2/artifacts/log", token)
