@@ -239,7 +239,8 @@ def run_step(spec: StepSpec, template: OPTemplate) -> int:
         else:
             raise TypeError(f"the runner cannot run a {type(template).__name__} template")
     except BaseException as exc:  # the runner reports every failure as an exit code
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, KeyboardInterrupt):  # said, then passed on: Ctrl-C still stops ``debug``
+            _write(os.path.join(spec.attempt_dir, "error.txt"), f"KeyboardInterrupt: {exc}".rstrip(": "))
             raise
         traceback.print_exception(type(exc), exc, _from_user_code(exc.__traceback__))
         _write(os.path.join(spec.attempt_dir, "error.txt"), f"{type(exc).__name__}: {exc}")

@@ -92,6 +92,13 @@ def classify(
         kind = "transient" if as_transient else "failure"
         return "Failed", f"timed out {limit}(process tree killed){detail}", kind
     if outcome.exit_code == codes.SUCCEEDED:
+        if outcome.outputs is None and not (attempt_dir / "outputs.json").exists():
+            # os._exit(0), or a library ending the process: Argo's wait container then finds no
+            # output file and the node is an Error, not a success without outputs.
+            return "Error", (
+                "the step's process ended (exit code 0) before the runner wrote its outputs: os._exit() "
+                f"or a library that ends the process; its log: {attempt_dir / 'log.txt'}"
+            ), "error"  # fmt: skip
         return "Succeeded", "", ""
     error_file = attempt_dir / "error.txt"
     detail = error_file.read_text().strip() if error_file.exists() else ""
@@ -108,7 +115,7 @@ def classify(
         return "Failed", detail or "TransientError", "transient"
     if code == codes.FAILED:
         return "Failed", _memory_note(memory, detail or "failed", killed=False, oom=oom), "failure"
-    return "Error", detail or f"runner exited with code {code}", "error"
+    return "Error", detail or f"runner exited with code {code}; its log: {attempt_dir / 'log.txt'}", "error"
 
 
 def _keep_inputs(spec: StepSpec) -> None:

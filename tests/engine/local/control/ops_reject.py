@@ -21,3 +21,24 @@ class Reject(OP):
         if op_in["x"] % 2:
             raise ValueError(f"x={op_in['x']} rejected")
         return OPIO({"y": op_in["x"]})
+
+
+class EndsProcess(OP):
+    """Ends its own process the ways a library might: ``os._exit(0)`` or ``KeyboardInterrupt``."""
+
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"how": str})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"y": int})
+
+    @OP.exec_sign_check
+    def execute(self, op_in: OPIO) -> OPIO:
+        import os
+
+        print("about to end", flush=True)
+        if op_in["how"] == "exit0":
+            os._exit(0)
+        raise KeyboardInterrupt

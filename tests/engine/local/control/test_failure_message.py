@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dflow_like import DAG, Step, Steps, Task, Workflow
 from dflow_like.python import PythonOPTemplate, Slices
 
 from .helpers import run
-from .ops_reject import Reject
+from .ops_reject import EndsProcess, Reject
 
 
 def test_one_failed_step_is_named_with_its_error() -> None:
@@ -49,3 +51,22 @@ def test_a_succeeded_run_has_no_message() -> None:
     wf.add(Step("even", PythonOPTemplate(Reject), parameters={"x": 4}))
     assert run(wf) == "Succeeded"
     assert wf.query_message() == ""
+
+
+def test_a_step_that_ends_its_process_without_outputs_says_so() -> None:
+    """Before: "FileNotFoundError: ... outputs.json" (exit 0) and "runner exited with code 4"."""
+    wf = Workflow("ended")
+    wf.add(
+        [
+            Step("exit0", PythonOPTemplate(EndsProcess), parameters={"how": "exit0"}),
+            Step("interrupt", PythonOPTemplate(EndsProcess), parameters={"how": "interrupt"}),
+        ]
+    )
+    assert run(wf) == "Failed"
+    [exit0], [interrupt] = wf.query_step(name="exit0"), wf.query_step(name="interrupt")
+    assert exit0.phase == "Error"  # as Argo's node whose wait container finds no output file
+    assert "ended (exit code 0) before the runner wrote its outputs: os._exit()" in exit0.message
+    assert exit0.log_path and exit0.log_path in exit0.message
+    assert "about to end" in Path(exit0.log_path).read_text()
+    assert (interrupt.phase, interrupt.message) == ("Error", "KeyboardInterrupt")
+    assert interrupt.log_path and "KeyboardInterrupt" in Path(interrupt.log_path).read_text()  # its traceback
