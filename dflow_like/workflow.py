@@ -6,6 +6,7 @@ The definition never imports an engine at module level: the backend is chosen at
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ._config import blocks_on_submit
@@ -168,12 +169,20 @@ class Workflow:
 
         ``progress=True`` shows a live progress display in the terminal meanwhile (``view/terminal.py``).
         """
-        if progress:
-            from .view.terminal import wait_with_progress
+        try:
+            if progress:
+                from .view.terminal import wait_with_progress
 
-            self._require_id()
-            return wait_with_progress(self, timeout)
-        phase = str(self._backend().wait(self._require_id(), timeout))
+                self._require_id()
+                return wait_with_progress(self, timeout)
+            phase = str(self._backend().wait(self._require_id(), timeout))
+        except KeyboardInterrupt:  # Ctrl-C stops the waiting, not the run: say how to stop that
+            print(
+                f"stopped waiting for workflow {self.id}, which goes on: "
+                f"'dflow-like terminate {self.id}' (or terminate()) stops it",
+                file=sys.stderr,
+            )
+            raise
         watching = getattr(self, "_watch", None)
         if watching is not None:  # a notebook watch(): let it draw the final state
             watching.join(timeout=5.0)

@@ -211,6 +211,28 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return 0 if phase in ("Succeeded", "Running", "Pending") else 1
 
 
+def cmd_terminate(args: argparse.Namespace) -> int:
+    wf = Workflow(id=args.id)
+    wf.terminate()
+    phase = wf.wait(timeout=args.timeout)
+    print(f"{args.id}: {phase}  {wf.query_message()}".rstrip())
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    Workflow(id=args.id).delete()
+    print(f"{args.id}: deleted")
+    return 0
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    wf = Workflow(id=args.id)
+    phase = wf.wait(timeout=args.timeout)
+    message = wf.query_message() if phase in ("Failed", "Error") else ""
+    print(f"{args.id}: {phase}{'  ' + message if message else ''}")
+    return 0 if phase == "Succeeded" else 1
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     from dflow_like.view.terminal import wait_with_progress
 
@@ -328,6 +350,21 @@ def _parser() -> argparse.ArgumentParser:
     resume.add_argument("id", metavar="ID", help="the run's id")
     resume.add_argument("--no-wait", dest="wait", action="store_false", help="return at once instead of waiting")
     resume.set_defaults(func=cmd_resume)
+    terminate = _subcommand(
+        sub, "terminate", "stop a run and kill its running steps",
+        "Waits until the run has stopped (its steps read Failed: terminated); 'dflow-like retry ID' "
+        "runs them again.",
+    )  # fmt: skip
+    terminate.add_argument("id", metavar="ID", help="the run's id")
+    terminate.add_argument("--timeout", type=float, default=60.0, metavar="S", help="how long to wait (default 60)")
+    terminate.set_defaults(func=cmd_terminate)
+    delete = _subcommand(sub, "delete", "delete a finished run", "Its state, logs and local artifacts go.")
+    delete.add_argument("id", metavar="ID", help="the run's id")
+    delete.set_defaults(func=cmd_delete)
+    wait = _subcommand(sub, "wait", "wait for a run to end", "Prints 'ID: PHASE'; exits 1 unless it succeeded.")
+    wait.add_argument("id", metavar="ID", help="the run's id")
+    wait.add_argument("--timeout", type=float, default=None, metavar="S", help="give up after S seconds")
+    wait.set_defaults(func=cmd_wait)
     watch = sub.add_parser("watch", help="show a run's progress live until it ends")
     watch.add_argument("id")
     watch.add_argument("--timeout", type=float, default=None)
@@ -373,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (KeyError, RuntimeError, FileNotFoundError) as exc:
+    except (KeyError, RuntimeError, FileNotFoundError, TimeoutError) as exc:
         # str(KeyError) is the repr of its message, quotes and all: print the message itself
         text = exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else exc
         print(f"dflow-like: {text}", file=sys.stderr)

@@ -154,6 +154,9 @@ def test_every_subcommand_help_describes_its_arguments() -> None:
         "logs": ["ID", "STEP", "only this step"],
         "download": ["ID", "STEP", "--artifact NAME", "--path DIR"],
         "resume": ["ID", "--no-wait", "Succeeded steps are kept"],
+        "terminate": ["ID", "--timeout S", "kill its running steps"],
+        "delete": ["ID", "Delete a finished run"],
+        "wait": ["ID", "--timeout S", "exits 1 unless it succeeded"],
     }
     for command, phrases in described.items():
         text = " ".join(cli(command, "--help").stdout.split())
@@ -164,3 +167,49 @@ def test_every_subcommand_help_describes_its_arguments() -> None:
 def test_list_with_no_runs_says_so() -> None:
     empty = cli("list")
     assert empty.stdout == "" and empty.stderr.strip() == "no workflow runs yet"
+
+
+HOLD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from dflow_like import Step, Workflow
+    from dflow_like.python import OP, PythonOPTemplate
+
+    @OP.function
+    def hold(gate: str) -> {"done": int}:
+        deadline = time.monotonic() + 120
+        while not Path(gate).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return {"done": 1}
+
+    wf = Workflow("held")
+    wf.add(Step("hold", PythonOPTemplate(hold), parameters={"gate": sys.argv[1]}))
+    wf.submit()
+    print(wf.id, flush=True)
+    wf.wait()
+""")
+
+
+def test_terminate_wait_and_delete_as_dflows_command_line_has_them(tmp_path: Path) -> None:
+    """dflow's CLI (``src/dflow/main.py``: ``terminate``, ``wait``, ``delete``). A user who
+    pressed Ctrl-C in a script's ``wait()`` is told the run goes on and how to stop it."""
+    script = tmp_path / "held.py"
+    script.write_text(HOLD)
+    caller = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "gate")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert caller.stdout is not None
+    wf_id = caller.stdout.readline().strip()
+    wf = Workflow(id=wf_id)
+    poll(lambda: [s.phase for s in wf.query_step(name="hold")] == ["Running"], "hold to run")
+    caller.send_signal(signal.SIGINT)  # Ctrl-C in wait()
+    _, err = caller.communicate(timeout=60)
+    assert f"stopped waiting for workflow {wf_id}, which goes on: 'dflow-like terminate {wf_id}'" in err
+    assert wf.query_status() == "Running"
+    waited = cli("wait", wf_id, "--timeout", "0.2", check=False)
+    assert waited.returncode == 1 and "still Running after 0.2 s" in waited.stderr
+    stopped = cli("terminate", wf_id)
+    assert stopped.stdout.strip() == f"{wf_id}: Failed  terminated"
+    assert cli("wait", wf_id, check=False).stdout.strip() == f"{wf_id}: Failed  terminated"
+    assert cli("delete", wf_id).stdout.strip() == f"{wf_id}: deleted"
+    assert wf_id not in cli("list").stdout
