@@ -183,12 +183,18 @@ def _earlier_logs(log_path: str) -> list[str]:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
+    if args.step is None:
+        return _download_all(args)
     steps = Workflow(id=args.id).query_step(name=args.step)
     steps = [s for s in steps if s.name == args.step] or steps
     if not steps:
         print(f"workflow {args.id}: no step named {args.step!r}", file=sys.stderr)
         return 1
     artifacts = steps[0].outputs.artifacts
+    if not artifacts and not args.artifact:
+        kept = ", ".join(steps[0].outputs.parameters) or "none"
+        print(f"step {args.step!r} has no output artifacts (its output parameters: {kept})", file=sys.stderr)
+        return 0
     names = [args.artifact] if args.artifact else list(artifacts)
     for name in names:
         if name not in artifacts:
@@ -199,6 +205,29 @@ def cmd_download(args: argparse.Namespace) -> int:
             return 1
         for path in dflow_like.download_artifact(artifacts[name], path=args.path):
             print(path)
+    return 0
+
+
+def _download_all(args: argparse.Namespace) -> int:
+    """Every step's output artifacts, each step's under ``DIR/<step>/`` (a fan-out's items
+    gathered in their step's folder, as ``download ID STEP`` places them)."""
+    records = Workflow(id=args.id).query_step()
+    groups = {r.id for r in records if r.type == "StepGroup"}
+    seen: dict[str, int] = {}
+    wrote = 0
+    for rec in records:
+        if rec.type not in ("Pod", "StepGroup") or rec.parent_id in groups or not rec.outputs.artifacts:
+            continue
+        seen[rec.name] = seen.get(rec.name, 0) + 1  # the same name in two containers: name, name-2
+        folder = os.path.join(args.path, rec.name if seen[rec.name] == 1 else f"{rec.name}-{seen[rec.name]}")
+        for name, ref in rec.outputs.artifacts.items():
+            if args.artifact and name != args.artifact:
+                continue
+            for path in dflow_like.download_artifact(ref, path=folder):
+                print(path)
+                wrote += 1
+    if not wrote:
+        print(f"workflow {args.id}: no step has output artifacts to download", file=sys.stderr)
     return 0
 
 
@@ -337,9 +366,12 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("step", nargs="?", metavar="STEP", help="only this step (and its slice items); default: all")
     logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines of each log")
     logs.set_defaults(func=cmd_logs)
-    download = _subcommand(sub, "download", "download a step's output artifacts", "Prints each file it wrote.")
+    download = _subcommand(
+        sub, "download", "download a step's output artifacts, or every step's",
+        "Prints each file it wrote. Without STEP, each step's go under DIR/STEP/.",
+    )  # fmt: skip
     download.add_argument("id", metavar="ID", help="the run's id")
-    download.add_argument("step", metavar="STEP", help="the step's name")
+    download.add_argument("step", nargs="?", metavar="STEP", help="the step's name; default: every step")
     download.add_argument("--artifact", metavar="NAME", help="only this output artifact; default: all of them")
     download.add_argument("--path", default=".", metavar="DIR", help="where to put the files (default: .)")
     download.set_defaults(func=cmd_download)

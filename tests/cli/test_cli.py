@@ -213,3 +213,28 @@ def test_terminate_wait_and_delete_as_dflows_command_line_has_them(tmp_path: Pat
     assert cli("wait", wf_id, check=False).stdout.strip() == f"{wf_id}: Failed  terminated"
     assert cli("delete", wf_id).stdout.strip() == f"{wf_id}: deleted"
     assert wf_id not in cli("list").stdout
+
+
+EVERY = NOTES.replace(
+    "wf.submit()\n",
+    textwrap.dedent("""
+        @OP.function
+        def count(n: int) -> {"n": int}:
+            return {"n": n}
+
+        wf.add(Step("count", PythonOPTemplate(count), parameters={"n": 3}))
+        wf.submit()
+    """),
+)
+
+
+def test_download_without_a_step_fetches_every_steps_artifacts(tmp_path: Path) -> None:
+    script = tmp_path / "every.py"
+    script.write_text(EVERY)
+    wf_id, phase = cli("run", str(script)).stdout.strip().split(": ")
+    assert phase == "Succeeded"
+    out = cli("download", wf_id, "--path", str(tmp_path / "all")).stdout.split()
+    assert out == [str(tmp_path / "all" / "sq" / str(i) / "note.txt") for i in range(3)]  # count has none
+    assert [Path(p).read_text() for p in out] == ["1^2", "2^2", "3^2"]
+    quiet = cli("download", wf_id, "count", "--path", str(tmp_path / "none"))
+    assert quiet.stdout == "" and "step 'count' has no output artifacts (its output parameters: n)" in quiet.stderr
