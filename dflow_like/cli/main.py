@@ -231,20 +231,24 @@ def _download_all(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_phase(wf: Workflow, phase: str) -> None:
+    """``ID: PHASE``, and why when the run did not succeed."""
+    message = wf.query_message() if phase in ("Failed", "Error") else ""
+    print(f"{wf.id}: {phase}{'  ' + message if message else ''}")
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
     wf = Workflow(id=args.id)
     wf.resume()
     phase = wf.wait() if args.wait else wf.query_status()
-    message = wf.query_message() if phase in ("Failed", "Error") else ""
-    print(f"{args.id}: {phase}{'  ' + message if message else ''}")
+    _print_phase(wf, phase)
     return 0 if phase in ("Succeeded", "Running", "Pending") else 1
 
 
 def cmd_terminate(args: argparse.Namespace) -> int:
     wf = Workflow(id=args.id)
     wf.terminate()
-    phase = wf.wait(timeout=args.timeout)
-    print(f"{args.id}: {phase}  {wf.query_message()}".rstrip())
+    _print_phase(wf, wf.wait(timeout=args.timeout))
     return 0
 
 
@@ -257,8 +261,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def cmd_wait(args: argparse.Namespace) -> int:
     wf = Workflow(id=args.id)
     phase = wf.wait(timeout=args.timeout)
-    message = wf.query_message() if phase in ("Failed", "Error") else ""
-    print(f"{args.id}: {phase}{'  ' + message if message else ''}")
+    _print_phase(wf, phase)
     return 0 if phase == "Succeeded" else 1
 
 
@@ -295,8 +298,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
     wf = Workflow(id=args.id)
     wf.retry(args.step)
     phase = wf.wait() if args.wait else wf.query_status()
-    message = wf.query_message() if phase in ("Failed", "Error") else ""
-    print(f"{args.id}: {phase}{'  ' + message if message else ''}")
+    _print_phase(wf, phase)
     return 0 if phase in ("Succeeded", "Running", "Pending") else 1
 
 

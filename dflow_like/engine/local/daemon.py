@@ -62,7 +62,7 @@ def _record_failure(root: Path, exc: BaseException, what: str) -> None:
         store.close()
 
 
-def run_engine(root: Path, resume: bool, stop: StopRequest | None = None) -> str:
+def run_engine(root: Path, resume: bool, stop: StopRequest) -> str:
     try:
         payload, table = _load(root)
     except Exception as exc:  # an import error, an object that does not unpickle, ...
@@ -75,7 +75,7 @@ def run_engine(root: Path, resume: bool, stop: StopRequest | None = None) -> str
     handles = spawn_workers(size, dict(table.by_name))
     from .engine_loop import run_workflow  # after the fork: see the module docstring
 
-    return run_workflow(root, payload, table, handles, resume, stop or StopRequest())
+    return run_workflow(root, payload, table, handles, resume, stop)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,11 +98,8 @@ class SlurmStepExecutor:
         write_template(attempt, template, main_namespace())
         return attempt
 
-    def _runner(self) -> list[str]:
-        return [*self.slurm.python(), "-m", "dflow_like.runner"]
-
     def _command(self, attempt: str) -> list[str]:
-        return [*self._runner(), "--log", f"{attempt}/log.txt", attempt]
+        return [*self.slurm.runner(), "--log", f"{attempt}/log.txt", attempt]
 
     def _group_size(self, spec: StepSpec) -> int:
         return int(spec.extra.get("group_size") or self.spec.group_size or 1)
@@ -182,7 +179,7 @@ class SlurmStepExecutor:
         listing = first / "array.txt"  # where the job runs: task N's attempt directory is line N+1
         listing.write_text("".join(f"{there(attempt)}\n" for attempt in attempts))
         pick = f'"$(sed -n "$((SLURM_ARRAY_TASK_ID+1))p" {shlex.quote(there(str(listing)))})"'
-        command = ["sh", "-c", f'd={pick}; exec {shlex.join(self._runner())} --log "$d/log.txt" "$d"']
+        command = ["sh", "-c", f'd={pick}; exec {shlex.join(self.slurm.runner())} --log "$d/log.txt" "$d"']
         submit = functools.partial(
             self.slurm.submit,
             command,

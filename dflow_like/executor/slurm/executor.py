@@ -98,9 +98,13 @@ class SlurmExecutor:
             python = ["python3"] if self.spec.is_remote else [sys.executable]
         return list(python)
 
+    def runner(self) -> list[str]:
+        """``python -m dflow_like.runner`` with the Python the spec asks for (``python``)."""
+        return [*self.python(), "-m", "dflow_like.runner"]
+
     def runner_command(self, step_dir: str) -> list[str]:
-        """``python -m dflow_like.runner STEP_DIR`` with the Python the spec asks for."""
-        return [*self.python(), "-m", "dflow_like.runner", step_dir]
+        """``python -m dflow_like.runner STEP_DIR``."""
+        return [*self.runner(), step_dir]
 
     def submit(
         self,
