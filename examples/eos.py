@@ -61,7 +61,7 @@ def build_workflow() -> Workflow:
             "reference_lattice_constant": build.outputs.parameters["lattice_constant"],
         },
     )
-    plot = Step(
+    plot = Step(  # draws the fit's curve: it needs matplotlib, not ASE and SciPy
         "plot",
         PythonOPTemplate(PlotEOS, image=IMAGE),
         parameters={
@@ -69,13 +69,15 @@ def build_workflow() -> Workflow:
             "energies": energy.outputs.parameters["energy"],
             "eos": EOS,
             "title": f"{ELEMENT} (EMT)",
+            "curve_volumes": fit.outputs.parameters["curve_volumes"],
+            "curve_energies": fit.outputs.parameters["curve_energies"],
+            "v0": fit.outputs.parameters["v0"],
+            "bulk_modulus_gpa": fit.outputs.parameters["bulk_modulus_gpa"],
         },
     )
     wf = Workflow(name="eos-cu")
-    wf.add(build)
-    wf.add(scale)
-    wf.add(energy)
-    wf.add([fit, plot])  # both only need the energies: run them side by side
+    for step in (build, scale, energy, fit, plot):
+        wf.add(step)
     return wf
 
 

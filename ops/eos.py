@@ -75,7 +75,8 @@ def fit_eos(volumes: list[float], energies: list[float], eos: str = "sj") -> EOS
 
 
 class FitEOS(OP):
-    """Fit E(V) and report V0, E0 and the bulk modulus (eV/Å³ and GPa).
+    """Fit E(V) and report V0, E0 and the bulk modulus (eV/Å³ and GPa), and the fitted
+    curve (``curve_volumes``, ``curve_energies``) that ``PlotEOS`` draws.
 
     Given the volume and lattice constant of the reference structure that was scaled
     isotropically, it also returns the equilibrium lattice constant
@@ -103,6 +104,8 @@ class FitEOS(OP):
                 "bulk_modulus": Parameter(float),
                 "bulk_modulus_gpa": Parameter(float),
                 "lattice_constant": Parameter(float),
+                "curve_volumes": Parameter(list[float]),  # the fitted E(V), sampled for ``PlotEOS``
+                "curve_energies": Parameter(list[float]),
             }
         )
 
@@ -118,5 +121,7 @@ class FitEOS(OP):
                 "bulk_modulus": fit.bulk_modulus,
                 "bulk_modulus_gpa": fit.bulk_modulus_gpa,
                 "lattice_constant": float(a0),
+                "curve_volumes": fit.curve_volumes,
+                "curve_energies": fit.curve_energies,
             }
         )

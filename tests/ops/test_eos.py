@@ -63,6 +63,14 @@ def test_lattice_constant_is_nan_without_a_reference() -> None:
     assert math.isnan(out["lattice_constant"])
 
 
+def test_fit_eos_gives_the_curve_plot_eos_draws() -> None:
+    volumes, energies = _cu_scan()
+    out = FitEOS().execute(OPIO({"volumes": volumes, "energies": energies}))
+    fit = fit_eos(volumes, energies)
+    assert out["curve_volumes"] == fit.curve_volumes and out["curve_energies"] == fit.curve_energies
+    assert min(out["curve_energies"]) == pytest.approx(out["e0"], abs=1e-4)
+
+
 def test_curve_spans_the_sampled_volumes() -> None:
     volumes, energies = _cu_scan()
     fit = fit_eos(volumes, energies)
