@@ -16,9 +16,10 @@ from ..._config import config, s3_config
 from ..._credentials import apply_credentials, read_credentials
 from ...graph.collect import TemplateTable
 from .payload import Payload, read_payload
+from .prefetch import early_plan
 from .stop import StopRequest
-from .warm_imports import preload_for_fan_outs
-from .worker_process import spawn_workers
+from .warm_imports import fan_out_templates, preload_for_fan_outs
+from .worker_process import WorkerHandle, end_worker, send_frame, spawn_worker, spawn_workers
 
 __all__ = ["main", "run_engine"]
 
@@ -71,11 +72,24 @@ def run_engine(root: Path, resume: bool, stop: StopRequest) -> str:
     # One more worker than CPUs (make -j N+1): a worker waiting on the engine between
     # steps leaves its CPU to the spare one, so the CPUs stay busy.
     size = payload.workers or (os.cpu_count() or 1) + 1
-    preload_for_fan_outs(table.by_name, str(root))
-    handles = spawn_workers(size, dict(table.by_name))
+    templates = dict(table.by_name)
+    fan_outs = fan_out_templates(templates)
+    # Workers that import a later template's modules on the idle CPUs while this process
+    # imports what the fan-outs need (``prefetch.early_plan``); the rest fork after it.
+    early: dict[str, WorkerHandle] = {}
+    for name in early_plan(templates, fan_outs, min((os.cpu_count() or 1) - 1, size - 2)):
+        early[name] = spawn_worker(templates, list(early.values()))
+        send_frame(early[name].requests, ("prefetch", name))
+
+    def end_early() -> None:  # the engine restarts without its preload: these go with it
+        for handle in early.values():
+            end_worker(handle)
+
+    preload_for_fan_outs(templates, str(root), before_restart=end_early)
+    handles = [*early.values(), *spawn_workers(size - len(early), templates, list(early.values()))]
     from .engine_loop import run_workflow  # after the fork: see the module docstring
 
-    return run_workflow(root, payload, table, handles, resume, stop)
+    return run_workflow(root, payload, table, handles, resume, stop, early)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,13 +43,19 @@ async def _run(scheduler: Scheduler, store: StateStore, stop: StopRequest) -> st
 
 
 def run_workflow(
-    root: Path, payload: Payload, table: TemplateTable, handles: list[WorkerHandle], resume: bool, stop: StopRequest
+    root: Path,
+    payload: Payload,
+    table: TemplateTable,
+    handles: list[WorkerHandle],
+    resume: bool,
+    stop: StopRequest,
+    early: dict[str, WorkerHandle] | None = None,
 ) -> str:
     """Run the workflow to its end on the already forked workers; return its phase.
 
     ``terminate`` in the state is the launcher's to clear (``LocalBackend._start``, before
     it starts this engine): a request that came while the engine started stands."""
-    pool = WorkerPool(dict(table.by_name), handles)
+    pool = WorkerPool(dict(table.by_name), handles, early)
     workspace = Workspace(root.parent.parent, payload.wf_id)
     store = StateStore(workspace.db_path)
     previous = {rec.id: rec for rec in store.nodes()} if resume else {}
@@ -86,7 +92,7 @@ def run_workflow(
         # Also when the engine raises: commit what the steps wrote and release the write lock,
         # so the caller's handler can record the failure through a connection of its own.
         store.close()
-        pool.close()
+        pool.close(wait=False)
     return phase
 
 

@@ -34,14 +34,22 @@ import io
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .fork_safety import Census
 from .import_hints import static_imports
 from .stop import blocked_terminate
 
-__all__ = ["NO_ENGINE_PRELOAD", "ImportMemory", "ReportFile", "new_modules", "preload_for_fan_outs", "rss_mib"]
+__all__ = [
+    "NO_ENGINE_PRELOAD",
+    "ImportMemory",
+    "ReportFile",
+    "fan_out_templates",
+    "new_modules",
+    "preload_for_fan_outs",
+    "rss_mib",
+]
 
 _SKIP = ("__main__", "__mp_main__")
 
@@ -188,20 +196,30 @@ class ImportMemory:
 NO_ENGINE_PRELOAD = "DFLOW_LIKE_NO_ENGINE_PRELOAD"  # set when the engine restarted without it
 
 
-def preload_for_fan_outs(templates: Mapping[str, Any], root: str) -> None:
+def fan_out_templates(templates: Mapping[str, Any]) -> list[Any]:
+    """The sliced templates whose imports the engine makes before forking its workers."""
+    if os.environ.get(NO_ENGINE_PRELOAD):
+        return []
+    return [
+        template
+        for template in templates.values()
+        if getattr(template, "op_class", None) is not None
+        and getattr(template, "slices", None) is not None
+        and getattr(template, "warm_imports", True)
+    ]
+
+
+def preload_for_fan_outs(
+    templates: Mapping[str, Any], root: str, before_restart: Callable[[], None] = lambda: None
+) -> None:
     """In the engine, before it forks its workers: import what sliced templates' ``execute``
     names, once for every worker rather than once in each (their first steps all start
     together). Should that start threads (the rule above), the engine restarts itself
     without this; the workers then apply the rule template by template."""
-    if os.environ.get(NO_ENGINE_PRELOAD):
-        return
     census = Census()
-    for template in templates.values():
-        op_class = getattr(template, "op_class", None)
-        if op_class is None or getattr(template, "slices", None) is None or not getattr(template, "warm_imports", True):
-            continue
+    for template in fan_out_templates(templates):
         with _quiet(getattr(template, "envs", {}) or {}):
-            for name in static_imports(op_class):
+            for name in static_imports(template.op_class):
                 with contextlib.suppress(BaseException):
                     importlib.import_module(name)
     reason = census.unsafe_after()
@@ -210,6 +228,7 @@ def preload_for_fan_outs(templates: Mapping[str, Any], root: str) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os.environ[NO_ENGINE_PRELOAD] = "1"
+        before_restart()
         os.chdir(root)
         _resend_credentials()  # the new engine reads them from its stdin again
         blocked_terminate()  # as its launcher started it: until the new engine listens for it

@@ -32,7 +32,7 @@ from .warmup import ROUNDS, load_jsonpickle, preload_for, warm_runner
 
 STEPS_PER_ROUND = 4
 
-__all__ = ["HEADER", "WorkerHandle", "send_frame", "spawn_worker", "spawn_workers"]
+__all__ = ["HEADER", "WorkerHandle", "end_worker", "send_frame", "spawn_worker", "spawn_workers"]
 
 HEADER = struct.Struct("!I")
 
@@ -94,12 +94,26 @@ def spawn_worker(templates: dict[str, OPTemplate], others: list[WorkerHandle]) -
     return WorkerHandle(pid, requests, replies)
 
 
-def spawn_workers(size: int, templates: dict[str, OPTemplate]) -> list[WorkerHandle]:
-    """Fork ``size`` workers (before the engine opens its database or event loop)."""
+def spawn_workers(
+    size: int, templates: dict[str, OPTemplate], others: list[WorkerHandle] | None = None
+) -> list[WorkerHandle]:
+    """Fork ``size`` workers (before the engine opens its database or event loop);
+    ``others`` are workers forked earlier, whose pipes the new ones must not hold."""
     handles: list[WorkerHandle] = []
     for _ in range(size):
-        handles.append(spawn_worker(templates, handles))
+        handles.append(spawn_worker(templates, [*(others or []), *handles]))
     return handles
+
+
+def end_worker(handle: WorkerHandle) -> None:
+    """Stop a worker the engine no longer wants (its pipes closed, the process reaped)."""
+    for fd in (handle.requests, handle.replies):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    with contextlib.suppress(OSError):
+        os.kill(handle.pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(handle.pid, 0)
 
 
 def _batch_policy() -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from ..._values import may_need_jsonpickle
 from ...graph.template import OPTemplate
 from ...runner.spec import StepSpec
-from .import_hints import static_imports
+from .prefetch import prefetch_plan
 from .processes import Outcome, kill_tree
 from .worker_process import HEADER, WorkerHandle, send_frame, spawn_worker
 
@@ -152,14 +152,19 @@ class _Worker:
         code = os.waitstatus_to_exitcode(status)
         return Outcome(code, None, timed_out, pid, _read_outputs(spec) if code == 0 else None)
 
+    def expect_warmed(self) -> asyncio.Future[float]:
+        """The reply to a prefetch request: the seconds it took (an error if the worker dies)."""
+        self.warmed = asyncio.get_running_loop().create_future()
+        return self.warmed
+
     async def prefetch(self, template_name: str) -> float:
         """Have this (idle) worker import what ``template_name``'s steps will import; the seconds it took."""
-        self.warmed = asyncio.get_running_loop().create_future()
+        warmed = self.expect_warmed()
         try:
             send_frame(self.requests, ("prefetch", template_name))
         except OSError as exc:
             raise ChildProcessError(f"worker process {self.pid} died: {exc}") from None
-        return await self.warmed
+        return await warmed
 
     def end_requests(self) -> None:
         """Close the request pipe: the worker sees EOF and exits."""
@@ -195,6 +200,10 @@ class WorkerPool:
     to it). A worker that leaves on purpose (``warm_imports``: its imports made it
     unsafe to fork from, or it is over its memory limit) is replaced the same way.
 
+    Workers forked before the engine imported what fan-outs need (``early``) begin with a
+    prefetch (``prefetch.early_plan``); one whose prefetch proves cheap is replaced by a
+    worker forked now, which holds those imports.
+
     Prefetch: while a step runs and another worker is idle, that worker imports what a
     template that has not run yet names in ``execute`` (``prefetch``), one template at
     a time, in the workflow's order. That worker then waits for the template's first
@@ -206,27 +215,48 @@ class WorkerPool:
     is not prefetched any more.
     """
 
-    def __init__(self, templates: dict[str, OPTemplate], handles: list[WorkerHandle]) -> None:
+    def __init__(
+        self,
+        templates: dict[str, OPTemplate],
+        handles: list[WorkerHandle],
+        early: dict[str, WorkerHandle] | None = None,
+    ) -> None:
         self.templates = templates
         self.jsonpickle = False  # once a step's outputs needed jsonpickle, workers preload it
         self.cold: set[str] = set()  # templates whose imports workers must not keep
         self.workers = [_Worker(handle, self._died) for handle in handles]
         self._idle: _IdleQueue | None = None
-        self.prefetch_plan = prefetch_plan(templates)
+        by_pid = {worker.pid: worker for worker in self.workers}
+        # template -> the worker sent its prefetch before the engine's preload (``prefetch.early_plan``)
+        self._early = {name: by_pid[handle.pid] for name, handle in (early or {}).items()}
+        self.prefetch_plan = [name for name in prefetch_plan(templates) if name not in self._early]
         self.prefetched: dict[str, _Worker] = {}  # template -> the worker that imported its modules
         self._prefetching: dict[str, asyncio.Future[_Worker | None]] = {}
         self._claimed: set[str] = set()  # prefetches a step waits for: their worker goes to it
-        self._prefetch_task: asyncio.Future[None] | None = None
+        self._prefetch_tasks: set[asyncio.Future[None]] = set()
         self._reserved: dict[str, _Worker] = {}  # a prefetched worker waiting for its template's first step
 
     def _attach(self) -> _IdleQueue:
         if self._idle is None:
             loop = asyncio.get_running_loop()
             self._idle = _IdleQueue()
+            early = {worker: name for name, worker in self._early.items()}
             for worker in self.workers:
+                if worker in early:  # asked before the loop began: its reply is awaited as any other's
+                    self._start_prefetch(worker, early[worker], self._idle, worker.expect_warmed())
                 loop.add_reader(worker.replies, worker.on_readable)
-                self._idle.put_nowait(worker)
+                if worker not in early:
+                    self._idle.put_nowait(worker)
         return self._idle
+
+    def _start_prefetch(
+        self, worker: _Worker, name: str, idle: _IdleQueue, reply: asyncio.Future[float] | None = None
+    ) -> None:
+        """Prefetch ``name`` on ``worker``; ``reply``: the request went already (``prefetch.early_plan``)."""
+        self._prefetching[name] = asyncio.get_running_loop().create_future()
+        task = asyncio.ensure_future(self._prefetch(worker, name, idle, reply))
+        self._prefetch_tasks.add(task)
+        task.add_done_callback(self._prefetch_tasks.discard)
 
     def _maybe_prefetch(self, idle: _IdleQueue) -> None:
         """Start the next prefetch on an idle worker, keeping another idle one for steps.
@@ -239,17 +269,17 @@ class WorkerPool:
         while self.prefetch_plan:
             name = self.prefetch_plan.pop(0)
             if self._warm(name) and name not in self.prefetched:
-                worker = idle.get_nowait()
-                self._prefetching[name] = asyncio.get_running_loop().create_future()
-                self._prefetch_task = asyncio.ensure_future(self._prefetch(worker, name, idle))
+                self._start_prefetch(idle.get_nowait(), name, idle)
                 return
 
-    async def _prefetch(self, worker: _Worker, name: str, idle: _IdleQueue) -> None:
+    async def _prefetch(
+        self, worker: _Worker, name: str, idle: _IdleQueue, reply: asyncio.Future[float] | None
+    ) -> None:
         worker.busy = True
         done: _Worker | None = None
         seconds = 0.0
         try:
-            seconds = await worker.prefetch(name)
+            seconds = await (reply if reply is not None else worker.prefetch(name))
             done = worker
         except ChildProcessError:  # it left: its imports made it unsafe, or it was over its memory
             self._left(worker)
@@ -265,6 +295,11 @@ class WorkerPool:
         elif claimed:  # a step of it is waiting: hand the worker over
             self.prefetched[name] = done
             pending.set_result(done)
+        elif seconds < CHEAP_SECONDS and self._early.get(name) is done:
+            # Not worth a worker that lacks the fan-outs' imports: one forked now has them.
+            self._replace(done)
+            pending.set_result(None)
+            self._maybe_prefetch(idle)
         elif seconds < CHEAP_SECONDS:  # its modules were all but loaded: not worth keeping a worker idle for
             self.prefetched[name] = done
             self._release(done, idle)
@@ -383,35 +418,15 @@ class WorkerPool:
         elif worker in self.workers:
             idle.put_nowait(worker)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """End the workers. ``wait=False``: do not reap them, for an engine about to exit
+        (their exits, tens of milliseconds of unmapping, would delay the caller's ``wait``;
+        an idle worker has nothing left to do, and init reaps it)."""
         for worker in self.workers:  # every worker sees EOF first: they exit side by side
             worker.end_requests()
         for worker in self.workers:
-            worker.close()
-
-
-def prefetch_plan(templates: dict[str, OPTemplate]) -> list[str]:
-    """Templates whose ``execute`` names modules this engine has not imported, in order.
-
-    Sliced ones are left out: the engine imported theirs before forking the workers
-    (``warm_imports.preload_for_fan_outs``), and their items occupy every worker anyway.
-    """
-    plan = []
-    for name, template in templates.items():
-        op_class = getattr(template, "op_class", None)
-        if op_class is None or getattr(template, "slices", None) is not None:
-            continue
-        if not getattr(template, "warm_imports", True):
-            continue
-        with contextlib.suppress(Exception):  # a guess: never worth failing the run
-            if any(_missing(module) for module in static_imports(op_class)):
-                plan.append(name)
-    return plan
-
-
-def _missing(name: str) -> bool:
-    """Whether ``name`` (a module, or a name ``from`` one: ``matplotlib.figure.Figure``) is not loaded."""
-    if name in sys.modules:
-        return False
-    parent, _, last = name.rpartition(".")
-    return not (parent in sys.modules and hasattr(sys.modules[parent], last))
+            if wait:
+                worker.close()
+            else:
+                with contextlib.suppress(OSError):
+                    os.close(worker.replies)
