@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 # The script each run executes: it builds the workflow (``build()`` of the module named on
-# the command line), submits it with cache=True, and prints which leaf steps ran.
+# the command line), submits it with cache=True (unless told not to: then only templates with
+# cache=True cache), and prints which leaf steps ran.
 DRIVER = """
 import importlib, json, sys
 sys.path.insert(0, sys.argv[1])
 module = importlib.import_module(sys.argv[2])
 wf = module.build()
-wf.cache = True
+wf.cache = sys.argv[3] == "1"
 wf.submit()
 phase = wf.wait()
 pods = [s for s in wf.query_step() if s.type == "Pod"]
@@ -28,12 +29,12 @@ print(json.dumps({
 """
 
 
-def run_cached(folder: Path, module: str) -> dict[str, Any]:
+def run_cached(folder: Path, module: str, workflow_cache: bool = True) -> dict[str, Any]:
     """Run ``module.build()`` from ``folder`` with caching; the steps that ran and those cached."""
     driver = folder / "_driver.py"
     driver.write_text(DRIVER)
     done = subprocess.run(
-        [sys.executable, str(driver), str(folder), module],
+        [sys.executable, str(driver), str(folder), module, str(int(workflow_cache))],
         capture_output=True, text=True, timeout=300, env=dict(os.environ),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

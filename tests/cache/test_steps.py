@@ -183,3 +183,12 @@ def test_a_template_can_opt_out_of_a_caching_workflow(project: Path) -> None:
     _edit(project / "chain.py", "PythonOPTemplate(Total)", "PythonOPTemplate(Total, cache=False)")
     run_cached(project, "chain")
     assert run_cached(project, "chain")["ran"] == ["total"]
+
+
+def test_a_template_can_opt_in_when_its_workflow_does_not_cache(project: Path) -> None:
+    _edit(project / "chain.py", "PythonOPTemplate(Total)", "PythonOPTemplate(Total, cache=True)")
+    assert run_cached(project, "chain", workflow_cache=False)["ran"] == ALL_CHAIN
+    second = run_cached(project, "chain", workflow_cache=False)
+    assert second["ran"] == ["double(0:0)", "double(1:1)", "double(2:2)", "write"] and list(second["cached"]) == [
+        "total"
+    ]

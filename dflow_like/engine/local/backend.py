@@ -54,10 +54,14 @@ def _alive(pid: int | None) -> bool:
 
 def _code_digests(workflow: Workflow) -> dict[str, str]:
     """The code part of cache keys, taken here where the user's sources are (``dflow_like.cache``)."""
-    from ...cache.steps import code_digests
     from ...graph.collect import TemplateTable
 
-    return code_digests(TemplateTable(workflow.entrypoint, workflow.on_exit), workflow.cache)
+    table = TemplateTable(workflow.entrypoint, workflow.on_exit)
+    if not workflow.cache and not any(getattr(template, "cache", None) for _, template in table):
+        return {}  # nothing caches: the cache's modules (~10 ms of imports) stay out of the submit
+    from ...cache.steps import code_digests
+
+    return code_digests(table, workflow.cache)
 
 
 class LocalBackend:
