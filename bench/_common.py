@@ -32,8 +32,10 @@ def ensure_bytecode() -> None:
     import compileall
 
     import dflow_like
+    import dflow_like.ops  # in a checkout, ops/ beside the package (installed, it is inside)
 
-    compileall.compile_dir(os.path.dirname(dflow_like.__file__), quiet=1)
+    for package in (dflow_like, dflow_like.ops):
+        compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)
 
 
 def fresh_home() -> str:

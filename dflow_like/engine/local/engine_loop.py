@@ -7,9 +7,9 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..._config import config, s3_config
-from ...cache.steps import StepCache
 from ...graph.collect import TemplateTable
 from .failures import failure_message
 from .global_outputs import global_outputs
@@ -21,6 +21,9 @@ from .stop import StopRequest
 from .worker_process import WorkerHandle
 from .workers import WorkerPool
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from ...cache.steps import StepCache
 
 __all__ = ["run_workflow"]
 
@@ -78,7 +81,7 @@ def run_workflow(
         payload.parallelism,
         payload.reuse,
         previous,
-        cache=StepCache(payload.cache, "s3" if use_s3 else "local") if getattr(payload, "cache", None) else None,
+        cache=_step_cache(payload.cache, "s3" if use_s3 else "local"),
     )
     try:
         phase = asyncio.run(_run(scheduler, store, stop))
@@ -94,6 +97,15 @@ def run_workflow(
         store.close()
         pool.close(wait=False)
     return phase
+
+
+def _step_cache(digests: dict[str, str] | None, storage: str) -> StepCache | None:
+    """The run's step cache, if a template caches (its modules are imported only then)."""
+    if not digests:
+        return None
+    from ...cache.steps import StepCache
+
+    return StepCache(digests, storage)
 
 
 def _first_start(store: StateStore, resume: bool) -> float:

@@ -14,12 +14,10 @@ import hashlib
 import itertools
 import time
 from collections.abc import AsyncIterator, Coroutine, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..._values import encode_value, type_name_of
 from ...artifacts import ArtifactRef
-from ...cache.index import CacheEntry
-from ...cache.steps import StepCache
 from ...expr import ExpressionError, IfExpression, evaluate, evaluate_when, render, template_references, to_template
 from ...expr.references import output_reference
 from ...graph.collect import TemplateTable
@@ -42,6 +40,10 @@ from .fanout import (
 from .frame import NO_ITEM, Frame
 from .leaf import LeafRunner
 from .state_store import StateStore, io_from_json, io_to_json
+
+if TYPE_CHECKING:  # the cache's modules load only when a template caches (``engine_loop``)
+    from ...cache.index import CacheEntry
+    from ...cache.steps import StepCache
 
 __all__ = ["Scheduler"]
 
