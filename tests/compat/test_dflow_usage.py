@@ -664,3 +664,14 @@ def test_argo_node_progress_and_types_reach_the_records() -> None:
     (rec,) = step_records(status)
     assert rec.progress == "3/10"
     assert (rec.outputs.parameters["typed"].value, rec.outputs.parameters["text"].value) == (42, "42")
+
+
+def test_the_dispatcher_executor_imports_from_dflows_plugin_path() -> None:
+    """dflow's examples/test_dispatcher.py: ``from dflow.plugins.dispatcher import DispatcherExecutor``
+    (dflow ``src/dflow/plugins/dispatcher.py``) is how dflow programs reach Slurm."""
+    from dflow_like.executor import DispatcherExecutor
+    from dflow_like.plugins.dispatcher import DispatcherExecutor as FromPlugins
+
+    assert FromPlugins is DispatcherExecutor
+    with pytest.raises(ModuleNotFoundError):  # a service this project does not run: plainly missing
+        __import__("dflow_like.plugins.bohrium")
