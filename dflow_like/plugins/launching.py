@@ -19,8 +19,9 @@ text, JSON for non-strings) and ``outputs/artifacts/<name>/`` (the files it retu
 at their paths relative to the current directory); a template (``PythonOPTemplate``,
 ``Steps``, ``DAG``, script) is submitted as the one step (``dflow-main``) of a workflow,
 waited for, and its outputs written to ``outputs/parameters/<name>`` and
-``outputs/artifact/<name>/`` (dflow's singular ``artifact`` there). The process then
-exits with 0, or 1 when the OP or the workflow failed.
+``outputs/artifact/<name>/`` (dflow's singular ``artifact`` there). It prints what it
+wrote (and the run's id), then the process exits with 0, or 1 when the OP or the
+workflow failed.
 
 Where this differs: bad input exits with 2 and one line per field naming the field,
 what it expects and what it was given (dflow prints a pydantic ``ValidationError``, or
