@@ -27,6 +27,10 @@ Refused at construction, naming the keyword: ``password`` without ``private_key_
 ``docker_executable``/``singularity_executable``/``podman_executable`` (containers on the
 cluster are not supported), and a ``workdir`` with placeholders other than the two above.
 
+The host's key must be known (``~/.ssh/known_hosts``, or ``ssh_options``): dflow turns the
+check off (``StrictHostKeyChecking=no`` in ``RemoteExecutor.get_script``); ``ssh_options=["-o",
+"StrictHostKeyChecking=accept-new"]`` trusts a host on first contact.
+
 Ours, keyword-only: ``slurm_conf`` (``SLURM_CONF`` for Slurm's commands on the host),
 ``ssh_options`` (extra ``ssh`` arguments), ``clean`` (delete the remote copy once fetched;
 default False: dflow leaves ``workdir`` on the cluster).
@@ -120,6 +124,8 @@ class SlurmRemoteExecutor(DispatcherExecutor):
                 "Give private_key_file=... (a key the host accepts: ssh-copy-id it once) or load the "
                 "key into ssh-agent, and drop password="
             )
+        if private_key_file is not None and not os.path.isfile(os.path.expanduser(private_key_file)):
+            raise _refuse("private_key_file", "a private key file on this machine (ssh -i reads it)", private_key_file)
         for name, value in (
             ("docker_executable", docker_executable),
             ("singularity_executable", singularity_executable),

@@ -105,6 +105,7 @@ def test_header_directives_reach_sbatch(
         ({"interval": 0}, "interval", "got 0"),
         ({"port": "22"}, "port", "got '22'"),
         ({"action_retries": -2}, "action_retries", "got -2"),
+        ({"private_key_file": "/no/such/key"}, "private_key_file", "got '/no/such/key'"),
     ],
 )
 def test_values_that_cannot_work_are_refused_naming_the_keyword(
@@ -115,22 +116,24 @@ def test_values_that_cannot_work_are_refused_naming_the_keyword(
     assert f"SlurmRemoteExecutor({named}=...)" in str(caught.value) and says in str(caught.value)
 
 
-def test_password_with_a_key_uses_the_key_and_never_stores_the_password() -> None:
+def test_password_with_a_key_uses_the_key_and_never_stores_the_password(tmp_path: Path) -> None:
     import pickle
 
-    ex = SlurmRemoteExecutor("login1", password="s3cret", private_key_file="~/.ssh/id_ed25519")
+    (tmp_path / "id").write_text("key")
+    ex = SlurmRemoteExecutor("login1", password="s3cret", private_key_file=tmp_path / "id")
     assert "s3cret" not in repr(ex)
     assert pickle.loads(pickle.dumps(ex)).password is None
 
 
-def test_every_dflow_keyword_is_accepted() -> None:
+def test_every_dflow_keyword_is_accepted(tmp_path: Path) -> None:
     """dflow's ``SlurmRemoteExecutor.__init__`` arguments, Kubernetes-only ones included."""
+    (tmp_path / "id").write_text("key")
     ex = SlurmRemoteExecutor(
         host="login1",
         port=2222,
         username="alice",
         password=None,
-        private_key_file="/keys/id",
+        private_key_file=str(tmp_path / "id"),
         workdir="/data/dflow/workflows/{{workflow.name}}/{{pod.name}}",
         command=["sh"],
         remote_command="python3.11",
