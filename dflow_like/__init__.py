@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._config import config, s3_config, set_config, set_s3_config
 from ._transfer import download_artifact, upload_artifact
 from .artifacts import ArtifactRef
-from .executor import DispatcherExecutor
+from .executor import DispatcherExecutor, SlurmJobTemplate, SlurmRemoteExecutor
 from .expr import (
     argo_concat,
     argo_enumerate,
@@ -53,6 +53,8 @@ __all__ = [
     "Outputs",
     "PythonScriptOPTemplate",
     "ShellOPTemplate",
+    "SlurmJobTemplate",
+    "SlurmRemoteExecutor",
     "Step",
     "StepRecord",
     "Steps",

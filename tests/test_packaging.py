@@ -34,7 +34,7 @@ def test_public_surface_is_what_dflow_programs_import() -> None:
         "OutputParameter", "OutputArtifact", "argo_range", "argo_len", "argo_sequence", "argo_enumerate",
         "argo_sum", "argo_concat", "if_expression", "upload_artifact", "download_artifact", "config",
         "s3_config", "set_config", "set_s3_config", "ShellOPTemplate", "PythonScriptOPTemplate",
-        "DispatcherExecutor",
+        "DispatcherExecutor", "SlurmRemoteExecutor", "SlurmJobTemplate",
     }  # fmt: skip
     assert dflow_names <= set(dflow_like.__all__)
     python_names = {"OP", "OPIO", "OPIOSign", "Artifact", "Parameter", "BigParameter", "PythonOPTemplate",
@@ -50,7 +50,8 @@ def test_public_surface_is_what_dflow_programs_import() -> None:
 PUBLIC = {
     "DAG", "PVC", "ArtifactRef", "DefinitionError", "DispatcherExecutor", "InputArtifact", "InputParameter",
     "Inputs", "OPTemplate", "OutputArtifact", "OutputParameter", "Outputs", "PythonScriptOPTemplate",
-    "ShellOPTemplate", "Step", "StepRecord", "Steps", "Task", "Workflow", "argo_concat", "argo_enumerate",
+    "ShellOPTemplate", "SlurmJobTemplate", "SlurmRemoteExecutor", "Step", "StepRecord", "Steps", "Task",
+    "Workflow", "argo_concat", "argo_enumerate",
     "argo_len", "argo_range", "argo_sequence", "argo_sum", "config", "copy_artifact", "download_artifact",
     "if_expression", "list_workflows", "path_list_of_artifact", "path_object_of_artifact", "randstr",
     "s3_config", "set_config", "set_s3_config", "upload_artifact",

@@ -206,7 +206,7 @@ class DispatcherExecutor:
         for key in ("machine_dict", "resources_dict"):
             shown.pop(key, None)
         body = ", ".join(f"{k}={v!r}" for k, v in shown.items())
-        return f"DispatcherExecutor({body})"
+        return f"{type(self).__name__}({body})"
 
 
 _DEFAULTS: dict[str, Any] = {"port": 22, "username": "root"}

@@ -69,6 +69,9 @@ def _step_problems(
             msg = _check_reference(ref, template, visible, scope, names)
             if msg:
                 problems.append(f"{_where(step, template)}: {label} {msg}")
+    problem = getattr(step.executor, "definition_problem", None)  # an executor that cannot run here says why
+    if callable(problem):
+        problems.append(f"{_where(step, template)}: {problem()}")
     for missing in step.missing_inputs():
         problems.append(f"{_where(step, template)}: required input {missing} is not given and has no default")
     if step.slices is not None:

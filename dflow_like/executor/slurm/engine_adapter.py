@@ -40,7 +40,8 @@ from ...runner.packed import packed_command
 from ...runner.remote_entry import write_template
 from ...runner.spec import StepSpec
 from ..dispatcher import DispatcherExecutor
-from .executor import SlurmError, SlurmExecutor, SlurmSubmitError
+from ..slurm_remote import SlurmRemoteExecutor
+from .executor import SlurmError, SlurmExecutor, SlurmSubmitError, transport_for
 from .states import JobState, JobStatus
 
 __all__ = ["SlurmStepExecutor"]
@@ -78,8 +79,13 @@ class SlurmStepExecutor:
     """``StepExecutor`` for steps with ``executor=DispatcherExecutor(...)``."""
 
     def __init__(self, spec: DispatcherExecutor, workspace: Any) -> None:
+        if not isinstance(spec, DispatcherExecutor):  # validation refuses these at submit; a resumed old run may not
+            problem = getattr(spec, "definition_problem", None)
+            raise TypeError(problem() if callable(problem) else f"executor={type(spec).__name__} is not supported")
         self.spec = spec
-        self.slurm = SlurmExecutor(spec)
+        root, run = getattr(workspace, "root", None), getattr(workspace, "id", None)
+        self.slurm = SlurmExecutor(spec, transport_for(spec, root and str(root), run and str(run)))
+        self.poll_seconds = float(spec.interval) if isinstance(spec, SlurmRemoteExecutor) else POLL_SECONDS
         self.workspace = workspace
         self.waiting: dict[str, asyncio.Future[JobStatus]] = {}
         self._poller: asyncio.Task[None] | None = None
@@ -203,7 +209,7 @@ class SlurmStepExecutor:
     # --- waiting -----------------------------------------------------------------------
     async def _poll_forever(self) -> None:
         while self.waiting:
-            await asyncio.sleep(POLL_SECONDS)
+            await asyncio.sleep(self.poll_seconds)
             statuses = await asyncio.to_thread(self.slurm.poll, list(self.waiting))
             for job_id, status in statuses.items():
                 future = self.waiting.get(job_id)

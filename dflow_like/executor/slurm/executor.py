@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from ..dispatcher import DispatcherExecutor
+from ..slurm_remote import SlurmRemoteExecutor
 from .parsing import (
     SQUEUE_FORMAT,
     parse_config,
@@ -27,6 +28,7 @@ from .parsing import (
 from .script import render_script
 from .states import JobState, JobStatus
 from .transport import LocalTransport, SshTransport, Transport
+from .workdir import WorkdirTransport
 
 __all__ = ["SlurmError", "SlurmExecutor", "SlurmSubmitError", "transport_for"]
 
@@ -46,8 +48,26 @@ class SlurmSubmitError(SlurmError):
     """``sbatch`` refused a job."""
 
 
-def transport_for(spec: DispatcherExecutor) -> Transport:
-    """The transport a description asks for: local ``sbatch`` or SSH to ``spec.host``."""
+def transport_for(spec: DispatcherExecutor, run_root: str | None = None, run_id: str | None = None) -> Transport:
+    """The transport a description asks for: local ``sbatch`` or SSH to ``spec.host``.
+
+    A ``SlurmRemoteExecutor`` copies steps to its ``workdir``, whose placeholders need the
+    run (``run_root``: its directory, ``run_id``: ``{{workflow.name}}``).
+    """
+    if isinstance(spec, SlurmRemoteExecutor):
+        if run_root is None or run_id is None:
+            raise ValueError("SlurmRemoteExecutor: its workdir is per run; the engine gives run_root and run_id")
+        return WorkdirTransport(
+            spec.workdir,
+            run_root,
+            run_id,
+            spec.host or "",
+            spec.username,
+            port=spec.port,
+            key_file=spec.private_key_file,
+            options=spec.ssh_options,
+            slurm_conf=spec.slurm_conf,
+        )
     if not spec.is_remote:
         return LocalTransport(spec.slurm_conf)
     if not spec.host:
@@ -263,10 +283,9 @@ class SlurmExecutor:
 
     def _staged(self, remote_dir: str) -> list[str]:
         """The local directories a job's working directory (on the cluster) stands for."""
-        root = getattr(self.transport, "remote_root", "")
-        if not (root and remote_dir.startswith(root + "/")):
+        local_dir = self.transport.local_path(remote_dir)
+        if not local_dir:
             return []
-        local_dir = remote_dir[len(root) :]
         return [local_dir, *_lines(os.path.join(local_dir, STAGED_FILE))]
 
     def _fetch(self, base: str, remote_dirs: Iterable[str]) -> None:

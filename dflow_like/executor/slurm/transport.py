@@ -31,6 +31,10 @@ class Transport(Protocol):
         """Where ``local_path`` lives on the Slurm side."""
         ...
 
+    def local_path(self, remote_path: str) -> str | None:
+        """The local directory a Slurm-side path stands for (``remote_path``'s inverse), if any."""
+        ...
+
     def put(self, local_dir: str) -> None:
         """Make the Slurm side's copy of ``local_dir`` match it."""
         ...
@@ -64,6 +68,9 @@ class LocalTransport:
 
     def remote_path(self, local_path: str) -> str:
         return local_path
+
+    def local_path(self, remote_path: str) -> str | None:
+        return remote_path
 
     def put(self, local_dir: str) -> None:
         return None
@@ -122,6 +129,10 @@ class SshTransport:
 
     def remote_path(self, local_path: str) -> str:
         return self.remote_root + os.path.abspath(local_path)
+
+    def local_path(self, remote_path: str) -> str | None:
+        root = self.remote_root
+        return remote_path[len(root) :] if remote_path.startswith(root + "/") else None
 
     def _rsync(self, source: str, dest: str) -> None:
         rsh = shlex.join(self._ssh)
