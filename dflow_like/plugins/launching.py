@@ -34,261 +34,43 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import enum
 import inspect
 import json
 import os
 import shutil
 import sys
 import traceback
-import types
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path, PurePath
-from typing import Any, Literal, NoReturn, Union, get_args, get_origin
+from pathlib import Path
+from typing import Any, NoReturn
 
 from .._values import encode_value
 from ..graph.template import OPTemplate
 from ..python.op import OP
 from ..python.opio import OPIO, Artifact, BigParameter, field_kind
+from ._launch_inputs import (
+    MISSING,
+    RESERVED,
+    BadInput,
+    Input,
+    artifact_for_op,
+    artifact_path,
+    op_inputs,
+    parameter_value,
+    template_inputs,
+)
 
 __all__ = ["OP_template_to_parser", "OP_to_parser", "python_OP_to_parser"]
-
-_MISSING: Any = object()
-_UNIONS = (Union, types.UnionType)
-_SEQUENCES = (list, set, frozenset, tuple)
-_TRUE = {"true", "1", "yes", "on", "y", "t"}
-_FALSE = {"false", "0", "no", "off", "n", "f"}
-_RESERVED = {"output_dir", "json_config", "json-config", "version", "help", "h"}
-
-
-@dataclass
-class _Input:
-    """One input of the signature, as the command line offers it."""
-
-    name: str
-    artifact: bool
-    type: Any = None  # None: untyped (a template's parameter without ``type=``)
-    description: str = ""
-    default: Any = _MISSING
-    optional: bool = False  # an artifact that may be left out
-    big: bool = False
-
-    @property
-    def required(self) -> bool:
-        return self.default is _MISSING and not self.optional
-
-    @property
-    def may_be_none(self) -> bool:
-        """An ``Optional[...]`` parameter: pydantic (dflow's parser) makes it None when not given."""
-        return get_origin(self.type) in _UNIONS and type(None) in get_args(self.type)
-
-    @property
-    def is_bool(self) -> bool:
-        return not self.artifact and self.type is bool
-
-    @property
-    def is_many(self) -> bool:
-        return not self.artifact and (self.type in _SEQUENCES or get_origin(self.type) in _SEQUENCES)
-
-    def label(self) -> str:
-        kind = "artifact" if self.artifact else "parameter"
-        about = f", {self.description!r}" if self.description else ""
-        flag = f"--enable-{self.name}/--disable-{self.name}" if self.is_bool else f"--{self.name}"
-        return f"{flag} (input {kind} {self.name!r}{about})"
-
-    def expects(self) -> str:
-        if self.artifact:
-            return "a path to an existing file or directory"
-        return "a value (text or JSON)" if self.type is None else _type_name(self.type)
-
-
-class _BadInput(Exception):
-    """Input the command line refuses; exits 2 with the message."""
-
-
-def _type_name(tp: Any) -> str:
-    if tp is None or tp is Any:
-        return "any value"
-    if isinstance(tp, type) and get_origin(tp) is None:
-        return tp.__name__
-    return str(tp).replace("typing.", "")
-
-
-def _conforms(value: Any, tp: Any) -> bool:
-    """Whether ``value`` is a ``tp`` as an OP's ``exec_sign_check`` would see it."""
-    from ..python.checks import fast_accepts
-
-    if fast_accepts(value, tp):
-        return True
-    from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
-
-    try:
-        check_type(value, tp, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
-    except TypeCheckError:
-        return False
-    return True
-
-
-def _from_text(text: str, tp: Any) -> Any:
-    """``text`` (one command-line word) as a ``tp``; ``ValueError`` when it is not one."""
-    if tp is None or tp is Any:
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    if tp is str:
-        return text
-    if tp is bool:
-        if text.lower() in _TRUE | _FALSE:
-            return text.lower() in _TRUE
-        raise ValueError
-    if tp is int:
-        return int(text)
-    if tp is float:
-        return float(text)
-    if isinstance(tp, type) and issubclass(tp, PurePath):
-        return tp(text)
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        for member in tp:
-            if text in (member.name, str(member.value)):
-                return member
-        raise ValueError
-    origin, args = get_origin(tp), get_args(tp)
-    if origin is Literal:
-        for choice in args:
-            if text == str(choice):
-                return choice
-        raise ValueError
-    if origin in _UNIONS:
-        if type(None) in args and text in ("null", "None"):
-            return None
-        for arm in args:
-            if arm is type(None):
-                continue
-            try:
-                return _from_text(text, arm)
-            except ValueError:
-                continue
-        raise ValueError
-    value = json.loads(text)  # containers, dicts, anything else: JSON (ValueError if not)
-    return _from_json(value, tp)
-
-
-def _from_json(value: Any, tp: Any) -> Any:
-    """A JSON value (from ``--json-config`` or a JSON word) as a ``tp``; ``ValueError`` if not."""
-    if isinstance(value, str) and tp is not str and tp is not None and tp is not Any:
-        return _from_text(value, tp)
-    if tp is float and type(value) is int:  # JSON's 2 for a float: 2.0, as pydantic makes it
-        return float(value)
-    origin, args = get_origin(tp), get_args(tp)
-    if isinstance(value, list) and (tp in _SEQUENCES or origin in _SEQUENCES):
-        kind = origin or tp
-        if kind is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
-            if len(args) != len(value):
-                raise ValueError
-            return tuple(_from_json(v, a) for v, a in zip(value, args))
-        item = args[0] if args else Any
-        return kind(_from_json(v, item) for v in value)
-    if tp is not None and not _conforms(value, tp):
-        raise ValueError
-    return value
-
-
-def _given(value: Any) -> str:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return " ".join(repr(v) for v in value)
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _parameter_value(field: _Input, raw: Any, from_cli: bool) -> Any:
-    try:
-        if from_cli and field.is_many:  # several words (nargs="+"), or one JSON list
-            words = list(raw)
-            if len(words) == 1 and words[0].lstrip().startswith("["):
-                return _from_text(words[0], field.type)
-            return _from_json(words, field.type)
-        if from_cli:
-            return _from_text(raw, field.type)
-        return _from_json(raw, field.type)
-    except ValueError:
-        raise _BadInput(f"{field.label()}: expected {field.expects()}, given {_given(raw)}") from None
-
-
-def _artifact_path(field: _Input, raw: Any) -> Path:
-    path = raw.get("path") if isinstance(raw, dict) else raw  # dp-launching's InputFilePath takes {"path": ...}
-    if not isinstance(path, str) or not path:
-        raise _BadInput(f"{field.label()}: expected {field.expects()}, given {_given(raw)}")
-    if not os.path.exists(path):
-        raise _BadInput(f"{field.label()}: expected {field.expects()}, given {path!r}, which does not exist")
-    return Path(path).absolute()
-
-
-def _artifact_for_op(path: Path, tp: Any) -> Any:
-    """What the OP's ``execute`` sees for an artifact given as one path (as dflow's
-    ``handle_input_artifact`` hands it: the path in the declared shape)."""
-    as_str = tp is str or (tp is not Path and "str" in str(tp) and "Path" not in str(tp))
-    one: Any = str(path) if as_str else path
-    origin = get_origin(tp)
-    if origin in (set, frozenset):
-        return {one}
-    if origin is list or str(tp).startswith(("typing.List", "list[")):
-        return [one]
-    if origin is dict or str(tp).startswith(("typing.Dict", "dict[")):
-        return {path.name: one}
-    return one
-
-
-# --- the inputs of an OP or a template ---------------------------------------------------
-
-
-def _description(spec: Any) -> str:
-    text = getattr(spec, "description", None) or getattr(spec, "extra", {}).get("description")
-    return str(text) if text else ""
-
-
-def _op_inputs(op: OP) -> list[_Input]:
-    fields = []
-    for name, raw_spec in op.get_input_sign().items():
-        spec = field_kind(raw_spec)
-        if isinstance(spec, Artifact):
-            fields.append(_Input(name, True, spec.type, _description(spec), optional=spec.optional))
-        else:
-            default = spec.default if spec.has_default else _MISSING
-            big = isinstance(spec, BigParameter)
-            fields.append(_Input(name, False, spec.type, _description(spec), default, big=big))
-            if fields[-1].may_be_none and default is _MISSING:
-                fields[-1].default = None
-    return fields
-
-
-def _template_inputs(templ: OPTemplate) -> list[_Input]:
-    op_class = getattr(templ, "op_class", None)  # a PythonOPTemplate: its OP's sign describes the inputs
-    sign = op_class.get_input_sign() if op_class is not None else {}
-    fields = []
-    for name, par in templ.inputs.parameters.items():
-        about = _description(par) or (_description(sign[name]) if name in sign else "")
-        field = _Input(name, False, par.type, about, big=bool(getattr(par, "big", False)))
-        field.default = par.value if par.has_value else None if field.may_be_none else _MISSING
-        fields.append(field)
-    for name, art in templ.inputs.artifacts.items():
-        about = _description(art) or (_description(sign[name]) if name in sign else "")
-        fields.append(_Input(name, True, art.type, about, optional=bool(art.optional)))
-    return fields
-
-
-# --- the command line --------------------------------------------------------------------
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so every refusal reads the same."""
 
     def error(self, message: str) -> NoReturn:
-        raise _BadInput(message)
+        raise BadInput(message)
 
 
-def _help_of(field: _Input) -> str:
+def _help_of(field: Input) -> str:
     about = f"{field.description} " if field.description else ""
     if field.artifact:
         need = "optional" if field.optional else "required"
@@ -298,7 +80,7 @@ def _help_of(field: _Input) -> str:
     return f"{about}(parameter: {field.expects()}{words}; {need})"
 
 
-def _add_field(group: Any, field: _Input) -> None:
+def _add_field(group: Any, field: Input) -> None:
     metavar = field.name.upper()
     if field.is_bool and field.default in (True, False):
         # pydantic-cli's flag for a bool with a default: it negates the default
@@ -315,7 +97,7 @@ def _add_field(group: Any, field: _Input) -> None:
         group.add_argument(f"--{field.name}", dest=field.name, metavar=metavar, help=_help_of(field))
 
 
-def _usage(prog: str, fields: list[_Input]) -> str:
+def _usage(prog: str, fields: list[Input]) -> str:
     words = [prog, "[--output_dir OUTPUT_DIR]"]
     for field in fields:
         if field.is_bool and field.default not in (True, False):
@@ -339,9 +121,9 @@ class Launcher:
     """
 
     def __init__(
-        self, title: str, fields: list[_Input], run: Callable[[dict[str, Any], Path], int], version: str
+        self, title: str, fields: list[Input], run: Callable[[dict[str, Any], Path], int], version: str
     ) -> None:
-        clash = sorted({f.name for f in fields} & _RESERVED)
+        clash = sorted({f.name for f in fields} & RESERVED)
         if clash:
             raise ValueError(f"OP_to_parser: input {clash[0]!r} has the name of one of the program's own options")
         self.title = title
@@ -362,7 +144,7 @@ class Launcher:
         )
         options.add_argument("--version", action="store_true", help="print the version and exit")
         options.add_argument("-h", "--help", action="store_true", help="print this help and exit")
-        parser.set_defaults(**{f.name: _MISSING for f in self.fields})
+        parser.set_defaults(**{f.name: MISSING for f in self.fields})
         return parser
 
     def __call__(self, args: Sequence[str]) -> int:
@@ -376,7 +158,7 @@ class Launcher:
                 print(self.version)
                 return 0
             values, output_dir = self._values(opts)
-        except _BadInput as exc:
+        except BadInput as exc:
             parser.print_usage(sys.stderr)
             print(f"{parser.prog}: error: {self._hint(str(exc), args)}", file=sys.stderr)
             raise SystemExit(2) from None
@@ -399,28 +181,28 @@ class Launcher:
             config = _load_config(opts["json_config"])
             unknown = sorted(set(config) - {f.name for f in self.fields} - {"output_dir"})
             if unknown:
-                raise _BadInput(f"--json-config {opts['json_config']}: no input named {', '.join(unknown)}")
+                raise BadInput(f"--json-config {opts['json_config']}: no input named {', '.join(unknown)}")
         errors, values = [], {}
         for field in self.fields:
-            from_cli = opts[field.name] is not _MISSING
-            raw = opts[field.name] if from_cli else config.get(field.name, _MISSING)
+            from_cli = opts[field.name] is not MISSING
+            raw = opts[field.name] if from_cli else config.get(field.name, MISSING)
             try:
-                if raw is _MISSING:
+                if raw is MISSING:
                     if field.required:
-                        raise _BadInput(f"{field.label()}: required, expected {field.expects()}, given nothing")
+                        raise BadInput(f"{field.label()}: required, expected {field.expects()}, given nothing")
                     values[field.name] = None if field.artifact else field.default
                 elif field.artifact:
-                    values[field.name] = _artifact_path(field, raw)
+                    values[field.name] = artifact_path(field, raw)
                 elif field.is_bool and from_cli:
                     values[field.name] = raw
                 else:
-                    values[field.name] = _parameter_value(field, raw, from_cli)
-            except _BadInput as exc:
+                    values[field.name] = parameter_value(field, raw, from_cli)
+            except BadInput as exc:
                 errors.append(str(exc))
         if len(errors) == 1:
-            raise _BadInput(errors[0])
+            raise BadInput(errors[0])
         if errors:
-            raise _BadInput(f"{len(errors)} inputs are wrong:\n  " + "\n  ".join(errors))
+            raise BadInput(f"{len(errors)} inputs are wrong:\n  " + "\n  ".join(errors))
         output_dir = opts["output_dir"] or config.get("output_dir") or "./outputs"
         return values, Path(str(output_dir))
 
@@ -430,11 +212,11 @@ def _load_config(path: str) -> dict[str, Any]:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except OSError as exc:
-        raise _BadInput(f"--json-config: expected a readable JSON file, given {path!r} ({exc.strerror})") from None
+        raise BadInput(f"--json-config: expected a readable JSON file, given {path!r} ({exc.strerror})") from None
     except ValueError as exc:
-        raise _BadInput(f"--json-config: expected a JSON object, given {path!r}, which is not JSON ({exc})") from None
+        raise BadInput(f"--json-config: expected a JSON object, given {path!r}, which is not JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise _BadInput(f"--json-config: expected a JSON object, given {path!r} holding a {type(data).__name__}")
+        raise BadInput(f"--json-config: expected a JSON object, given {path!r} holding a {type(data).__name__}")
     return data
 
 
@@ -484,14 +266,14 @@ def python_OP_to_parser(op: OP, version: str = "1.0.0") -> Callable[[], Launcher
     ``op.execute`` here, in the current directory, and writes its outputs under
     ``--output_dir``: ``parameters/<name>`` and ``artifacts/<name>/``."""
     name = type(op).__name__
-    fields = _op_inputs(op)
+    fields = op_inputs(op)
     kinds = {f.name: f for f in fields}
 
     def run(values: dict[str, Any], output_dir: Path) -> int:
         op_in = OPIO()
         for key, value in values.items():
             field = kinds[key]
-            op_in[key] = _artifact_for_op(value, field.type) if field.artifact and value is not None else value
+            op_in[key] = artifact_for_op(value, field.type) if field.artifact and value is not None else value
         try:
             op_out = op.execute(op_in)
         except Exception:
@@ -529,7 +311,7 @@ def OP_template_to_parser(templ: OPTemplate, version: str = "1.0.0") -> Callable
     ``parameters/<name>`` (the value's text) and ``artifact/<name>/`` (downloaded)."""
     from .. import Step, Workflow, download_artifact, upload_artifact
 
-    fields = _template_inputs(templ)
+    fields = template_inputs(templ)
     kinds = {f.name: f for f in fields}
 
     def run(values: dict[str, Any], output_dir: Path) -> int:
