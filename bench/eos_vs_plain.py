@@ -6,26 +6,28 @@ Both are timed as a user runs them: ``python <script>`` in an empty directory, f
 process start to exit (interpreter start-up and imports included), alternated so
 they share the machine's load. The workflow's runs get a fresh dflow_like home.
 
-Where the workflow's time goes (2 cores, load ~0.3; ``state.db`` times of a run, and
-``perf`` over all its processes): the script's imports (~0.09 s: numpy and dflow_like;
-the OPs import ASE where they use it), building and submitting (~0.05 s), the
-engine's start (~0.34 s, of which 0.28 s importing ``ase.io`` and EMT once for every
-worker, one CPU idle meanwhile), build and scale (~0.06 s), the 20 energies (~0.29 s:
-each a forked process of ~12 ms of CPU plus ~2.5 ms for its ``fork()`` in the worker,
-where the same single point costs 3 ms inline; an idle worker imports matplotlib for
-the plot step meanwhile, ``workers.prefetch``), fit and plot side by side (~0.14 s),
-the script's exit (~0.03 s). The plain script imports ASE, scipy and matplotlib one
-after the other (~0.6-0.7 s), computes its 20 points in ~0.06 s, plots (~0.14 s) and
-spends 0.12-0.18 s in interpreter teardown (matplotlib's). What stands between the
-two: the process of its own each step runs in. A child that runs the single point
-writes ~1,100 pages it shares with its worker (``python bench/fork_cost.py``:
-1,368 minor faults against 267 for an empty child), 10-12 ms of CPU that a second
-point in the same process would not pay (3 ms).
+Where the workflow's time goes (2 cores; ``state.db`` and engine times of a run, all
+modules compiled): the script's start, imports (numpy and dflow_like; the OPs import
+ASE where they use it) and submit (~0.12-0.14 s); the engine's start (~0.03 s); its
+import of what the energies need (``ase.io``, EMT: ~0.33-0.37 s), while a worker
+forked before it imports matplotlib for the plot on the other CPU
+(``prefetch.early_plan``); forking the workers and importing the engine's loop
+(~0.03 s); build and scale (~0.05 s); the 20 energies (~0.18-0.21 s: each a forked
+process of ~12 ms of CPU, where the same single point costs 3 ms inline,
+``python bench/fork_cost.py``); the fit (~0.015 s), then the plot of its curve
+(~0.16 s; matplotlib only); the engine's exit and the script's (~0.04 s). The plain
+script imports ASE, SciPy and matplotlib one after the other (~0.6 s), computes its
+20 points, fits and plots (~0.2 s) and spends 0.12-0.2 s in interpreter teardown
+(matplotlib's and SciPy's). The two come out even on this VM: what the workflow gains
+by importing matplotlib beside ASE (~0.3 s of CPU on the second core) its steps'
+own processes spend again (~0.3-0.4 s of CPU for 25 steps, mostly copy-on-write page
+faults) with its submit and engine start.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,9 +66,12 @@ def main() -> None:
             print(f"round {round_ + 1} {name:>26}: {seconds:.2f} s")
     ours, plain = times[OURS], times[PLAIN]
     for name, values in times.items():
-        print(f"{name:>26}: {min(values):.2f}-{max(values):.2f} s")
+        print(f"{name:>26}: {min(values):.2f}-{max(values):.2f} s, median {statistics.median(values):.2f} s")
     ratios = [round(o / p, 2) for o, p in zip(ours, plain, strict=True)]
-    print(f"workflow / plain: best {min(ours) / min(plain):.2f}, per round {ratios}")
+    print(
+        f"workflow / plain: best {min(ours) / min(plain):.2f}, median of rounds {statistics.median(ratios):.2f}, "
+        f"faster in {sum(r < 1 for r in ratios)} of {len(ratios)} rounds, per round {ratios}"
+    )
 
 
 if __name__ == "__main__":
