@@ -95,7 +95,7 @@ def run_workflow(
         # Also when the engine raises: commit what the steps wrote and release the write lock,
         # so the caller's handler can record the failure through a connection of its own.
         store.close()
-        pool.close(wait=False)
+        pool.close()  # reaped here: orphaned, they would be zombies of a script running as a container's pid 1
     return phase
 
 

@@ -418,15 +418,8 @@ class WorkerPool:
         elif worker in self.workers:
             idle.put_nowait(worker)
 
-    def close(self, wait: bool = True) -> None:
-        """End the workers. ``wait=False``: do not reap them, for an engine about to exit
-        (their exits, tens of milliseconds of unmapping, would delay the caller's ``wait``;
-        an idle worker has nothing left to do, and init reaps it)."""
+    def close(self) -> None:
         for worker in self.workers:  # every worker sees EOF first: they exit side by side
             worker.end_requests()
         for worker in self.workers:
-            if wait:
-                worker.close()
-            else:
-                with contextlib.suppress(OSError):
-                    os.close(worker.replies)
+            worker.close()
