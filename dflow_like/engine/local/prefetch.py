@@ -40,11 +40,14 @@ def early_plan(templates: dict[str, OPTemplate], fan_outs: list[Any], slots: int
 
     That import (``warm_imports.preload_for_fan_outs``) keeps one CPU busy and leaves the
     others idle. A worker forked before it can meanwhile import a later template's
-    modules, on another CPU, rather than later beside the fan-out's steps: the EOS
-    example's plot step gets matplotlib while the engine imports ASE. Chosen: templates
-    of the usual prefetch (``prefetch_plan``) that name a package the fan-outs do not
-    (such a worker lacks the fan-outs' imports: a template of their packages only would
-    import them a second time), at most ``slots``, in the workflow's order.
+    modules, on another CPU, rather than later beside the fan-out's steps: a plotting
+    step that uses matplotlib alone gets it while the engine imports ASE for the items.
+    Chosen: templates of the usual prefetch (``prefetch_plan``) that name no package the
+    fan-outs name, at most ``slots``, in the workflow's order. Such a worker lacks the
+    fan-outs' imports, so a template that shares a package with them would import in
+    its step what the engine already holds: ASE's EOS fit imports SciPy lazily, which
+    ``ase.io`` brought into every other worker (measured: the EOS example's plot step,
+    refitting there, ran 0.3 s longer on such a worker).
     """
     if slots < 1 or not fan_outs:
         return []
@@ -57,7 +60,7 @@ def early_plan(templates: dict[str, OPTemplate], fan_outs: list[Any], slots: int
         with contextlib.suppress(Exception):
             op_class = getattr(templates[name], "op_class", None)
             packages = {module.partition(".")[0] for module in static_imports(op_class)}
-            if packages - shared and len(chosen) < slots:
+            if packages and not packages & shared and len(chosen) < slots:
                 chosen.append(name)
     return chosen
 

@@ -216,13 +216,24 @@ def test_an_early_worker_whose_prefetch_was_cheap_leaves_the_fan_out_to_workers_
     assert wf.query_step(name="late")[0].outputs.parameters["loaded"].value == 1
 
 
-def test_the_early_plan_takes_templates_that_name_a_package_the_fan_outs_do_not(mods: Path) -> None:
+@OP.function
+def both(done: int) -> {"loaded": int}:  # type: ignore[valid-type]  # noqa: F821
+    import pf_fan  # type: ignore[import-not-found]  # noqa: F401
+    import pf_late  # type: ignore[import-not-found]  # noqa: F401
+
+    return {"loaded": 1}
+
+
+def test_the_early_plan_takes_templates_that_share_no_package_with_the_fan_outs(mods: Path) -> None:
+    """A template that shares one would import, in its step on such a worker, what the
+    engine had imported for every other worker (ASE's EOS fit: SciPy, lazily)."""
     from dflow_like.engine.local.prefetch import early_plan
 
     sliced = PythonOPTemplate(fan, slices=Slices(input_parameter=["x"], output_parameter=["y"]))
     same = PythonOPTemplate(fan)  # the fan-out's own package: the engine's import serves it
+    mixed = PythonOPTemplate(both)  # one package of its own, one of the fan-out's
     other = PythonOPTemplate(late)
-    templates = {"fan": sliced, "same": same, "late": other, "late2": PythonOPTemplate(cheap)}
+    templates = {"fan": sliced, "same": same, "mixed": mixed, "late": other, "late2": PythonOPTemplate(cheap)}
     assert early_plan(templates, [sliced], slots=1) == ["late"]  # the first, in the workflow's order
     assert early_plan(templates, [sliced], slots=2) == ["late", "late2"]
     assert early_plan(templates, [], slots=1) == []  # no fan-out: the engine imports nothing first
