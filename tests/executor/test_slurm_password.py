@@ -212,6 +212,24 @@ def test_a_wrong_password_says_so(sshd_password: dict[str, object], tmp_path: Pa
     assert done.returncode == 255 and "Permission denied" in done.stderr
 
 
+def test_an_unknown_host_key_says_how_to_trust_it(sshd_password: dict[str, object], tmp_path: Path) -> None:
+    """ssh asks yes/no, sshpass gives up silently (its exit code 6): the message says what happened."""
+    spec = DispatcherExecutor(
+        host="127.0.0.1",
+        port=int(str(sshd_password["port"])),
+        username=str(sshd_password["user"]),
+        password=str(sshd_password["password"]),
+        remote_root=str(tmp_path),
+        ssh_options=["-o", f"UserKnownHostsFile={tmp_path}/known_hosts", "-o", "StrictHostKeyChecking=ask"],
+    )
+    transport = transport_for(spec)
+    try:
+        done = transport.run(["true"])
+    finally:
+        transport.close()
+    assert done.returncode == 6 and "host's key is not known" in done.stderr and "accept-new" in done.stderr
+
+
 @pytest.fixture
 def no_sshpass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A ``PATH`` with ssh and rsync but no sshpass, as on a machine without the package."""
