@@ -11,6 +11,11 @@ it) cannot be replaced: such a workflow is refused, naming the credential, never
 The engine keeps the values in memory (never in its environment, so neither workers nor
 steps inherit them there); a step that moves artifacts through S3 keeps the S3 keys in
 memory, every other step forgets them before the user's code runs.
+
+An executor's SSH password (``DispatcherExecutor(password=...)``) is held here by name
+(``hold_ssh_password``) and travels the same pipe; the executor pickles the name only, so
+no pickle ever has the password, whatever its length. It is not scrubbed from pickles by
+value: a password is often an ordinary word ("password"), which a pickle may hold anyway.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ __all__ = [
     "CredentialError",
     "apply_credentials",
     "drop_credentials",
+    "hold_ssh_password",
     "known_credentials",
     "load_scrubbed",
     "needs_store",
@@ -40,6 +46,7 @@ __all__ = [
     "read_credentials",
     "s3_env",
     "scrubbed_pickle",
+    "ssh_password",
     "write_credentials",
 ]
 
@@ -50,6 +57,8 @@ CREDENTIAL_ENV = ("DFLOW_LIKE_S3_ACCESS_KEY", "DFLOW_LIKE_S3_SECRET_KEY", "DFLOW
 _SECRET_WORDS = ("secret", "password", "token", "access_key", "credential")
 _TAG = "dflow-like-credential"
 _MIN_LENGTH = 8  # shorter values (dev setups: "admin") also occur as ordinary words and names in a pickle
+_SSH_PREFIX = "ssh-password "  # names of held SSH passwords: "ssh-password user@host:port"
+_SSH_PASSWORDS: dict[str, str] = {}
 
 
 class CredentialError(ValueError):
@@ -71,7 +80,29 @@ def known_credentials() -> dict[str, str]:
     if plugin is not None and not isinstance(plugin, (str, type)):
         for path, value in _secret_attributes(plugin, "s3_config.storage_client", 0, set()):
             found.setdefault(path, value)
+    found.update(_SSH_PASSWORDS)
     return found
+
+
+def hold_ssh_password(target: str, password: str) -> str:
+    """Keep an SSH password for ``target`` (``user@host:port``) in memory; return its name.
+
+    A pickled executor carries the name; the engine gets the value through its pipe
+    (``known_credentials`` lists it). The last password given for a target is the one used.
+    """
+    name = _SSH_PREFIX + target
+    _SSH_PASSWORDS[name] = password
+    return name
+
+
+def ssh_password(name: str) -> str | None:
+    """The password ``hold_ssh_password`` kept under ``name``, if this process was given it."""
+    return _SSH_PASSWORDS.get(name)
+
+
+def _scrubbable(credentials: Mapping[str, str]) -> dict[str, str]:
+    """Credentials to replace in, or refuse from, a pickle: long enough, and not SSH passwords."""
+    return {n: v for n, v in credentials.items() if len(v) >= _MIN_LENGTH and not n.startswith(_SSH_PREFIX)}
 
 
 def _secret_attributes(obj: Any, path: str, depth: int, seen: set[int]) -> Iterator[tuple[str, str]]:
@@ -108,7 +139,7 @@ def scrubbed_pickle(obj: object, credentials: Mapping[str, str]) -> bytes:
     Raises ``CredentialError`` when a credential is still in the bytes, i.e. inside a
     larger value.
     """
-    usable = {name: value for name, value in credentials.items() if len(value) >= _MIN_LENGTH}
+    usable = _scrubbable(credentials)
     buffer = io.BytesIO()
     pickler = _Scrubber(buffer, {value: name for name, value in usable.items()})
     pickler.dump(obj)
@@ -125,7 +156,7 @@ def pickle_refusing_credentials(obj: object, where: str) -> bytes:
     written to ``where``.
     """
     data = pickling.dumps(obj)
-    usable = {name: value for name, value in known_credentials().items() if len(value) >= _MIN_LENGTH}
+    usable = _scrubbable(known_credentials())
     _refuse(data, usable, f"(e.g. in a global of a function it uses); it would be written to {where}")
     return data
 
@@ -187,6 +218,7 @@ def apply_credentials(credentials: Mapping[str, str]) -> None:
         value = credentials.get(f"{section}.{key}")
         if value is not None:
             _settings(section)[key] = value
+    _SSH_PASSWORDS.update({n: v for n, v in credentials.items() if n.startswith(_SSH_PREFIX)})
 
 
 def s3_env() -> dict[str, str]:
@@ -221,14 +253,15 @@ def needs_store(store: str, artifacts: Mapping[str, Any]) -> bool:
 def drop_credentials(keep_s3: bool) -> None:
     """Forget credentials in a step's process before the user's code runs.
 
-    The Argo token is never a step's business; the S3 keys stay (in memory, not in the
-    environment) only when ``keep_s3``: the step moves artifacts through the store.
+    The Argo token and SSH passwords are never a step's business; the S3 keys stay (in
+    memory, not in the environment) only when ``keep_s3``: the step moves artifacts through the store.
     """
     keys = ("access_key", "secret_key")
     held = {key: s3_config[key] for key in keys} if keep_s3 else {}  # an Argo pod has them in its env
     for name in CREDENTIAL_ENV:
         os.environ.pop(name, None)
     config["token"] = ""
+    _SSH_PASSWORDS.clear()
     for key in keys:
         s3_config[key] = held.get(key, "")
     plugin = s3_config["storage_client"]

@@ -13,9 +13,10 @@ import json
 import math
 import os
 import re
+import shutil
 from typing import Any
 
-__all__ = ["DispatcherExecutor"]
+__all__ = ["DispatcherExecutor", "no_sshpass"]
 
 _MEMORY = re.compile(r"^\d+[KMGT]?$", re.IGNORECASE)
 _TIME = re.compile(r"^(\d+-)?\d+(:\d+){0,2}$")
@@ -28,8 +29,7 @@ class DispatcherExecutor:
 
     dflow's arguments: ``host`` (None: the ``sbatch`` on this machine, shared filesystem),
     ``queue_name`` (the Slurm partition), ``port``/``username``/``private_key_file`` (SSH),
-    ``password`` (accepted for compatibility but never pickled; the SSH transport needs a key
-    or an agent), ``command`` (the Python that runs the step runner; default: this
+    ``password`` (see below), ``command`` (the Python that runs the step runner; default: this
     interpreter locally, ``python3`` remotely), ``remote_root`` (where step directories are
     copied on the remote host), ``machine_dict``/``resources_dict``/``json_file``
     (dpdispatcher's format), ``merge_sliced_step`` (all slices of a step in one job),
@@ -43,6 +43,16 @@ class DispatcherExecutor:
     ``array`` (sliced steps as one array job), ``array_parallelism`` (at most N tasks at
     once: ``--array=0-99%N``), ``group_size`` (slices per job), ``slurm_conf`` (exported as
     ``SLURM_CONF`` for sbatch/squeue/scancel), ``ssh_options`` (extra ``ssh`` arguments).
+
+    ``password`` (or ``machine_dict``'s ``remote_profile["password"]``) logs in where no key
+    does: dflow hands it to dpdispatcher's ``SSHContext`` (``machine_dict["remote_profile"]``
+    in dflow ``src/dflow/plugins/dispatcher.py``), which types it with paramiko. Here Debian's
+    ``sshpass -e`` types it for ``ssh``/``rsync``, given through sshpass's environment only
+    (``slurm/transport.py``): never on a command line, on disk, in a step's environment, a
+    pickle (which holds a name; the engine gets the value through its credentials pipe,
+    ``dflow_like._credentials``) or ``repr``. A key goes first when both are given, as in
+    dpdispatcher (``SSHSession._setup_ssh`` tries ``auth_password`` only after the key
+    failed). Without sshpass, a password and no ``private_key_file`` is refused here.
     """
 
     def __init__(
@@ -143,11 +153,44 @@ class DispatcherExecutor:
         self.resources_dict = {**resources, **(resources_dict or {})}
         self._apply_machine(self.machine_dict)
         self._apply_resources(self.resources_dict)
+        self._password_name = self._hold_password()
 
     @property
     def is_remote(self) -> bool:
         """True when jobs are submitted over SSH and step directories must be copied."""
         return self.context == "ssh"
+
+    def _hold_password(self) -> str | None:
+        """Hold the password in memory by name (what pickles carry); refuse it without sshpass and a key."""
+        if not (self.password and self.is_remote and self.host):
+            return None
+        if not self.private_key_file and shutil.which("sshpass") is None:
+            raise ValueError(no_sshpass(type(self).__name__))
+        from .._credentials import hold_ssh_password  # not at import: dflow_like's import stays light
+
+        return hold_ssh_password(f"{self.username}@{self.host}:{self.port}", self.password)
+
+    def login_password(self) -> str | None:
+        """The SSH password to type, or None (keys only); this process's copy when unpickled.
+
+        Raises ``CredentialError`` when the password alone logs in and this process was not
+        given it (a run resumed from a process that never constructed this executor).
+        """
+        if self.password:
+            return self.password
+        name = getattr(self, "_password_name", None)  # absent in runs pickled before passwords
+        if not name:
+            return None
+        from .._credentials import CredentialError, ssh_password
+
+        value = ssh_password(name)
+        if value is None and not self.private_key_file:
+            raise CredentialError(
+                f"{type(self).__name__}(password=...) for {name.split(' ', 1)[1]}: this process was not given "
+                "the password (it is never stored); construct the same executor with password=... in the "
+                "process that calls resume(), before resuming"
+            )
+        return value
 
     def _set(self, name: str, value: Any, source: str) -> None:
         """Fill ``name`` from a dpdispatcher dict unless already given differently."""
@@ -194,19 +237,32 @@ class DispatcherExecutor:
         self.post_script = "\n".join(filter(None, [self.post_script, *append]))
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle without the password: descriptions get stored, secrets must not be."""
+        """Pickle without the password (``_password_name`` stands for it): descriptions get stored, secrets must not."""
         state = dict(self.__dict__)
         state["password"] = None
+        profile = self.machine_dict.get("remote_profile")
+        if isinstance(profile, dict) and "password" in profile:
+            state["machine_dict"] = {**self.machine_dict, "remote_profile": {**profile, "password": None}}
         return state
 
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.__dict__.items() if v not in (None, [], {}, "", False)}
         if shown.get("password"):
             shown["password"] = "***"
-        for key in ("machine_dict", "resources_dict"):
+        for key in ("machine_dict", "resources_dict", "_password_name"):
             shown.pop(key, None)
         body = ", ".join(f"{k}={v!r}" for k, v in shown.items())
         return f"{type(self).__name__}({body})"
+
+
+def no_sshpass(cls: str) -> str:
+    """Why a password alone cannot log in here: ``sshpass`` is not on ``PATH``."""
+    return (
+        f"{cls}(password=...): logging in with a password needs sshpass (it types the password for ssh "
+        "and rsync), which is not installed here (not on PATH): install it (apt-get install sshpass), "
+        "or give private_key_file=... (a key the host accepts: ssh-copy-id it once) or load a key into "
+        "ssh-agent and drop password="
+    )
 
 
 _DEFAULTS: dict[str, Any] = {"port": 22, "username": "root"}

@@ -22,9 +22,14 @@ retries of each ``scp``/``ssh``): transfers here are rsync over one shared conne
 ``sbatch`` rides out controller outages by itself (``engine_adapter.OUTAGE_SECONDS``).
 ``map_tmp_dir`` is stored, as on ``DispatcherExecutor``: a step's ``/tmp`` is not remapped.
 
-Refused at construction, naming the keyword: ``password`` without ``private_key_file``
-(dflow types it with ``sshpass``; our ``ssh`` runs in batch mode and takes keys or an agent),
-``docker_executable``/``singularity_executable``/``podman_executable`` (containers on the
+``password``: typed by ``sshpass``, as dflow does (``RemoteExecutor.get_script`` in
+``src/dflow/executor.py`` prefixes ``ssh``/``scp`` with ``sshpass -p <password>``, on their
+command line); here ``sshpass -e`` gets it through its environment only, never a command line,
+and a key given too goes first (OpenSSH tries ``publickey`` before ``password``, so dflow's
+``sshpass -p ... ssh -i key`` does the same). See ``DispatcherExecutor`` for where it is kept.
+
+Refused at construction, naming the keyword: ``password`` without ``private_key_file`` when
+``sshpass`` is not installed, ``docker_executable``/``singularity_executable``/``podman_executable`` (containers on the
 cluster are not supported), and a ``workdir`` with placeholders other than the two above.
 
 The host's key must be known (``~/.ssh/known_hosts``, or ``ssh_options``): dflow turns the
@@ -40,9 +45,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from typing import Any
 
-from .dispatcher import DispatcherExecutor
+from .dispatcher import DispatcherExecutor, no_sshpass
 
 __all__ = ["SlurmRemoteExecutor", "split_header"]
 
@@ -117,13 +123,8 @@ class SlurmRemoteExecutor(DispatcherExecutor):
             raise _refuse("host", "the Slurm login node's host name or address", host)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             raise _refuse("port", "an SSH port number (1-65535)", port)
-        if password is not None and private_key_file is None:
-            raise ValueError(
-                "SlurmRemoteExecutor(password=...): password login is not supported: dflow types the "
-                "password with sshpass, dflow_like runs OpenSSH in batch mode, which takes keys only. "
-                "Give private_key_file=... (a key the host accepts: ssh-copy-id it once) or load the "
-                "key into ssh-agent, and drop password="
-            )
+        if password and private_key_file is None and shutil.which("sshpass") is None:
+            raise ValueError(no_sshpass("SlurmRemoteExecutor"))
         if private_key_file is not None and not os.path.isfile(os.path.expanduser(private_key_file)):
             raise _refuse("private_key_file", "a private key file on this machine (ssh -i reads it)", private_key_file)
         for name, value in (

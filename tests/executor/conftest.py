@@ -1,20 +1,26 @@
-"""Fixtures of the Slurm tests: ``sshd``, a real sshd on localhost for the SSH transport.
+"""Fixtures of the Slurm tests: real sshds on localhost for the SSH transport.
 
-The Slurm cluster itself is the session's ``slurm_cluster`` (``tests/fixtures/slurm.py``).
+``sshd`` accepts one generated key for root. ``sshd_password`` accepts a password for a
+test account made for it, and the same kind of key (to see which one logs in, its log
+says "Accepted password"/"Accepted publickey"). The Slurm cluster itself is the session's
+``slurm_cluster`` (``tests/fixtures/slurm.py``).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 SSHD = "/usr/sbin/sshd"
+_COMMON = "UsePAM no\nStrictModes no\nKbdInteractiveAuthentication no\n"
 
 
 def _unavailable(reason: str) -> None:
@@ -29,26 +35,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    """sshd on 127.0.0.1:PORT accepting one generated key for root; stopped by its PID."""
-    missing = [p for p in (SSHD, "ssh", "ssh-keygen", "rsync") if not shutil.which(p)]
+def _keys(d: Path, *tools: str) -> None:
+    missing = [p for p in (SSHD, "ssh", "ssh-keygen", "rsync", *tools) if not shutil.which(p)]
     if missing or os.geteuid() != 0:
         _unavailable(f"needs root and openssh-server/openssh-client/rsync (missing {missing})")
-    d = tmp_path_factory.mktemp("sshd")
     for name in ("host_key", "client_key"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)], check=True)
     (d / "authorized_keys").write_text((d / "client_key.pub").read_text())
+
+
+def _serve(d: Path, config: str) -> Iterator[dict[str, object]]:
+    """Run sshd on 127.0.0.1:PORT with ``config`` (plus the host key, pid file, keys file); stop it by its PID."""
     port = _free_port()
-    config = d / "sshd_config"
-    config.write_text(
+    (d / "sshd_config").write_text(
         f"ListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n"
-        f"AuthorizedKeysFile {d}/authorized_keys\nPermitRootLogin prohibit-password\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
-        "StrictModes no\n"
+        f"AuthorizedKeysFile {d}/authorized_keys\n{config}{_COMMON}"
     )
     os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege-separation directory
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-p", str(port), "-f", str(config)])
+    proc = subprocess.Popen([SSHD, "-D", "-e", "-p", str(port), "-f", str(d / "sshd_config"), "-E", str(d / "log")])
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -59,11 +63,50 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
                 proc.kill()
                 _unavailable(f"sshd did not start (exit {proc.poll()})")
             time.sleep(0.05)
-    known_hosts = d / "known_hosts"
-    yield {
-        "port": port,
-        "key": str(d / "client_key"),
-        "options": ["-o", f"UserKnownHostsFile={known_hosts}", "-o", "StrictHostKeyChecking=no"],
-    }
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield {
+            "port": port,
+            "key": str(d / "client_key"),
+            "options": ["-o", f"UserKnownHostsFile={d}/known_hosts", "-o", "StrictHostKeyChecking=no"],
+            "log": d / "log",
+        }
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """sshd on 127.0.0.1:PORT accepting one generated key for root; stopped by its PID."""
+    d = tmp_path_factory.mktemp("sshd")
+    _keys(d)
+    yield from _serve(d, "PermitRootLogin prohibit-password\nPasswordAuthentication no\n")
+
+
+@pytest.fixture(scope="module")
+def sshd_password(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """sshd accepting ``password`` (random, per module) or ``key`` for ``user``, an account made for it.
+
+    ``user`` is another name for uid 0 (``useradd -o -u 0``), home in a temporary directory,
+    so its session is root's as in the ``sshd`` tests (Slurm, the test's files) while its
+    password is its own: root's account is left alone. The account is removed afterwards.
+    """
+    d = tmp_path_factory.mktemp("sshd-password")
+    _keys(d, "sshpass", "useradd", "chpasswd", "userdel")
+    user = f"dflowlike-pw{os.getpid()}"
+    password = f"pw {secrets.token_urlsafe(12)}!"  # a space and a shell character: quoting must not matter
+    subprocess.run(["userdel", "-f", user], capture_output=True, check=False)  # a crashed run's
+    made = subprocess.run(
+        ["useradd", "-o", "-u", "0", "-g", "0", "-M", "-d", str(d), "-s", "/bin/sh", user],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        _unavailable(f"cannot add the test account {user}: {made.stderr.strip()}")
+    try:
+        subprocess.run(["chpasswd"], input=f"{user}:{password}\n", text=True, check=True)
+        for served in _serve(d, "PermitRootLogin yes\nPasswordAuthentication yes\n"):
+            yield {**served, "user": user, "password": password}
+    finally:
+        subprocess.run(["userdel", "-f", user], capture_output=True, check=False)  # -f: uid 0 always has processes

@@ -87,7 +87,7 @@ def test_conflicts_and_bad_values_are_refused() -> None:
 
 
 def test_pickles_without_the_password() -> None:
-    spec = DispatcherExecutor(host="h", password="hunter2", memory="1G")
+    spec = DispatcherExecutor(host="h", password="hunter2", private_key_file="/k", memory="1G")  # needs no sshpass
     assert "hunter2" not in repr(spec)
     copy = pickle.loads(pickle.dumps(spec))
     assert copy.password is None

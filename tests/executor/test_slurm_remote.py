@@ -98,7 +98,6 @@ def test_header_directives_reach_sbatch(
 @pytest.mark.parametrize(
     ("kwargs", "named", "says"),
     [
-        ({"password": "password"}, "password", "private_key_file"),
         ({"docker_executable": "docker"}, "docker_executable", "container"),
         ({"workdir": "/data/{{workflow.uid}}/{{pod.name}}"}, "workdir", "{{workflow.uid}}"),
         ({"workdir": "~alice/dflow"}, "workdir", "~alice"),

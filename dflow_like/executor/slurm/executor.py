@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Iterable, Sequence
 
-from ..dispatcher import DispatcherExecutor
+from ..dispatcher import DispatcherExecutor, no_sshpass
 from ..slurm_remote import SlurmRemoteExecutor
 from .parsing import (
     SQUEUE_FORMAT,
@@ -67,16 +68,12 @@ def transport_for(spec: DispatcherExecutor, run_root: str | None = None, run_id:
             key_file=spec.private_key_file,
             options=spec.ssh_options,
             slurm_conf=spec.slurm_conf,
+            password=_password(spec),
         )
     if not spec.is_remote:
         return LocalTransport(spec.slurm_conf)
     if not spec.host:
         raise ValueError("DispatcherExecutor: an SSH context needs host=...")
-    if spec.password and not spec.private_key_file:
-        raise ValueError(
-            "DispatcherExecutor: password authentication is not supported over ssh; "
-            "give private_key_file=... or load the key into an ssh-agent"
-        )
     root = spec.remote_root or (
         "/root/dflow/workflows" if spec.username == "root" else f"/home/{spec.username}/dflow/workflows"
     )
@@ -88,7 +85,18 @@ def transport_for(spec: DispatcherExecutor, run_root: str | None = None, run_id:
         key_file=spec.private_key_file,
         options=spec.ssh_options,
         slurm_conf=spec.slurm_conf,
+        password=_password(spec),
     )
+
+
+def _password(spec: DispatcherExecutor) -> str | None:
+    """The password for sshpass to type, or None: keys only (also when sshpass is gone and a key is given)."""
+    password = spec.login_password()
+    if password is None or shutil.which("sshpass") is not None:
+        return password
+    if spec.private_key_file:
+        return None
+    raise ValueError(no_sshpass(type(spec).__name__))
 
 
 def _base(job_id: str) -> str:

@@ -5,6 +5,13 @@
 ``rsync`` over that ssh. Chosen over dpdispatcher/paramiko because OpenSSH already honours the
 user's keys, agent, ``~/.ssh/config``, jump hosts and known_hosts, adds no Python dependency,
 and one multiplexed connection (ControlMaster) makes each call a few milliseconds.
+
+With a password, every ``ssh`` and ``rsync`` runs under ``sshpass -e``, which reads it from
+the ``SSHPASS`` variable of its own environment (only that process's: ours never holds it)
+and overwrites it there before starting its command, so ``ps``/``/proc`` of ``ssh``/``rsync``
+never show it; dflow's ``RemoteExecutor.get_script`` (``src/dflow/executor.py``) passes
+``sshpass -p <password>`` on the command line instead. Only the shared connection's first
+login types it; the calls riding on that connection need nothing.
 """
 
 from __future__ import annotations
@@ -48,6 +55,14 @@ class Transport(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+# sshpass's own exit codes, when ssh asked something other than the password once (sshpass(1))
+_SSHPASS_ERRORS = {
+    5: "the host asked for the password again: wrong password",
+    6: "the host's key is not known: add it to known_hosts, or pass ssh_options=['-o', "
+    "'StrictHostKeyChecking=accept-new'] to trust it on first contact",
+}
 
 
 def _slurm_env(slurm_conf: str | None) -> dict[str, str]:
@@ -101,13 +116,17 @@ class SshTransport:
         key_file: str | None = None,
         options: Sequence[str] = (),
         slurm_conf: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.host = host
         self.target = f"{username}@{host}" if username else host
         self.remote_root = remote_root.rstrip("/") or "/"
         self.slurm_conf = slurm_conf
+        self._password = password  # in memory only: handed to sshpass through its environment
         self._control_dir = tempfile.mkdtemp(prefix="dflow-like-ssh-")
-        self._ssh = ["ssh", "-p", str(port), "-o", "BatchMode=yes"]
+        self._ssh = ["ssh", "-p", str(port)]
+        # BatchMode forbids typing a password; one prompt: a wrong one fails with ssh's own message
+        self._ssh += ["-o", "BatchMode=yes"] if password is None else ["-o", "NumberOfPasswordPrompts=1"]
         self._ssh += ["-o", "ControlMaster=auto", "-o", f"ControlPath={self._control_dir}/%C"]
         self._ssh += ["-o", "ControlPersist=60"]
         if key_file:
@@ -118,11 +137,19 @@ class SshTransport:
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in _slurm_env(self.slurm_conf).items())
         return f"{'env ' + env + ' ' if env else ''}{shlex.join(argv)}"
 
-    def _call(self, argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def _call(self, argv: list[str], stdin: str | None = None, login: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` here; under ``sshpass -e`` when it may log in with the password."""
+        env = None
+        if login and self._password is not None:
+            argv = ["sshpass", "-e", *argv]
+            env = {**os.environ, "SSHPASS": self._password}
         try:
-            return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False)
+            done = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, check=False)
         except FileNotFoundError as exc:
             return subprocess.CompletedProcess(argv, 127, "", f"{argv[0]}: {exc.strerror}")
+        if env is not None and done.returncode in _SSHPASS_ERRORS and not done.stderr.strip():
+            done.stderr = f"sshpass: {_SSHPASS_ERRORS[done.returncode]} ({self.target})"  # it says nothing itself
+        return done
 
     def run(self, argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return self._call([*self._ssh, self.target, "--", self._shell(argv)], stdin)
@@ -154,5 +181,5 @@ class SshTransport:
 
     def close(self) -> None:
         """End the shared connection (its master process) and forget the control socket."""
-        self._call([*self._ssh, "-O", "exit", self.target])
+        self._call([*self._ssh, "-O", "exit", self.target], login=False)
         shutil.rmtree(self._control_dir, ignore_errors=True)

@@ -46,6 +46,7 @@ class WorkdirTransport(SshTransport):
         key_file: str | None = None,
         options: Sequence[str] = (),
         slurm_conf: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.workdir = workdir if POD in workdir else workdir.rstrip("/") + "/" + POD  # one directory per step
         self.steps_root = os.path.join(os.path.abspath(run_root), "steps")
@@ -53,7 +54,16 @@ class WorkdirTransport(SshTransport):
         self._home: str | None = None
         self._lock = threading.Lock()
         root = fixed_prefix(workdir) or "~"
-        super().__init__(host, username, root, port=port, key_file=key_file, options=options, slurm_conf=slurm_conf)
+        super().__init__(
+            host,
+            username,
+            root,
+            port=port,
+            key_file=key_file,
+            options=options,
+            slurm_conf=slurm_conf,
+            password=password,
+        )
 
     def _absolute(self, path: str) -> str:
         """``~/x`` and ``x`` → ``$HOME/x`` on the remote host (asked once)."""
