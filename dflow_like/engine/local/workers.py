@@ -44,20 +44,31 @@ def _read_outputs(spec: StepSpec) -> str | None:
         return None
 
 
-def _death(worker: _Worker) -> str:
-    """Why a step has no result: its worker (our machinery, not the step) died."""
-    how = ""
+def _how(worker: _Worker) -> str:
+    """`` (killed by signal X)`` or `` (exit code N)`` for a closed worker, else ""."""
     if worker.status is not None and os.WIFSIGNALED(worker.status):
         number = os.WTERMSIG(worker.status)
         name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
-        how = f" (killed by signal {name})"
-    elif worker.status is not None:
-        how = f" (exit code {os.waitstatus_to_exitcode(worker.status)})"
-    return f"worker process {worker.pid} died while running the step{how}"
+        return f" (killed by signal {name})"
+    if worker.status is not None:
+        return f" (exit code {os.waitstatus_to_exitcode(worker.status)})"
+    return ""
+
+
+def _death(worker: _Worker) -> str:
+    """Why a step has no result: its worker (our machinery, not the step) died."""
+    return f"worker process {worker.pid} died while running the step{_how(worker)}"
 
 
 class WorkerLost(Exception):
-    """A worker ended before it started the step: the step goes to another worker."""
+    """A worker ended before it started the step: the step goes to another worker.
+
+    ``importing``: it had the request, so it died importing the template's modules
+    (``warm_imports``) or forking, not while idle."""
+
+    def __init__(self, message: str, importing: bool = False) -> None:
+        super().__init__(message)
+        self.importing = importing
 
 
 class _Worker:
@@ -124,9 +135,12 @@ class _Worker:
         self.started, self.exited = loop.create_future(), loop.create_future()
         try:
             send_frame(self.requests, (spec.to_json(), template_name, log_path, jsonpickle, warm))
-            pid = await asyncio.shield(self.started)
-        except (OSError, ChildProcessError) as exc:  # BrokenPipeError: it had died while idle
+        except OSError as exc:  # BrokenPipeError: it had died while idle
             raise WorkerLost(f"worker process {self.pid} ended before starting the step: {exc}") from None
+        try:
+            pid = await asyncio.shield(self.started)
+        except ChildProcessError as exc:
+            raise WorkerLost(f"worker process {self.pid} ended before starting the step: {exc}", warm) from None
         except asyncio.CancelledError:  # the child may start all the same: kill it when it does
             with contextlib.suppress(Exception):
                 kill_tree(await asyncio.wait_for(asyncio.shield(self.started), STARTING_SECONDS))
@@ -281,9 +295,9 @@ class WorkerPool:
         try:
             seconds = await (reply if reply is not None else worker.prefetch(name))
             done = worker
-        except ChildProcessError:  # it left: its imports made it unsafe, or it was over its memory
-            self._left(worker)
+        except ChildProcessError:  # it left (its imports made it unsafe, it was over its memory) or died importing
             self._replace(worker)
+            self._left(worker, name)
         finally:
             worker.busy = False
         pending = self._prefetching.pop(name)
@@ -362,9 +376,23 @@ class WorkerPool:
         template = self.templates[template_name]
         return template_name not in self.cold and bool(getattr(template, "warm_imports", True))
 
-    def _left(self, worker: _Worker) -> None:
-        """Note why a worker left before starting a step (in the engine log)."""
-        if worker.leaving[:1] == ("unsafe",):
+    def _left(self, worker: _Worker, importing: str | None = None) -> None:
+        """Note why a worker left before starting a step (in the engine log).
+
+        One that died without saying why while importing ``importing``'s modules (a
+        library that crashes a forked process, or ends it, at import) makes that template
+        cold: its steps then import in their own processes, where such a crash fails the
+        step with its exit status and log instead of taking down worker after worker.
+        """
+        if not worker.leaving and importing is not None and importing not in self.cold:
+            self.cold.add(importing)
+            print(
+                f"template {importing!r}: a worker died importing what its steps import{_how(worker)}; "
+                "its steps now import in their own processes (warm_imports)",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif worker.leaving[:1] == ("unsafe",):
             _, template_name, reason = worker.leaving
             self.cold.add(template_name)
             print(
@@ -394,8 +422,8 @@ class WorkerPool:
                 )
             except WorkerLost as exc:
                 lost.append(str(exc))
-                self._left(worker)
                 self._replace(worker)
+                self._left(worker, template_name if exc.importing else None)
                 continue
             except ChildProcessError:
                 self._replace(worker)

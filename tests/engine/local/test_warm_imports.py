@@ -19,7 +19,7 @@ from dflow_like import Step, Workflow, config
 from dflow_like.engine.local.workspace import Workspace
 from dflow_like.python import PythonOPTemplate, Slices
 
-from .warm_ops import closes_fds, uses_counted, uses_module, uses_threaded
+from .warm_ops import closes_fds, uses_counted, uses_fatal, uses_module, uses_threaded
 
 TIMEOUT = 120
 N = 12
@@ -213,3 +213,19 @@ def test_a_step_that_reuses_descriptor_numbers_keeps_its_files(mods: Path, tmp_p
     template = PythonOPTemplate(closes_fds)
     _run(Step("fds", template, parameters={"name": "warm_late", "directory": str(files)}))
     assert {p.read_text() for p in files.iterdir()} == {"mine"}  # never overwritten by the import report
+
+
+def test_a_module_whose_import_ends_the_process_fails_its_step_not_worker_after_worker(mods: Path) -> None:
+    """Each worker that imported it ahead of the step died, and the step read "no worker
+    could start the step". Now the first such death makes the template cold: the step
+    imports in its own process, ends there, and fails with that exit code and its log."""
+    (mods / "warm_fatal.py").write_text("import os\nos._exit(7)\n")
+    config["workers"] = 3
+    wf = Workflow("warm-fatal")
+    wf.add(Step("fatal", PythonOPTemplate(uses_fatal), parameters={"x": 1}))
+    wf.submit()
+    assert wf.wait(timeout=TIMEOUT) == "Failed"
+    [step] = wf.query_step(name="fatal")
+    assert "exited with code 7" in step.message and "log.txt" in step.message, step.message
+    engine_log = Workspace(Path(config["home"]), wf.id).engine_log.read_text()
+    assert "a worker died importing what its steps import (exit code 7)" in engine_log, engine_log

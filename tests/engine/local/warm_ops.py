@@ -27,6 +27,13 @@ def uses_threaded(x: int) -> {"y": int}:  # type: ignore[valid-type]  # noqa: F8
 
 
 @OP.function
+def uses_fatal(x: int) -> {"y": int}:  # type: ignore[valid-type]  # noqa: F821
+    import warm_fatal  # type: ignore[import-not-found]  # noqa: F401
+
+    return {"y": x}
+
+
+@OP.function
 def uses_module(name: str) -> {"pid": int}:  # type: ignore[valid-type]  # noqa: F821
     importlib.import_module(name)
     return {"pid": os.getpid()}
