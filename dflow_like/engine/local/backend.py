@@ -28,6 +28,7 @@ from .payload import Payload, public_settings, write_payload
 from .progress import fill_progress
 from .sql_filter import register_functions, sql_where
 from .state_store import StateStore
+from .warm_imports import preload_died
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -318,9 +319,16 @@ class LocalBackend:
             if row.get("engine_pid") == checked:
                 break
             checked = row.get("engine_pid")
+        ended_in = preload_died(self.workspace(wf_id).root)
+        how = (
+            f" (it ended importing {ended_in}, which a sliced step's execute imports, once for all its workers:"
+            " the import ends the process; resumed, the engine imports nothing ahead and each step imports it)"
+            if ended_in
+            else ""
+        )
         return (
             "Error",
-            f"engine process {row.get('engine_pid')} is gone; `dflow-like resume {wf_id}` "
+            f"engine process {row.get('engine_pid')} is gone{how}; `dflow-like resume {wf_id}` "
             f"(or Workflow(id={wf_id!r}).resume()) finishes the run",
         )
 

@@ -43,10 +43,12 @@ from .stop import blocked_terminate
 
 __all__ = [
     "NO_ENGINE_PRELOAD",
+    "PRELOADING",
     "ImportMemory",
     "ReportFile",
     "fan_out_templates",
     "new_modules",
+    "preload_died",
     "preload_for_fan_outs",
     "rss_mib",
 ]
@@ -194,6 +196,20 @@ class ImportMemory:
 
 
 NO_ENGINE_PRELOAD = "DFLOW_LIKE_NO_ENGINE_PRELOAD"  # set when the engine restarted without it
+PRELOADING = "engine-preloading"  # in the run's directory while the engine imports for fan-outs: the module
+
+
+def preload_died(root: str | os.PathLike[str]) -> str:
+    """The module an earlier engine of this run was importing for fan-outs when it ended ("" if none).
+
+    An import that ends or crashes the process (a library that segfaults when forked from,
+    a module calling ``os._exit``) took that engine down before it forked any worker; its
+    marker file stayed behind."""
+    try:
+        with open(os.path.join(root, PRELOADING)) as handle:
+            return handle.read().strip() or "?"
+    except OSError:
+        return ""
 
 
 def fan_out_templates(templates: Mapping[str, Any]) -> list[Any]:
@@ -217,11 +233,18 @@ def preload_for_fan_outs(
     together). Should that start threads (the rule above), the engine restarts itself
     without this; the workers then apply the rule template by template."""
     census = Census()
+    marker = os.path.join(root, PRELOADING)
     for template in fan_out_templates(templates):
         with _quiet(getattr(template, "envs", {}) or {}):
             for name in static_imports(template.op_class):
+                if name in sys.modules:
+                    continue
+                with contextlib.suppress(OSError), open(marker, "w") as handle:
+                    handle.write(name)  # left behind if this import ends the process (``preload_died``)
                 with contextlib.suppress(BaseException):
                     importlib.import_module(name)
+    with contextlib.suppress(OSError):
+        os.unlink(marker)
     reason = census.unsafe_after()
     if reason:
         print(f"engine: {reason} while importing what sliced steps import; restarting without that", file=sys.stderr)

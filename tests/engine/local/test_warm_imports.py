@@ -229,3 +229,21 @@ def test_a_module_whose_import_ends_the_process_fails_its_step_not_worker_after_
     assert "exited with code 7" in step.message and "log.txt" in step.message, step.message
     engine_log = Workspace(Path(config["home"]), wf.id).engine_log.read_text()
     assert "a worker died importing what its steps import (exit code 7)" in engine_log, engine_log
+
+
+def test_an_engine_that_dies_importing_for_a_fan_out_says_so_and_its_resume_imports_nothing_ahead(mods: Path) -> None:
+    """The engine imports what sliced steps import before it forks its workers; an import
+    that ends the process took the engine with it, the run read "engine process N is
+    gone; resume finishes the run", and every resume died the same way."""
+    (mods / "warm_fatal.py").write_text("import os\nos._exit(7)\n")
+    wf = Workflow("warm-fatal-fan")
+    wf.add(_sliced(uses_fatal, [1, 2, 3]))
+    wf.submit()
+    assert wf.wait(timeout=TIMEOUT) == "Error"
+    assert "ended importing warm_fatal" in wf.query_message(), wf.query_message()
+    wf.resume()
+    assert wf.wait(timeout=TIMEOUT) == "Failed"  # its items ran, each ending at that import
+    items = [s for s in wf.query_step(type="Pod")]
+    assert len(items) == 3 and all("exited with code 7" in s.message for s in items), [s.message for s in items]
+    engine_log = Workspace(Path(config["home"]), wf.id).engine_log.read_text()
+    assert "previous engine ended importing warm_fatal for its fan-outs; not importing ahead" in engine_log
