@@ -385,24 +385,20 @@ class WorkerPool:
         step with its exit status and log instead of taking down worker after worker.
         """
         if not worker.leaving and importing is not None and importing not in self.cold:
-            self.cold.add(importing)
-            print(
-                f"template {importing!r}: a worker died importing what its steps import{_how(worker)}; "
-                "its steps now import in their own processes (warm_imports)",
-                file=sys.stderr,
-                flush=True,
-            )
+            self._make_cold(importing, f"a worker died importing what its steps import{_how(worker)};")
         elif worker.leaving[:1] == ("unsafe",):
             _, template_name, reason = worker.leaving
-            self.cold.add(template_name)
-            print(
-                f"template {template_name!r}: {reason}; a worker that keeps these imports is not safe to fork "
-                "from, so its steps now import in their own processes (warm_imports)",
-                file=sys.stderr,
-                flush=True,
-            )
+            self._make_cold(template_name, f"{reason}; a worker that keeps these imports is not safe to fork from, so")
         elif worker.leaving[:1] == ("retire",):
             print(f"worker {worker.pid} replaced by a clean one: {worker.leaving[1]}", file=sys.stderr, flush=True)
+
+    def _make_cold(self, template_name: str, why: str) -> None:
+        self.cold.add(template_name)
+        print(
+            f"template {template_name!r}: {why} its steps now import in their own processes (warm_imports)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     async def run(self, spec: StepSpec, template_name: str, log_path: str, timeout: float | None) -> Outcome:
         idle = self._attach()
