@@ -16,7 +16,7 @@ from typing import Any
 
 from ..graph.collect import TemplateTable
 from ..graph.script_templates import ScriptOPTemplate
-from ..graph.template import OPTemplate
+from ..graph.template import OPTemplate, caches
 from ..python.template import PythonOPTemplate
 from ..records import StepRecord
 from .code import code_digest
@@ -25,12 +25,6 @@ from .index import CacheEntry, CacheIndex, live, open_index
 from .key import step_key
 
 __all__ = ["StepCache", "caches", "code_digests"]
-
-
-def caches(template: OPTemplate, workflow_cache: bool) -> bool:
-    """A template's own ``cache=`` wins; ``None`` follows the workflow's ``cache=``."""
-    own = getattr(template, "cache", None)
-    return bool(workflow_cache if own is None else own)
 
 
 def _instance_digest(instance: Any) -> str:

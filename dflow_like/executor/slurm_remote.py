@@ -45,10 +45,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from typing import Any
 
-from .dispatcher import DispatcherExecutor, no_sshpass
+from .dispatcher import DispatcherExecutor
 
 __all__ = ["SlurmRemoteExecutor", "split_header"]
 
@@ -123,8 +122,6 @@ class SlurmRemoteExecutor(DispatcherExecutor):
             raise _refuse("host", "the Slurm login node's host name or address", host)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             raise _refuse("port", "an SSH port number (1-65535)", port)
-        if password and private_key_file is None and shutil.which("sshpass") is None:
-            raise ValueError(no_sshpass("SlurmRemoteExecutor"))
         if private_key_file is not None and not os.path.isfile(os.path.expanduser(private_key_file)):
             raise _refuse("private_key_file", "a private key file on this machine (ssh -i reads it)", private_key_file)
         for name, value in (
@@ -158,7 +155,6 @@ class SlurmRemoteExecutor(DispatcherExecutor):
             slurm_conf=slurm_conf,
             ssh_options=ssh_options,
         )
-        self.context = "ssh"
         self.workdir = _check_workdir(workdir)
         self.header = header
         self.interval = interval

@@ -7,7 +7,15 @@ from typing import Any
 
 from .io import Inputs, Outputs
 
-__all__ = ["OPTemplate", "RetryPolicy", "kebab"]
+__all__ = ["OPTemplate", "RetryPolicy", "caches", "kebab"]
+
+
+def caches(template: Any, workflow_cache: bool) -> bool:
+    """Whether ``template``'s steps are cached (``dflow_like.cache``): its own ``cache=`` wins;
+    ``None`` follows the workflow's ``cache=``. Here, not in the cache package, so a submit
+    can ask without importing the cache's modules."""
+    own = getattr(template, "cache", None)
+    return bool(workflow_cache if own is None else own)
 
 
 def kebab(name: str) -> str:

@@ -56,9 +56,10 @@ def _alive(pid: int | None) -> bool:
 def _code_digests(workflow: Workflow) -> dict[str, str]:
     """The code part of cache keys, taken here where the user's sources are (``dflow_like.cache``)."""
     from ...graph.collect import TemplateTable
+    from ...graph.template import caches
 
     table = TemplateTable(workflow.entrypoint, workflow.on_exit)
-    if not workflow.cache and not any(getattr(template, "cache", None) for _, template in table):
+    if not any(caches(template, workflow.cache) for _, template in table):
         return {}  # nothing caches: the cache's modules (~10 ms of imports) stay out of the submit
     from ...cache.steps import code_digests
 

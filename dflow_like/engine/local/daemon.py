@@ -18,7 +18,7 @@ from ...graph.collect import TemplateTable
 from .payload import Payload, read_payload
 from .prefetch import early_plan
 from .stop import StopRequest
-from .warm_imports import NO_ENGINE_PRELOAD, PRELOADING, fan_out_templates, preload_died, preload_for_fan_outs
+from .warm_imports import fan_out_templates, preload_for_fan_outs, skip_preload_after_death
 from .worker_process import WorkerHandle, end_worker, send_frame, spawn_worker, spawn_workers
 
 __all__ = ["main", "run_engine"]
@@ -73,11 +73,7 @@ def run_engine(root: Path, resume: bool, stop: StopRequest) -> str:
     # steps leaves its CPU to the spare one, so the CPUs stay busy.
     size = payload.workers or (os.cpu_count() or 1) + 1
     templates = dict(table.by_name)
-    ended_in = preload_died(root)
-    if ended_in:  # this run's last engine died importing that: import nothing ahead this time
-        print(f"engine: the run's previous engine ended importing {ended_in} for its fan-outs; not importing ahead")
-        os.environ[NO_ENGINE_PRELOAD] = "1"
-        os.unlink(root / PRELOADING)
+    skip_preload_after_death(root)
     fan_outs = fan_out_templates(templates)
     # Workers that import a later template's modules on the idle CPUs while this process
     # imports what the fan-outs need (``prefetch.early_plan``); the rest fork after it.

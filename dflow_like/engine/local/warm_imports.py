@@ -51,6 +51,7 @@ __all__ = [
     "preload_died",
     "preload_for_fan_outs",
     "rss_mib",
+    "skip_preload_after_death",
 ]
 
 _SKIP = ("__main__", "__mp_main__")
@@ -210,6 +211,17 @@ def preload_died(root: str | os.PathLike[str]) -> str:
             return handle.read().strip() or "?"
     except OSError:
         return ""
+
+
+def skip_preload_after_death(root: str | os.PathLike[str]) -> None:
+    """In a new engine of a run whose last engine died importing for fan-outs: import
+    nothing ahead this time (``NO_ENGINE_PRELOAD``), so each step imports in its own
+    process and such an import fails that step, with its exit status and log."""
+    ended_in = preload_died(root)
+    if ended_in:
+        print(f"engine: the run's previous engine ended importing {ended_in} for its fan-outs; not importing ahead")
+        os.environ[NO_ENGINE_PRELOAD] = "1"
+        os.unlink(os.path.join(root, PRELOADING))
 
 
 def fan_out_templates(templates: Mapping[str, Any]) -> list[Any]:

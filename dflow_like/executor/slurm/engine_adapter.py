@@ -158,24 +158,15 @@ class SlurmStepExecutor:
             attempts = [spec.attempt_dir for spec, _ in chunk]
             command = packed_command(self.slurm.python(), attempts, pool)
             first = Path(attempts[0])
-            try:
-                submit = functools.partial(
-                    self.slurm.submit,
-                    command,
-                    str(first),
-                    chunk[0][0].step_name,
-                    str(first / "group.log"),
-                    also=attempts[1:],
-                )
-                job = await self._sbatch([spec for spec, _ in chunk], submit)
-            except Exception as exc:
-                for _, future in chunk:
-                    if not future.done():  # a step cancelled (terminate) while we waited
-                        future.set_exception(exc)
-                continue
-            for _, future in chunk:
-                if not future.done():
-                    future.set_result(job)
+            submit = functools.partial(
+                self.slurm.submit,
+                command,
+                str(first),
+                chunk[0][0].step_name,
+                str(first / "group.log"),
+                also=attempts[1:],
+            )
+            await self._settle(chunk, submit, lambda job, _: job)  # the items share one job
 
     async def _submit_array(self, group: str) -> None:
         batch = self._batches.pop(group)
@@ -195,6 +186,15 @@ class SlurmStepExecutor:
             len(batch),
             also=attempts[1:],
         )
+        await self._settle(batch, submit, lambda job, index: f"{job}_{index}")  # task N of the array
+
+    async def _settle(
+        self,
+        batch: list[tuple[StepSpec, asyncio.Future[str]]],
+        submit: Callable[[], str],
+        job_of: Callable[[str, int], str],
+    ) -> None:
+        """Submit ``batch``'s one job and give each of its steps its job id (``job_of``), or the error."""
         try:
             job = await self._sbatch([spec for spec, _ in batch], submit)
         except Exception as exc:
@@ -204,7 +204,7 @@ class SlurmStepExecutor:
             return
         for index, (_, future) in enumerate(batch):
             if not future.done():
-                future.set_result(f"{job}_{index}")
+                future.set_result(job_of(job, index))
 
     # --- waiting -----------------------------------------------------------------------
     async def _poll_forever(self) -> None:

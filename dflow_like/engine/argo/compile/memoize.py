@@ -20,9 +20,9 @@ from typing import Any
 
 from ...._config import config
 from ....cache.key import settings_of
-from ....cache.steps import caches, code_digests
+from ....cache.steps import code_digests
 from ....graph.collect import TemplateTable
-from ....graph.template import OPTemplate
+from ....graph.template import OPTemplate, caches
 
 __all__ = ["CONFIG_MAP", "add_memoize"]
 
