@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from ase.eos import EquationOfState
 from ase.units import kJ
 from matplotlib.image import imread
 
-from .conftest import start_example
+from .conftest import EXAMPLES, start_example
 
 
 def ase_reference() -> tuple[float, float, float]:
@@ -51,3 +52,23 @@ def test_eos_example_matches_ase(example_base: Path) -> None:
     image = imread(png)
     assert image.shape[:2] == (450, 600)
     assert image[..., :3].std() > 0.05  # a drawing, not a blank canvas
+
+
+def test_the_plot_imports_matplotlib_while_the_engine_imports_ase() -> None:
+    """The plot step draws FitEOS's fit with matplotlib alone, so the local engine forks a
+    worker that imports it beside the engine's import of ASE for the energies
+    (``prefetch.early_plan``): the idle CPU of that import is where the example gains on
+    a serial script (``bench/eos_vs_plain.py``). A plot that names ASE would lose it."""
+    from dflow_like.engine.local.prefetch import early_plan
+    from dflow_like.engine.local.warm_imports import fan_out_templates
+    from dflow_like.graph.collect import TemplateTable
+
+    spec = importlib.util.spec_from_file_location("eos_example", EXAMPLES / "eos.py")
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    wf = example.build_workflow()
+    templates = TemplateTable(wf.entrypoint).by_name
+    fan_outs = fan_out_templates(templates)
+    assert [t.op_class.__name__ for t in fan_outs] == ["SinglePoint"]
+    assert [templates[name].op_class.__name__ for name in early_plan(templates, fan_outs, slots=1)] == ["PlotEOS"]

@@ -10,13 +10,26 @@ import pytest
 from matplotlib.image import imread
 
 from dflow_like.ops import FitEOS, PlotEOS
-from dflow_like.python import OPIO, FatalError
+from dflow_like.python import OPIO, FatalError, SignatureError
+
+
+def _scan() -> tuple[list[float], list[float]]:
+    volumes = [float(v) for v in np.linspace(40, 54, 9)]
+    return volumes, [0.002 * (v - 46.3) ** 2 - 0.027 for v in volumes]
+
+
+def _fit(volumes: list[float], energies: list[float]) -> dict[str, object]:
+    out = FitEOS().execute(OPIO({"volumes": volumes, "energies": energies}))
+    return {name: out[name] for name in ("curve_volumes", "curve_energies", "v0", "bulk_modulus_gpa")}
+
+
+def _given(**extra: object) -> OPIO:
+    volumes, energies = _scan()
+    return OPIO({"volumes": volumes, "energies": energies, **_fit(volumes, energies), **extra})
 
 
 def test_writes_a_png_with_points_and_curve() -> None:
-    volumes = [float(v) for v in np.linspace(40, 54, 9)]
-    energies = [0.002 * (v - 46.3) ** 2 - 0.027 for v in volumes]
-    out = PlotEOS().execute(OPIO({"volumes": volumes, "energies": energies, "title": "Cu"}))
+    out = PlotEOS().execute(_given(title="Cu"))
     png = Path(out["plot"])
     assert png.name == "eos.png" and png.is_file()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -30,48 +43,41 @@ def test_writes_a_png_with_points_and_curve() -> None:
 
 
 def test_filename_can_be_in_a_subdirectory() -> None:
-    volumes = [float(v) for v in np.linspace(40, 54, 7)]
-    energies = [0.002 * (v - 46.3) ** 2 for v in volumes]
-    out = PlotEOS().execute(OPIO({"volumes": volumes, "energies": energies, "filename": "plots/cu.png"}))
+    out = PlotEOS().execute(_given(filename="plots/cu.png"))
     assert Path(out["plot"]) == Path("plots/cu.png") and Path("plots/cu.png").stat().st_size > 10_000
 
 
-def _scan() -> tuple[list[float], list[float]]:
-    volumes = [float(v) for v in np.linspace(40, 54, 9)]
-    return volumes, [0.002 * (v - 46.3) ** 2 - 0.027 for v in volumes]
-
-
-def _fit(volumes: list[float], energies: list[float]) -> dict[str, object]:
-    out = FitEOS().execute(OPIO({"volumes": volumes, "energies": energies}))
-    return {name: out[name] for name in ("curve_volumes", "curve_energies", "v0", "bulk_modulus_gpa")}
-
-
-_GIVEN_FIT = """
+_DRAW = """
 import json, sys
 from dflow_like.ops import PlotEOS
 from dflow_like.python import OPIO
 PlotEOS().execute(OPIO(json.loads(sys.argv[1])))
-print("scipy" in sys.modules, "ase.eos" in sys.modules)
+print("scipy" in sys.modules, "ase" in sys.modules)
 """
 
 
-def test_a_given_fit_is_drawn_without_fitting_again(tmp_path: Path) -> None:
-    """The EOS example's plot step draws FitEOS's curve: it needs matplotlib, and neither
-    SciPy nor ASE's fit (so a worker that imported matplotlib alone serves it)."""
-    volumes, energies = _scan()
-    given = {"volumes": volumes, "energies": energies, "title": "Cu", **_fit(volumes, energies)}
+def test_drawing_a_fit_imports_neither_scipy_nor_ase(tmp_path: Path) -> None:
+    """The EOS example's plot step needs matplotlib alone, so the local engine imports it
+    on a worker of its own while it imports ASE for the energies (``prefetch.early_plan``)."""
+    from dflow_like.engine.local.import_hints import static_imports
+
     done = subprocess.run(
-        [sys.executable, "-c", _GIVEN_FIT, json.dumps(given)], cwd=tmp_path, capture_output=True, text=True, check=False
+        [sys.executable, "-c", _DRAW, json.dumps(dict(_given(title="Cu")))],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False"]  # before: the plot refitted, importing scipy.optimize
-    points_only = {"volumes": volumes, "energies": energies, "title": "Cu", "filename": str(tmp_path / "refit.png")}
-    refitted = PlotEOS().execute(OPIO(points_only))["plot"]
-    assert np.array_equal(imread(tmp_path / "eos.png"), imread(refitted))  # the picture of a plot that fits itself
+    assert done.stdout.split() == ["False", "False"]
+    assert {name.partition(".")[0] for name in static_imports(PlotEOS)} == {"matplotlib"}  # before: ase.eos too
 
 
-def test_part_of_a_fit_is_an_error_naming_what_is_missing() -> None:
+def test_a_fit_is_required_and_a_curve_must_pair_up() -> None:
     volumes, energies = _scan()
-    partial = {**_fit(volumes, energies), "v0": None}
-    with pytest.raises(FatalError, match="missing: v0"):
-        PlotEOS().execute(OPIO({"volumes": volumes, "energies": energies, **partial}))
+    with pytest.raises(SignatureError, match="'curve_volumes' is declared in the input sign but not passed"):
+        PlotEOS().execute(OPIO({"volumes": volumes, "energies": energies}))
+    given = _given()
+    given["curve_energies"] = given["curve_energies"][:-1]
+    with pytest.raises(FatalError, match="curve_volumes has 100 values but curve_energies 99"):
+        PlotEOS().execute(given)

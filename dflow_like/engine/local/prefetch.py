@@ -46,8 +46,9 @@ def early_plan(templates: dict[str, OPTemplate], fan_outs: list[Any], slots: int
     fan-outs name, at most ``slots``, in the workflow's order. Such a worker lacks the
     fan-outs' imports, so a template that shares a package with them would import in
     its step what the engine already holds: ASE's EOS fit imports SciPy lazily, which
-    ``ase.io`` brought into every other worker (measured: the EOS example's plot step,
-    refitting there, took 0.43-0.48 s on such a worker, 0.17-0.19 s on the others).
+    ``ase.io`` brought into every other worker (measured: a plot step that refitted with
+    it took 0.43-0.48 s on such a worker, 0.17-0.19 s on the others). So ``PlotEOS``
+    draws ``FitEOS``'s fit and does not fit: matplotlib is all it names.
     """
     if slots < 1 or not fan_outs:
         return []
