@@ -8,20 +8,19 @@ they share the machine's load. The workflow's runs get a fresh dflow_like home.
 
 Where the workflow's time goes (2 cores; ``state.db`` and engine times of a run, all
 modules compiled): the script's start, imports (numpy and dflow_like; the OPs import
-ASE where they use it) and submit (~0.12-0.14 s); the engine's start (~0.03 s); its
-import of what the energies need (``ase.io``, EMT: ~0.33-0.37 s, the other CPU idle:
-the plot step's module names ``ase.eos``, so no worker imports matplotlib beside it,
-``prefetch.early_plan`` says why); forking the workers and importing the engine's loop
-(~0.03 s); build and scale (~0.05 s); the 20 energies (~0.2-0.3 s: each a forked
-process of ~12 ms of CPU, where the same single point costs 3 ms inline,
-``python bench/fork_cost.py``, while an idle worker imports matplotlib for the plot);
-the fit (~0.015 s), then the plot of its curve (~0.16 s); the engine's exit and the
-script's (~0.04 s). The plain script imports ASE, SciPy and matplotlib one after the
-other (~0.6 s), computes its 20 points, fits and plots (~0.2 s) and spends 0.12-0.2 s
-in interpreter teardown (matplotlib's and SciPy's). What the workflow gains by
-importing matplotlib beside the energies its steps' own processes spend again
-(~0.3-0.4 s of CPU for 25 steps, mostly copy-on-write page faults), with its submit
-and engine start.
+ASE where they use it) and submit (~0.12 s); the engine's start (~0.03 s); its import
+of what the energies need (``ase.io``, EMT: ~0.34-0.38 s), while a worker forked before
+it imports matplotlib for the plot on the other CPU (~0.15-0.2 s: ``PlotEOS`` draws
+``FitEOS``'s fit and names no ASE module, ``prefetch.early_plan``); forking the other
+workers, importing the engine's loop and opening it (~0.03 s); build and scale (~0.05
+s); the 20 energies (~0.19 s on both CPUs: each a forked process of ~15 ms of CPU plus
+~2-3 ms of fork in its worker, where the same single point costs 3 ms inline,
+``python bench/fork_cost.py``); the fit (~0.02 s), then the plot (~0.15 s); the
+engine's exit and the script's (~0.04 s). The plain script imports ASE, SciPy and
+matplotlib one after the other (~0.55 s), computes its 20 points, fits and plots
+(~0.2 s) and tears down (0.03-0.2 s). The workflow's gain is the matplotlib import
+beside ASE's; its loss is one process per step (~0.14 s of CPU over the 20 energies
+and the four steps around them), its submit and its engine's start: about even.
 """
 
 from __future__ import annotations
