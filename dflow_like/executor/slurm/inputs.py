@@ -9,7 +9,8 @@ materializes its inputs from inside its own directory. dflow does the same: its
 ``DispatcherExecutor.render`` (``src/dflow/plugins/dispatcher.py``) lists every input
 artifact's ``./tmp/inputs/artifacts/...`` in the dpdispatcher task's ``forward_files``, which
 are uploaded with the job's work directory. S3 parts are left alone (the job downloads them).
-The copies are not brought back (``SshTransport.get`` skips them).
+The copies are not brought back (``SshTransport.get`` skips them), and the local ones are
+removed once the job has ended (``SlurmStepExecutor.wait_job``).
 """
 
 from __future__ import annotations
