@@ -12,10 +12,12 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from dflow_like import (
     DispatcherExecutor,
@@ -50,42 +52,85 @@ def private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _python_for(user: str) -> list[str]:
-    """The cluster's Python with dflow_like, which ``user`` may run.
+def _copy_runtime(dest: Path) -> None:
+    """dflow_like, its own requirements and these tests' OPs, copied where any account may read them.
 
-    This interpreter may live where only root can go (pyenv under ``/root``); the system's
-    Python of the same version runs the same packages, given their directories.
+    The checkout and its venv may be where only root can go (a clone under ``/root``); the
+    cluster's account must still run dflow_like's runner, as on a cluster where it is installed.
     """
-    if subprocess.run(["runuser", "-u", user, "--", sys.executable, "-c", ""], capture_output=True).returncode == 0:
-        return [sys.executable]
+    todo, seen = ["dflow-like"], set()
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        dist = metadata.distribution(name)
+        for line in dist.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+        for file in dist.files or [] if name != "dflow-like" else []:  # ours is the checkout's (editable)
+            source = Path(str(dist.locate_file(file)))
+            if not str(file).startswith("..") and source.suffix != ".pyc" and source.is_file():
+                (dest / file).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, dest / file)
+    shutil.copytree(ROOT / "dflow_like", dest / "dflow_like", ignore=shutil.ignore_patterns("__pycache__"))
+    for module in ("tests/__init__.py", "tests/executor/__init__.py", "tests/executor/remote_inputs_ops.py"):
+        (dest / module).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / module, dest / module)
+    for folder in [dest, *dest.rglob("*")]:
+        folder.chmod(0o755 if folder.is_dir() else 0o644)
+
+
+@pytest.fixture(scope="module")
+def cluster_python(sshd_user: dict[str, object]) -> list[str]:
+    """The cluster's Python with dflow_like, which the account may run: this machine's system
+    Python of the same version (ours may be where only root goes, pyenv under ``/root``)."""
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     python = shutil.which(version, path="/usr/local/bin:/usr/bin")
     if python is None:
-        unavailable(f"{sys.executable} is not for {user}, and there is no system {version}")
-    paths = dict.fromkeys([str(ROOT), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
-    return ["env", f"PYTHONPATH={':'.join(paths)}", python]
+        unavailable(f"no system {version} for the cluster's account (.ci/run installs Debian's python3)")
+    runtime = Path(str(sshd_user["home"])).parent / "runtime"
+    _copy_runtime(runtime)
+    argv = ["env", f"PYTHONPATH={runtime}", python]
+    user = str(sshd_user["user"])
+    check = subprocess.run(
+        [
+            "runuser",
+            "-u",
+            user,
+            "--",
+            *argv,
+            "-c",
+            "import dflow_like.runner.execute, tests.executor.remote_inputs_ops",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, f"{user} cannot run dflow_like's runner: {check.stderr}"
+    return argv
 
 
-def _login(sshd_user: dict[str, object]) -> dict[str, object]:
+def _login(sshd_user: dict[str, object], cluster_python: list[str]) -> dict[str, object]:
     return {
         "host": "127.0.0.1",
         "port": int(str(sshd_user["port"])),
         "username": str(sshd_user["user"]),
         "private_key_file": str(sshd_user["key"]),
         "ssh_options": list(sshd_user["options"]),  # type: ignore[call-overload]
-        "remote_command": _python_for(str(sshd_user["user"])),
+        "remote_command": cluster_python,
     }
 
 
 def _cannot_read(sshd_user: dict[str, object], path: str) -> str:
     """What the cluster side says when it tries to read ``path`` (it must fail)."""
-    login = _login(sshd_user)
     transport = SshTransport(
-        str(login["host"]),
-        str(login["username"]),
+        "127.0.0.1",
+        str(sshd_user["user"]),
         str(sshd_user["home"]),
-        port=int(str(login["port"])),
-        key_file=str(login["private_key_file"]),
+        port=int(str(sshd_user["port"])),
+        key_file=str(sshd_user["key"]),
         options=list(sshd_user["options"]),  # type: ignore[call-overload]
     )
     try:
@@ -101,11 +146,15 @@ def _write(texts: list[str]) -> Step:
 
 
 def test_upstream_output_reaches_a_cluster_that_cannot_read_local_storage(
-    slurm_cluster: LocalSlurmCluster, sshd_user: dict[str, object], private: Path, tmp_path: Path
+    slurm_cluster: LocalSlurmCluster,
+    sshd_user: dict[str, object],
+    cluster_python: list[str],
+    private: Path,
+    tmp_path: Path,
 ) -> None:
     """dflow's SlurmRemoteExecutor (``workdir`` under the login's ``~``) reads step 1's file."""
     executor = SlurmRemoteExecutor(  # type: ignore[misc]
-        **_login(sshd_user),
+        **_login(sshd_user, cluster_python),
         workdir="~/dflow/workflows/{{workflow.name}}/{{pod.name}}",
         interval=1,
         slurm_conf=slurm_cluster.slurm_conf,
@@ -148,6 +197,7 @@ def test_upstream_output_reaches_a_cluster_that_cannot_read_local_storage(
 def test_sliced_list_artifact_reaches_each_item_on_the_cluster(
     slurm_cluster: LocalSlurmCluster,
     sshd_user: dict[str, object],
+    cluster_python: list[str],
     private: Path,
     tmp_path: Path,
     how: str,
@@ -156,7 +206,7 @@ def test_sliced_list_artifact_reaches_each_item_on_the_cluster(
 ) -> None:
     """A list artifact fanned out with ``Slices``: every item (alone, packed, in an array) reads its own file."""
     executor = DispatcherExecutor(  # type: ignore[misc]
-        **_login(sshd_user),
+        **_login(sshd_user, cluster_python),
         remote_root=str(Path(str(sshd_user["home"]), "cluster")),
         slurm_conf=slurm_cluster.slurm_conf,
         **executor_kw,
@@ -189,7 +239,11 @@ def test_sliced_list_artifact_reaches_each_item_on_the_cluster(
 
 
 def test_uploaded_local_file_reaches_the_cluster(
-    slurm_cluster: LocalSlurmCluster, sshd_user: dict[str, object], private: Path, tmp_path: Path
+    slurm_cluster: LocalSlurmCluster,
+    sshd_user: dict[str, object],
+    cluster_python: list[str],
+    private: Path,
+    tmp_path: Path,
 ) -> None:
     """``upload_artifact`` of a local file (no S3: local storage) as a cluster step's input."""
     source = private / "mine.txt"
@@ -198,7 +252,7 @@ def test_uploaded_local_file_reaches_the_cluster(
     assert uploaded.local_path is not None and uploaded.local_path.startswith(str(private))
     assert "Permission denied" in _cannot_read(sshd_user, str(source))
     executor = DispatcherExecutor(  # type: ignore[misc]
-        **_login(sshd_user),
+        **_login(sshd_user, cluster_python),
         remote_root=str(Path(str(sshd_user["home"]), "cluster")),
         slurm_conf=slurm_cluster.slurm_conf,
     )
