@@ -2,8 +2,9 @@
 
 ``sshd`` accepts one generated key for root. ``sshd_password`` accepts a password for a
 test account made for it, and the same kind of key (to see which one logs in, its log
-says "Accepted password"/"Accepted publickey"). The Slurm cluster itself is the session's
-``slurm_cluster`` (``tests/fixtures/slurm.py``).
+says "Accepted password"/"Accepted publickey"). ``sshd_user`` accepts a key for an
+unprivileged account, which cannot read root's files as a real cluster cannot read ours.
+The Slurm cluster itself is the session's ``slurm_cluster`` (``tests/fixtures/slurm.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +112,31 @@ def sshd_password(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             yield {**served, "user": user, "password": password}
     finally:
         subprocess.run(["userdel", "-f", user], capture_output=True, check=False)  # -f: uid 0 always has processes
+
+
+@pytest.fixture(scope="module")
+def sshd_user() -> Iterator[dict[str, object]]:
+    """sshd accepting ``key`` for ``user``, an unprivileged account made for it, with its own ``home``.
+
+    Its files are in a directory of their own, not pytest's (which only root may enter), so the
+    account can read its authorized keys and write its home. Account and directory are removed afterwards.
+    """
+    d = Path(tempfile.mkdtemp(prefix="dflow-like-sshd-user-"))
+    d.chmod(0o755)
+    user = f"dflowlike-u{os.getpid()}"
+    try:
+        _keys(d, "useradd", "userdel")
+        subprocess.run(["userdel", "-f", user], capture_output=True, check=False)  # a crashed run's
+        home = d / "home"
+        # -p '*': no password, yet not locked (sshd refuses a locked account even its key)
+        argv = ["useradd", "-U", "-M", "-d", str(home), "-s", "/bin/sh", "-p", "*", user]
+        made = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if made.returncode != 0:
+            _unavailable(f"cannot add the test account {user}: {made.stderr.strip()}")
+        home.mkdir()
+        shutil.chown(home, user, user)
+        for served in _serve(d, "PermitRootLogin no\nPasswordAuthentication no\n"):
+            yield {**served, "user": user, "home": home}
+    finally:
+        subprocess.run(["userdel", "-f", user], capture_output=True, check=False)
+        shutil.rmtree(d, ignore_errors=True)

@@ -12,7 +12,9 @@ once and forks a child per item (``runner/packed.py``). Each item leaves an
 Over SSH (``DispatcherExecutor(host=...)``) every job's attempt directories are copied to
 the cluster and back (``transport.py``): the ``step.json`` a job reads names its attempt
 directory on the cluster, so the runner works in the copy, and the local output paths in
-``outputs.json`` are turned back into this machine's once the copy has come back.
+``outputs.json`` are turned back into this machine's once the copy has come back. When the
+cluster's copy is elsewhere (not a shared filesystem), the step's local-storage inputs go
+with it (``inputs.py``).
 
 ``sbatch`` runs in a thread, never on the engine's loop. While the controller cannot be
 reached (restarted, failed over, overloaded), a submission backs off and tries again
@@ -28,6 +30,7 @@ import functools
 import json
 import re
 import shlex
+import shutil
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +45,7 @@ from ...runner.spec import StepSpec
 from ..dispatcher import DispatcherExecutor
 from ..slurm_remote import SlurmRemoteExecutor
 from .executor import SlurmError, SlurmExecutor, SlurmSubmitError, transport_for
+from .inputs import STAGED_INPUTS, stage_inputs
 from .states import JobState, JobStatus
 
 __all__ = ["SlurmStepExecutor"]
@@ -100,7 +104,10 @@ class SlurmStepExecutor:
         attempt = Path(spec.attempt_dir)
         spec.workdir.mkdir(parents=True, exist_ok=True)
         there = self.slurm.transport.remote_path(spec.attempt_dir)
-        (attempt / "step.json").write_text(dataclasses.replace(spec, attempt_dir=there).to_json())
+        artifacts = spec.artifacts
+        if there != spec.attempt_dir:  # not a shared filesystem: the job cannot open local storage
+            artifacts = stage_inputs(attempt, artifacts, self.slurm.transport.remote_path)
+        (attempt / "step.json").write_text(dataclasses.replace(spec, attempt_dir=there, artifacts=artifacts).to_json())
         write_template(attempt, template, main_namespace())
         return attempt
 
@@ -253,6 +260,7 @@ class SlurmStepExecutor:
             raise
         if attempt and self.slurm.spec.is_remote:
             _localize_outputs(Path(attempt), self.slurm.transport.remote_path(attempt))
+            shutil.rmtree(Path(attempt, STAGED_INPUTS), ignore_errors=True)  # the job is over: the cluster had them
         code_file = Path(attempt, "exit_code") if attempt else None
         if code_file is not None and code_file.exists() and status.state in (JobState.SUCCEEDED, JobState.FAILED):
             return Outcome(int(code_file.read_text()), reason=f"Slurm job {job_id}")

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from ..._credentials import s3_env
+from .inputs import STAGED_INPUTS
 
 __all__ = ["LocalTransport", "SshTransport", "Transport"]
 
@@ -161,9 +162,9 @@ class SshTransport:
         root = self.remote_root
         return remote_path[len(root) :] if remote_path.startswith(root + "/") else None
 
-    def _rsync(self, source: str, dest: str) -> None:
+    def _rsync(self, source: str, dest: str, *options: str) -> None:
         rsh = shlex.join(self._ssh)
-        done = self._call(["rsync", "-a", "--mkpath", "-e", rsh, source, dest])
+        done = self._call(["rsync", "-a", "--mkpath", *options, "-e", rsh, source, dest])
         if done.returncode != 0:
             raise OSError(f"rsync {source} → {dest} failed: {done.stderr.strip()}")
 
@@ -174,7 +175,8 @@ class SshTransport:
     def get(self, local_dir: str) -> None:
         remote = self.remote_path(local_dir)
         os.makedirs(local_dir, exist_ok=True)
-        self._rsync(f"{self.target}:{remote}/", local_dir.rstrip("/") + "/")
+        # the job's copies of its inputs stay there: the engine has the originals
+        self._rsync(f"{self.target}:{remote}/", local_dir.rstrip("/") + "/", f"--exclude=/{STAGED_INPUTS}/")
 
     def remove(self, local_dir: str) -> None:
         self.run(["rm", "-rf", "--", self.remote_path(local_dir)])
