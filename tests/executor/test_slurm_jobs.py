@@ -123,10 +123,12 @@ def test_a_new_executor_picks_up_a_running_job(slurm_cluster: LocalSlurmCluster,
 class _ForgetfulSqueue(LocalTransport):
     """The real Slurm, but as if squeue had already forgotten every job (MinJobAge passed)."""
 
-    def run(self, argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, argv: Sequence[str], stdin: str | None = None, retry: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         if argv[0] == "squeue":
             return subprocess.CompletedProcess(list(argv), 1, "", "Invalid job id specified")
-        return super().run(argv, stdin)
+        return super().run(argv, stdin, retry)
 
 
 def test_forgotten_jobs_come_from_the_jobcomp_file(slurm_cluster: LocalSlurmCluster, tmp_path: Path) -> None:

@@ -18,7 +18,9 @@ with it (``inputs.py``).
 
 ``sbatch`` runs in a thread, never on the engine's loop. While the controller cannot be
 reached (restarted, failed over, overloaded), a submission backs off and tries again
-for up to ``OUTAGE_SECONDS``, and the step's message says it is waiting.
+for up to ``OUTAGE_SECONDS``, and the step's message says it is waiting. Over SSH a lost
+connection is retried by the transport (``transport.py``), in the threads that copy step
+directories; its notes reach the step whose directory was being copied, through the loop.
 """
 
 from __future__ import annotations
@@ -47,13 +49,12 @@ from ..slurm_remote import SlurmRemoteExecutor
 from .executor import SlurmError, SlurmExecutor, SlurmSubmitError, transport_for
 from .inputs import STAGED_INPUTS, stage_inputs
 from .states import JobState, JobStatus
+from .transport import MAX_BACKOFF_SECONDS, OUTAGE_SECONDS, SshTransport
 
 __all__ = ["SlurmStepExecutor"]
 
 POLL_SECONDS = 0.25
 ARRAY_GATHER_SECONDS = 0.05
-OUTAGE_SECONDS = 600.0  # how long a submission rides out an unreachable controller
-MAX_BACKOFF_SECONDS = 30.0
 # What sbatch says when the controller is down or busy (not when it refuses the job).
 _UNREACHABLE = re.compile(
     r"Unable to contact slurm controller|Socket timed out|Connection refused|Zero Bytes were transmitted"
@@ -98,6 +99,17 @@ class SlurmStepExecutor:
         self.on_wait: Callable[[StepSpec, str], None] | None = None  # and shows why a step waits
         self.outage_seconds = OUTAGE_SECONDS
         self._flushes: set[asyncio.Task[None]] = set()
+        self._steps: dict[str, StepSpec] = {}  # attempt directory → its step, for the transport's notes
+        self._loop: asyncio.AbstractEventLoop | None = None
+        if isinstance(self.slurm.transport, SshTransport):
+            self.slurm.transport.on_retry = self._on_retry
+
+    def _on_retry(self, local_dir: str | None, note: str) -> None:
+        """The transport retries a copy (in a worker thread): show it on that step, from the loop."""
+        spec = self._steps.get(local_dir) if local_dir else None
+        if spec is None or self.on_wait is None or self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self.on_wait, spec, note)
 
     # --- submission --------------------------------------------------------------------
     def _prepare(self, spec: StepSpec, template: Any) -> Path:
@@ -267,11 +279,16 @@ class SlurmStepExecutor:
         return _outcome(status, job_id, timed_out=False)
 
     async def run(self, spec: StepSpec, template: Any, log_path: str, timeout: float | None) -> Outcome:
+        self._loop = asyncio.get_running_loop()
         self._prepare(spec, template)
-        job_id = await self._submit(spec, log_path)
-        if self.on_submit is not None:
-            self.on_submit(spec, job_id)
-        return await self.wait_job(job_id, timeout, spec.attempt_dir)
+        self._steps[spec.attempt_dir] = spec
+        try:
+            job_id = await self._submit(spec, log_path)
+            if self.on_submit is not None:
+                self.on_submit(spec, job_id)
+            return await self.wait_job(job_id, timeout, spec.attempt_dir)
+        finally:
+            self._steps.pop(spec.attempt_dir, None)
 
     async def attach(self, job_id: str, timeout: float | None, attempt: str | None = None) -> Outcome:
         """Resume: wait for a job a previous engine submitted instead of submitting again."""

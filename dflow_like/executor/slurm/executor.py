@@ -69,6 +69,7 @@ def transport_for(spec: DispatcherExecutor, run_root: str | None = None, run_id:
             options=spec.ssh_options,
             slurm_conf=spec.slurm_conf,
             password=_password(spec),
+            retries=spec.action_retries,
         )
     if not spec.is_remote:
         return LocalTransport(spec.slurm_conf)
@@ -77,6 +78,8 @@ def transport_for(spec: DispatcherExecutor, run_root: str | None = None, run_id:
     root = spec.remote_root or (
         "/root/dflow/workflows" if spec.username == "root" else f"/home/{spec.username}/dflow/workflows"
     )
+    # dflow's DispatcherExecutor has no retry keyword (dpdispatcher's SSHSession retries by itself):
+    # connection losses are ridden out for OUTAGE_SECONDS, as an unreachable controller is
     return SshTransport(
         spec.host,
         spec.username,
@@ -185,7 +188,8 @@ class SlurmExecutor:
         for attempt in range(attempts):
             if attempt:
                 time.sleep(min(2.0**attempt, 30.0))
-            done = self.transport.run(["sbatch", "--parsable"], stdin=script)
+            # one try each: a connection lost mid-call may have submitted the job (engine_adapter decides)
+            done = self.transport.run(["sbatch", "--parsable"], stdin=script, retry=False)
             if done.returncode == 0:
                 try:
                     return parse_sbatch_id(done.stdout)
@@ -226,7 +230,7 @@ class SlurmExecutor:
 
     def _squeue(self, bases: list[str]) -> dict[str, _Row]:
         argv = ["squeue", "-h", "-r", "-t", "all", "-j", ",".join(bases), "-o", SQUEUE_FORMAT]
-        done = self.transport.run(argv)
+        done = self.transport.run(argv, retry=False)  # the next poll is the retry (UNKNOWN meanwhile)
         if done.returncode != 0:
             if "Invalid job id" in done.stderr:
                 return {}
@@ -328,7 +332,7 @@ class SlurmExecutor:
 
     def cancel(self, job_id: str) -> None:
         """Cancel a job, an array (``ID``) or one task (``ID_INDEX``); finished ones are fine."""
-        done = self.transport.run(["scancel", job_id])
+        done = self.transport.run(["scancel", job_id], retry=False)  # one try: _cancel_until_done repeats it
         message = (done.stderr or "").strip()
         if done.returncode != 0 and not any(text in message for text in _GONE):
             raise SlurmError(f"scancel {job_id} failed: {message or done.returncode}")

@@ -12,27 +12,71 @@ and overwrites it there before starting its command, so ``ps``/``/proc`` of ``ss
 never show it; dflow's ``RemoteExecutor.get_script`` (``src/dflow/executor.py``) passes
 ``sshpass -p <password>`` on the command line instead. Only the shared connection's first
 login types it; the calls riding on that connection need nothing.
+
+A lost connection (a network blip, sshd restarting, the login node briefly away) is not a
+failed step: each transfer and each safe command is tried again with a short backoff
+(``_retrying``), as dflow retries every ``ssh``/``scp`` of a ``RemoteExecutor`` (the
+``execute``/``upload``/``download`` shell functions of ``get_script`` in dflow's
+``src/dflow/executor.py``: ``action_retries`` times, -1 for ever, 1 s apart). Unlike dflow,
+which retries any non-zero exit (a missing file too), only connection-class failures are
+retried, and "for ever" is bounded by ``OUTAGE_SECONDS``: a host gone for good ends the step
+naming the host, the action and the last error. ``sbatch`` is not retried here (a dropped
+connection leaves unknown whether the job was submitted); the engine decides
+(``engine_adapter._sbatch``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from ..._credentials import s3_env
 from .inputs import STAGED_INPUTS
 
-__all__ = ["LocalTransport", "SshTransport", "Transport"]
+__all__ = ["OUTAGE_SECONDS", "LocalTransport", "SshTransport", "Transport", "transient"]
+
+OUTAGE_SECONDS = 600.0  # how long a lost connection (or an unreachable controller) is ridden out
+MAX_BACKOFF_SECONDS = 30.0
+_log = logging.getLogger(__name__)
+
+# Exit codes of a connection, not the work, failing: ssh(1) exits 255 on its own errors, and
+# rsync(1) (EXIT VALUES) with 10 (socket I/O), 12 (protocol data stream: the connection
+# broke), 30 (timeout in data send/receive), 35 (timeout waiting for a daemon connection)
+# or 255 (its ssh's). 23/24 (partial transfer: some file could not be read or vanished) are
+# not: they name files whose problem repeats, and a retry would hide it.
+_CONNECTION_CODES = frozenset({10, 12, 30, 35, 255})
+# ...but ssh also exits 255 for what no retry cures: a refused login, an unknown or changed
+# host key, a typo in the host name or options; rsync 12 when the host has no rsync.
+_NOT_TRANSIENT = re.compile(
+    r"Permission denied|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED"
+    r"|Too many authentication failures|Name or service not known|Bad configuration option"
+    r"|command not found",
+    re.IGNORECASE,
+)
+
+
+def transient(done: subprocess.CompletedProcess[str]) -> bool:
+    """Whether an ``ssh``/``rsync`` failed for its connection (worth another try), not its work."""
+    return done.returncode in _CONNECTION_CODES and not _NOT_TRANSIENT.search(done.stderr or "")
 
 
 class Transport(Protocol):
-    def run(self, argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run a command where Slurm's commands live; never raises on a non-zero exit."""
+    def run(
+        self, argv: Sequence[str], stdin: str | None = None, retry: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command where Slurm's commands live; never raises on a non-zero exit.
+
+        ``retry=False``: one try, for commands whose repetition is not safe (``sbatch``) or
+        that their caller already repeats (``squeue`` each poll).
+        """
         ...
 
     def remote_path(self, local_path: str) -> str:
@@ -76,7 +120,9 @@ class LocalTransport:
     def __init__(self, slurm_conf: str | None = None) -> None:
         self._env = {**os.environ, **s3_env(), **_slurm_env(slurm_conf)}  # jobs moving artifacts need S3
 
-    def run(self, argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, argv: Sequence[str], stdin: str | None = None, retry: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         try:
             return subprocess.run(list(argv), input=stdin, capture_output=True, text=True, env=self._env, check=False)
         except FileNotFoundError as exc:
@@ -118,8 +164,14 @@ class SshTransport:
         options: Sequence[str] = (),
         slurm_conf: str | None = None,
         password: str | None = None,
+        retries: int = -1,
+        retry_seconds: float = OUTAGE_SECONDS,
     ) -> None:
         self.host = host
+        self.retries = retries  # more tries after a lost connection; -1: as many as retry_seconds allow
+        self.retry_seconds = retry_seconds
+        # told (local directory or None, note) before each retry, and with note "" once it worked
+        self.on_retry: Callable[[str | None, str], None] | None = None
         self.target = f"{username}@{host}" if username else host
         self.remote_root = remote_root.rstrip("/") or "/"
         self.slurm_conf = slurm_conf
@@ -152,8 +204,53 @@ class SshTransport:
             done.stderr = f"sshpass: {_SSHPASS_ERRORS[done.returncode]} ({self.target})"  # it says nothing itself
         return done
 
-    def run(self, argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return self._call([*self._ssh, self.target, "--", self._shell(argv)], stdin)
+    def _retrying(
+        self, action: str, local_dir: str | None, call: Callable[[], subprocess.CompletedProcess[str]]
+    ) -> subprocess.CompletedProcess[str]:
+        """``call()`` until it works, fails for a reason other than its connection, or the retries run out.
+
+        Backs off 1, 2, 4 ... 30 s; ``retries`` tries more at most, all within ``retry_seconds``.
+        Each retry is logged (the engine log) and told to ``on_retry``, so a step shows why it
+        waits. When they run out, the result's ``stderr`` says so, naming host and action.
+        """
+        start = time.monotonic()
+        delay, tries = 1.0, 0
+        while True:
+            done = call()
+            if not transient(done):
+                if tries and self.on_retry is not None:
+                    self.on_retry(local_dir, "")
+                return done
+            error = " ".join((done.stderr or "").split()) or f"exit code {done.returncode}"
+            first = next((line.strip() for line in (done.stderr or "").splitlines() if line.strip()), error)
+            left = self.retry_seconds - (time.monotonic() - start)
+            if (0 <= self.retries <= tries) or left < delay:
+                limit = (
+                    f"action_retries={self.retries}" if 0 <= self.retries <= tries else f"{self.retry_seconds:.0f} s"
+                )
+                done.stderr = (
+                    f"{self.host} unreachable: {action} failed {tries + 1} time(s) over "
+                    f"{time.monotonic() - start:.0f} s, giving up ({limit}); last error: {error}"
+                )
+                return done
+            tries += 1
+            note = (
+                f"retrying {action} on {self.host} (connection lost: {first}); "
+                f"try {tries + 1} in {delay:.0f} s, for {left:.0f} s more"
+            )
+            _log.warning("%s", note)
+            if self.on_retry is not None:
+                self.on_retry(local_dir, note)
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+
+    def run(
+        self, argv: Sequence[str], stdin: str | None = None, retry: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        def once() -> subprocess.CompletedProcess[str]:
+            return self._call([*self._ssh, self.target, "--", self._shell(argv)], stdin)
+
+        return self._retrying(f"command {shlex.join(argv)[:80]}", None, once) if retry else once()
 
     def remote_path(self, local_path: str) -> str:
         return self.remote_root + os.path.abspath(local_path)
@@ -162,21 +259,30 @@ class SshTransport:
         root = self.remote_root
         return remote_path[len(root) :] if remote_path.startswith(root + "/") else None
 
-    def _rsync(self, source: str, dest: str, *options: str) -> None:
+    def _rsync(self, action: str, local_dir: str, source: str, dest: str, *options: str) -> None:
         rsh = shlex.join(self._ssh)
-        done = self._call(["rsync", "-a", "--mkpath", *options, "-e", rsh, source, dest])
+        argv = ["rsync", "-a", "--mkpath", *options, "-e", rsh, source, dest]
+        done = self._retrying(f"{action} of {local_dir}", local_dir, lambda: self._call(argv))
         if done.returncode != 0:
-            raise OSError(f"rsync {source} → {dest} failed: {done.stderr.strip()}")
+            # a connection failure comes back only once the retries ran out (its stderr says so)
+            why = "" if transient(done) else f" (exit {done.returncode}: not a lost connection, so not retried)"
+            raise OSError(f"{action} {source} → {dest} failed{why}: {done.stderr.strip()}")
 
     def put(self, local_dir: str) -> None:
         remote = self.remote_path(local_dir)
-        self._rsync(local_dir.rstrip("/") + "/", f"{self.target}:{remote}/")
+        self._rsync("upload", local_dir, local_dir.rstrip("/") + "/", f"{self.target}:{remote}/")
 
     def get(self, local_dir: str) -> None:
         remote = self.remote_path(local_dir)
         os.makedirs(local_dir, exist_ok=True)
         # the job's copies of its inputs stay there: the engine has the originals
-        self._rsync(f"{self.target}:{remote}/", local_dir.rstrip("/") + "/", f"--exclude=/{STAGED_INPUTS}/")
+        self._rsync(
+            "download",
+            local_dir,
+            f"{self.target}:{remote}/",
+            local_dir.rstrip("/") + "/",
+            f"--exclude=/{STAGED_INPUTS}/",
+        )
 
     def remove(self, local_dir: str) -> None:
         self.run(["rm", "-rf", "--", self.remote_path(local_dir)])

@@ -47,6 +47,7 @@ class WorkdirTransport(SshTransport):
         options: Sequence[str] = (),
         slurm_conf: str | None = None,
         password: str | None = None,
+        retries: int = -1,
     ) -> None:
         self.workdir = workdir if POD in workdir else workdir.rstrip("/") + "/" + POD  # one directory per step
         self.steps_root = os.path.join(os.path.abspath(run_root), "steps")
@@ -63,6 +64,7 @@ class WorkdirTransport(SshTransport):
             options=options,
             slurm_conf=slurm_conf,
             password=password,
+            retries=retries,
         )
 
     def _absolute(self, path: str) -> str:
