@@ -98,10 +98,14 @@ def test_lost_connections_during_upload_and_download_are_retried(
     assert "on 127.0.0.1 (connection lost: ssh: connect to host 127.0.0.1 port 22: Connection refused)" in log
 
 
+@pytest.mark.parametrize("action", ["upload", "download"])
 def test_action_retries_0_fails_the_step_naming_host_and_action(
-    slurm_cluster: LocalSlurmCluster, sshd: dict[str, object], flaky_ssh: Path, tmp_path: Path
+    slurm_cluster: LocalSlurmCluster, sshd: dict[str, object], flaky_ssh: Path, tmp_path: Path, action: str
 ) -> None:
+    """A download that fails must end the step too (the job's results stay on the cluster), not hang it."""
     (flaky_ssh / "limit").write_text("1")
+    if action == "download":
+        (flaky_ssh / "upload").write_text("1")  # the upload's one failure is used up: it goes through
     ssh = _ssh(sshd)
     ssh.pop("remote_command")
     executor = SlurmRemoteExecutor(  # type: ignore[arg-type]
@@ -117,9 +121,9 @@ def test_action_retries_0_fails_the_step_naming_host_and_action(
     wf.submit()
     assert wf.wait(timeout=180) in ("Failed", "Error")
     message = wf.query_step(name="where")[0].message
-    assert "127.0.0.1 unreachable: upload of " in message and "action_retries=0" in message, message
+    assert f"127.0.0.1 unreachable: {action} of " in message and "action_retries=0" in message, message
     assert "Connection refused" in message
-    assert _calls(flaky_ssh, "upload") == 1  # tried once, not again
+    assert _calls(flaky_ssh, action) == 1  # tried once, not again
 
 
 def test_a_permission_error_is_not_retried(

@@ -270,6 +270,9 @@ class SlurmStepExecutor:
             with contextlib.suppress(Exception):
                 self.slurm.cancel(job_id)
             raise
+        lost = self.slurm.fetch_errors.get(job_id) or self.slurm.fetch_errors.get(job_id.split("_", 1)[0])
+        if lost:
+            return Outcome(None, reason=f"Slurm job {job_id} ended, but its results did not come back: {lost}")
         if attempt and self.slurm.spec.is_remote:
             _localize_outputs(Path(attempt), self.slurm.transport.remote_path(attempt))
             shutil.rmtree(Path(attempt, STAGED_INPUTS), ignore_errors=True)  # the job is over: the cluster had them

@@ -114,6 +114,8 @@ class SlurmExecutor:
         self.transport = transport if transport is not None else transport_for(spec)
         self._final: dict[str, JobStatus] = {}
         self._fetched: set[str] = set()
+        # job id (or array task) → why its directories did not come back (the step fails with it)
+        self.fetch_errors: dict[str, str] = {}
         self._jobcomp: str | None = None
         self._jobcomp_known = False
 
@@ -288,10 +290,20 @@ class SlurmExecutor:
                 if status.state.finished and index.isdigit() and key not in self._fetched:
                     dirs = self._staged(workdir)
                     if len(dirs) > 1 and int(index) < len(dirs):
-                        self.transport.get(dirs[int(index)])
+                        self._get(key, dirs[int(index)])
                         self._fetched.add(key)
             if all(s.state.finished for s, _ in base_rows.values()):
                 self._fetch(base, {wd for _, wd in base_rows.values() if wd})
+
+    def _get(self, key: str, directory: str) -> bool:
+        """Bring ``directory`` back; when that fails (after the transport's retries), note it for
+        ``key``'s step rather than raise: the poller serves every job, and the step must end."""
+        try:
+            self.transport.get(directory)
+        except OSError as exc:
+            self.fetch_errors.setdefault(key, str(exc))
+            return False
+        return True
 
     def _staged(self, remote_dir: str) -> list[str]:
         """The local directories a job's working directory (on the cluster) stands for."""
@@ -304,8 +316,8 @@ class SlurmExecutor:
         """Bring back each job directory and the directories it lists in ``STAGED_FILE``."""
         for remote_dir in remote_dirs:
             dirs = self._staged(remote_dir)
-            for directory in dirs:
-                self.transport.get(directory)
+            if not all([self._get(base, directory) for directory in dirs]):
+                continue  # the cluster's copy is all there is of the results: keep it
             if self.spec.clean:
                 for directory in dirs:
                     self.transport.remove(directory)

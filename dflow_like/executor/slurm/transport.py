@@ -229,7 +229,7 @@ class SshTransport:
                     f"action_retries={self.retries}" if 0 <= self.retries <= tries else f"{self.retry_seconds:.0f} s"
                 )
                 done.stderr = (
-                    f"{self.host} unreachable: {action} failed {tries + 1} time(s) over "
+                    f"{self.host} unreachable: {action} tried {tries + 1} time{'s' if tries else ''} over "
                     f"{time.monotonic() - start:.0f} s, giving up ({limit}); last error: {error}"
                 )
                 return done
@@ -263,10 +263,12 @@ class SshTransport:
         rsh = shlex.join(self._ssh)
         argv = ["rsync", "-a", "--mkpath", *options, "-e", rsh, source, dest]
         done = self._retrying(f"{action} of {local_dir}", local_dir, lambda: self._call(argv))
-        if done.returncode != 0:
-            # a connection failure comes back only once the retries ran out (its stderr says so)
-            why = "" if transient(done) else f" (exit {done.returncode}: not a lost connection, so not retried)"
-            raise OSError(f"{action} {source} → {dest} failed{why}: {done.stderr.strip()}")
+        if done.returncode == 0:
+            return
+        if transient(done):  # a connection failure comes back only once the retries ran out: stderr says all
+            raise OSError(done.stderr)
+        why = f"exit {done.returncode}: not a lost connection, so not retried"
+        raise OSError(f"{action} {source} → {dest} failed ({why}): {done.stderr.strip()}")
 
     def put(self, local_dir: str) -> None:
         remote = self.remote_path(local_dir)
