@@ -44,6 +44,12 @@ class DispatcherExecutor:
     once: ``--array=0-99%N``), ``group_size`` (slices per job), ``slurm_conf`` (exported as
     ``SLURM_CONF`` for sbatch/squeue/scancel), ``ssh_options`` (extra ``ssh`` arguments).
 
+    Over SSH, a lost connection is retried for up to ``transport.OUTAGE_SECONDS`` (600 s) before
+    the step fails. dflow's class has no keyword for it: dpdispatcher's ``SSHSession`` retries
+    by itself (``_setup_ssh`` 6 times, ``exec_command`` 3 times, 1 s apart: ``@retry`` in
+    ``dpdispatcher/contexts/ssh_context.py``), and its ``remote_profile`` has no retry key
+    (its ``Machine`` ``retry_count`` resubmits failed jobs, a different thing).
+
     ``password`` (or ``machine_dict``'s ``remote_profile["password"]``) logs in where no key
     does: dflow hands it to dpdispatcher's ``SSHContext`` (``machine_dict["remote_profile"]``
     in dflow ``src/dflow/plugins/dispatcher.py``), which types it with paramiko. Here Debian's

@@ -14,12 +14,17 @@ host: ``slurm/executor.py``, ``slurm/transport.py``), so there is one implementa
 - ``remote_command``: the Python on the cluster that runs the step (dflow_like must be
   importable by it); default ``python3``, as dflow's default is the template's ``python3``.
 - ``interval``: seconds between two ``squeue`` polls (all of the run's jobs in one call).
+- ``action_retries``: retries of each upload, download and remote command after a lost
+  connection, 1, 2, 4 ... 30 s apart; -1 (dflow's default, "for ever") retries for up to
+  ``transport.OUTAGE_SECONDS`` (600 s), then the step fails naming the host, the action and
+  the last error. dflow (``RemoteExecutor.get_script`` in ``src/dflow/executor.py``: its
+  ``execute``/``upload``/``download`` shell functions) retries any non-zero exit, 1 s apart;
+  here a real error (a missing file, permission denied) fails at once (``slurm/transport.py``).
+  ``sbatch`` is not among these (dflow submits with its ``bin/slurm`` client, not ``execute``).
 
 Accepted and ignored, because they describe dflow's Argo pod, which does not exist here:
 ``image``, ``image_pull_policy`` (the pod's image), ``command`` (the pod's shell), ``pvc``
-(a Kubernetes volume claim dflow mounts for the job id file); ``action_retries`` (dflow's
-retries of each ``scp``/``ssh``): transfers here are rsync over one shared connection and
-``sbatch`` rides out controller outages by itself (``engine_adapter.OUTAGE_SECONDS``).
+(a Kubernetes volume claim dflow mounts for the job id file).
 ``map_tmp_dir`` is stored, as on ``DispatcherExecutor``: a step's ``/tmp`` is not remapped.
 
 ``password``: typed by ``sshpass``, as dflow does (``RemoteExecutor.get_script`` in
