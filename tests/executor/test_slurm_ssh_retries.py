@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,8 +19,10 @@ import pytest
 from dflow_like import DispatcherExecutor, SlurmRemoteExecutor, Step, Workflow, config
 from dflow_like.engine.local.workspace import Workspace
 from dflow_like.executor.slurm.local_cluster import LocalSlurmCluster
+from dflow_like.executor.slurm.transport import transient
 from dflow_like.python import PythonOPTemplate
 
+from ..polling import poll
 from .slurm_ops import Where
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e]
@@ -80,21 +83,28 @@ def _ssh(sshd: dict[str, object], user: str = "root") -> dict[str, object]:
 def test_lost_connections_during_upload_and_download_are_retried(
     slurm_cluster: LocalSlurmCluster, sshd: dict[str, object], flaky_ssh: Path, tmp_path: Path
 ) -> None:
-    (flaky_ssh / "limit").write_text("2")  # two failed uploads, then two failed downloads
+    (flaky_ssh / "limit").write_text("3")  # three failed uploads, then three failed downloads
     executor = DispatcherExecutor(  # type: ignore[misc]
         remote_root=str(tmp_path / "cluster"), slurm_conf=slurm_cluster.slurm_conf, clean=False, **_ssh(sshd)
     )
     wf = Workflow("ssh-retries")
     wf.add(Step("where", PythonOPTemplate(Where), parameters={"x": 3}, executor=executor))
     wf.submit()
+
+    def message() -> str:
+        found = wf.query_step(name="where")
+        return found[0].message if found else ""
+
+    poll(lambda: "retrying upload of " in message(), "the step to say it retries its upload")
+    assert "on 127.0.0.1 (connection lost: ssh: connect to host 127.0.0.1 port 22: Connection refused)" in message()
     assert wf.wait(timeout=180) == "Succeeded", wf.query_message()
     rec = wf.query_step(name="where")[0]
     assert rec.outputs.parameters["y"].value == 30 and rec.outputs.parameters["job"].value  # ran as a job
     assert "x=3" in Path(rec.log_path or "").read_text()  # its log came back
     assert rec.message == ""  # nothing left over from the retries
-    assert _calls(flaky_ssh, "upload") == 3 and _calls(flaky_ssh, "download") == 3  # 2 lost + 1 that worked
+    assert _calls(flaky_ssh, "upload") == 4 and _calls(flaky_ssh, "download") == 4  # 3 lost + 1 that worked
     log = _engine_log(wf)
-    assert log.count("retrying upload of ") == 2 and log.count("retrying download of ") == 2, log
+    assert log.count("retrying upload of ") == 3 and log.count("retrying download of ") == 3, log
     assert "on 127.0.0.1 (connection lost: ssh: connect to host 127.0.0.1 port 22: Connection refused)" in log
 
 
@@ -148,3 +158,23 @@ def test_a_permission_error_is_not_retried(
     assert "not a lost connection, so not retried" in message
     assert _calls(flaky_ssh, "upload") == 1  # one try
     assert "retrying" not in _engine_log(wf)
+
+
+@pytest.mark.parametrize(
+    ("code", "stderr", "retried"),
+    [
+        (255, "ssh: connect to host h port 22: Connection refused", True),
+        (255, "kex_exchange_identification: read: Connection reset by peer", True),  # sshd restarting
+        (12, "rsync: connection unexpectedly closed (0 bytes received so far) [Receiver]", True),
+        (30, "rsync error: timeout in data send/receive (code 30)", True),
+        (255, "root@h: Permission denied (publickey).", False),  # a refused login stays refused
+        (255, "Host key verification failed.", False),
+        (255, "ssh: Could not resolve hostname nohost: Name or service not known", False),  # a typo
+        (12, "sh: 1: rsync: command not found\nrsync: connection unexpectedly closed", False),
+        (23, 'rsync: [sender] send_files failed to open "x": Permission denied (13)', False),
+        (24, 'file has vanished: "x"', False),
+        (1, "sbatch: error: Batch job submission failed", False),
+    ],
+)
+def test_which_failures_count_as_a_lost_connection(code: int, stderr: str, retried: bool) -> None:
+    assert transient(subprocess.CompletedProcess([], code, "", stderr)) is retried
