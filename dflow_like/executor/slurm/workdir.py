@@ -73,7 +73,8 @@ class WorkdirTransport(SshTransport):
             return path
         with self._lock:
             if self._home is None:
-                done = self.run(["sh", "-c", 'printf %s "$HOME"'])
+                # one try: this runs on the engine's loop (``_prepare``), which a retry's sleeps would block
+                done = self.run(["sh", "-c", 'printf %s "$HOME"'], retry=False)
                 if done.returncode != 0 or not done.stdout.startswith("/"):
                     why = done.stderr.strip() or f"exit code {done.returncode}"
                     raise OSError(f"cannot find the home directory on {self.host} for workdir {self.workdir!r}: {why}")
