@@ -160,6 +160,64 @@ def test_a_permission_error_is_not_retried(
     assert "retrying" not in _engine_log(wf)
 
 
+SBATCH_ANSWER_LOST = """#!/bin/sh
+case " $* " in
+  *" sbatch "*) ;;
+  *) exec {ssh} "$@" ;;
+esac
+n=$(cat "{state}/sbatch" 2>/dev/null || echo 0)
+echo $((n + 1)) > "{state}/sbatch"
+if [ "$n" -lt 1 ]; then
+  {ssh} "$@" > /dev/null  # sbatch runs on the cluster; its answer, the job id, is lost
+  echo "Connection to 127.0.0.1 closed by remote host." >&2
+  exit 255
+fi
+exec {ssh} "$@"
+"""
+
+
+@pytest.mark.parametrize("resubmits", [0, 2])
+def test_an_sbatch_whose_connection_broke_after_submitting_is_not_submitted_again(
+    slurm_cluster: LocalSlurmCluster,
+    sshd: dict[str, object],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    resubmits: int,
+) -> None:
+    """The step adopts the job its first ``sbatch`` submitted (found by its working directory):
+    sending the script again (``retry_on_submission_error``) would run the step twice on the
+    cluster, and giving up would leave that job running for nobody."""
+    real = shutil.which("ssh")
+    assert real is not None
+    state, bin_dir = tmp_path / "ssh-state", tmp_path / "fake-bin"
+    state.mkdir()
+    bin_dir.mkdir()
+    fake = bin_dir / "ssh"
+    fake.write_text(SBATCH_ANSWER_LOST.format(ssh=real, state=state))
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")  # the engine inherits it
+    remote_root = tmp_path / "cluster"
+    executor = DispatcherExecutor(  # type: ignore[misc]
+        remote_root=str(remote_root),
+        slurm_conf=slurm_cluster.slurm_conf,
+        retry_on_submission_error=resubmits or None,
+        **_ssh(sshd),
+    )
+    wf = Workflow("ssh-sbatch-lost")
+    wf.add(Step("where", PythonOPTemplate(Where), parameters={"x": 4}, executor=executor))
+    wf.submit()
+    assert wf.wait(timeout=180) == "Succeeded", wf.query_message()
+
+    assert _calls(state, "sbatch") == 1  # the script went once; the job it made was found, not sent again
+    env = {**os.environ, "SLURM_CONF": slurm_cluster.slurm_conf}
+    listed = subprocess.run(
+        ["squeue", "-h", "-t", "all", "-o", "%i|%Z"], capture_output=True, text=True, env=env, check=True
+    ).stdout.splitlines()
+    jobs = [line.partition("|")[0] for line in listed if line.partition("|")[2].startswith(str(remote_root))]
+    assert jobs == [wf.query_step(name="where")[0].outputs.parameters["job"].value]  # one job, and it ran the step
+    assert wf.query_step(name="where")[0].outputs.parameters["y"].value == 40
+
+
 @pytest.mark.parametrize(
     ("code", "stderr", "retried"),
     [

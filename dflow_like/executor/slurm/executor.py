@@ -28,13 +28,15 @@ from .parsing import (
 )
 from .script import render_script
 from .states import JobState, JobStatus
-from .transport import LocalTransport, SshTransport, Transport
+from .transport import LocalTransport, SshTransport, Transport, transient
 from .workdir import WorkdirTransport
 
 __all__ = ["SlurmError", "SlurmExecutor", "SlurmSubmitError", "transport_for"]
 
 _Row = tuple[JobStatus, str]
 _GONE = ("Invalid job id", "already completing or completed")
+# ssh's own words when it never reached the host: an sbatch behind them did not run
+_NOT_CONNECTED = re.compile(r"ssh: connect to host|kex_exchange_identification|Could not resolve hostname")
 # In a remote job's working directory: the other directories the job uses, one a line
 # (a packed job's other items), so fetching its results, even after an engine restart,
 # brings every one of them back.
@@ -177,20 +179,20 @@ class SlurmExecutor:
             self.transport.put(directory)
         if self.spec.is_remote and not log_path.startswith(workdir + os.sep):
             self.transport.run(["mkdir", "-p", "--", remote(os.path.dirname(log_path))])
-        return self._sbatch(script, job_name)
+        return self._sbatch(script, job_name, remote(workdir))
 
     def _map_path(self, arg: str, staged: Sequence[str]) -> str:
         if any(arg == d or arg.startswith(d + os.sep) for d in staged):
             return self.transport.remote_path(arg)
         return arg
 
-    def _sbatch(self, script: str, job_name: str) -> str:
+    def _sbatch(self, script: str, job_name: str, workdir: str) -> str:
         attempts = 1 + max(0, self.spec.retry_on_submission_error or 0)
         message = ""
         for attempt in range(attempts):
             if attempt:
                 time.sleep(min(2.0**attempt, 30.0))
-            # one try each: a connection lost mid-call may have submitted the job (engine_adapter decides)
+            # one try each: a connection lost mid-call may have submitted the job (below)
             done = self.transport.run(["sbatch", "--parsable"], stdin=script, retry=False)
             if done.returncode == 0:
                 try:
@@ -199,7 +201,26 @@ class SlurmExecutor:
                     message = str(exc)
                     continue
             message = (done.stderr or done.stdout).strip() or f"exit code {done.returncode}"
+            if self.spec.is_remote and transient(done) and not _NOT_CONNECTED.search(done.stderr or ""):
+                found = self._submitted_in(workdir)  # the connection broke after ssh reached the host
+                if found is not None:
+                    return found
         raise SlurmSubmitError(f"sbatch refused job {job_name!r}: {message}")
+
+    def _submitted_in(self, workdir: str) -> str | None:
+        """The job already submitted to run in ``workdir`` (unique to a step's attempt), if any.
+
+        An ``sbatch`` whose SSH connection broke mid-call may have submitted its job; sending
+        the script again would run the step twice on the cluster (and leave the first job
+        orphaned). Its ``--chdir`` (``%Z``) names it. The query is read-only, so the
+        transport's own retries apply to it.
+        """
+        done = self.transport.run(["squeue", "-h", "-t", "all", "--me", "-o", "%i|%Z"])
+        if done.returncode != 0:
+            return None
+        ids = [line.partition("|")[0] for line in done.stdout.splitlines() if line.partition("|")[2] == workdir]
+        bases = sorted({job.partition("_")[0] for job in ids if job}, key=int)
+        return bases[-1] if bases else None
 
     # -- poll ------------------------------------------------------------------------------
 

@@ -21,8 +21,9 @@ failed step: each transfer and each safe command is tried again with a short bac
 which retries any non-zero exit (a missing file too), only connection-class failures are
 retried, and "for ever" is bounded by ``OUTAGE_SECONDS``: a host gone for good ends the step
 naming the host, the action and the last error. ``sbatch`` is not retried here (a dropped
-connection leaves unknown whether the job was submitted); the engine decides
-(``engine_adapter._sbatch``).
+connection leaves unknown whether the job was submitted): when ssh had reached the host,
+``SlurmExecutor._submitted_in`` looks for the job by its working directory and adopts it,
+and only a connection that never reached the host is tried again (``engine_adapter._sbatch``).
 """
 
 from __future__ import annotations
