@@ -47,14 +47,20 @@ exec {ssh} "$@"
 @pytest.fixture
 def flaky_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A directory: write ``limit`` (K) into it; ``upload``/``download`` count the rsync calls made."""
+    state = _fake_ssh(FAKE_SSH, tmp_path, monkeypatch)
+    (state / "limit").write_text("0")
+    return state
+
+
+def _fake_ssh(script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``script`` (``{ssh}``: the real one, ``{state}``: its counters) as ``ssh``, first on ``PATH``."""
     real = shutil.which("ssh")
     assert real is not None
     state, bin_dir = tmp_path / "ssh-state", tmp_path / "fake-bin"
     state.mkdir()
     bin_dir.mkdir()
-    (state / "limit").write_text("0")
     fake = bin_dir / "ssh"
-    fake.write_text(FAKE_SSH.format(ssh=real, state=state))
+    fake.write_text(script.format(ssh=real, state=state))
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")  # the engine inherits it
     return state
@@ -187,15 +193,7 @@ def test_an_sbatch_whose_connection_broke_after_submitting_is_not_submitted_agai
     """The step adopts the job its first ``sbatch`` submitted (found by its working directory):
     sending the script again (``retry_on_submission_error``) would run the step twice on the
     cluster, and giving up would leave that job running for nobody."""
-    real = shutil.which("ssh")
-    assert real is not None
-    state, bin_dir = tmp_path / "ssh-state", tmp_path / "fake-bin"
-    state.mkdir()
-    bin_dir.mkdir()
-    fake = bin_dir / "ssh"
-    fake.write_text(SBATCH_ANSWER_LOST.format(ssh=real, state=state))
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")  # the engine inherits it
+    state = _fake_ssh(SBATCH_ANSWER_LOST, tmp_path, monkeypatch)
     remote_root = tmp_path / "cluster"
     executor = DispatcherExecutor(  # type: ignore[misc]
         remote_root=str(remote_root),
